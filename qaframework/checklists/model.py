@@ -1,0 +1,224 @@
+"""The shape of a checklist template, validated when a YAML file is loaded.
+
+Templates are data edited by QA leads, so the model is strict (unknown keys are errors) and every
+rule that a careless edit could break is checked here, with the failing field's path reported by
+the loader.
+"""
+
+from __future__ import annotations
+
+import enum
+import re
+from typing import Annotated, Literal
+
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
+
+from qaframework.framework import GRADE_SCALES, GradeScale, Rating, Subject, Tier
+
+#: Plan sections of an EHC plan (Reg 12(1), CoP 9.62), plus the non-section parts audits cover.
+PLAN_SECTIONS: dict[str, str] = {
+    "A": "Views, interests and aspirations",
+    "B": "Special educational needs",
+    "C": "Health needs",
+    "D": "Social care needs",
+    "E": "Outcomes",
+    "F": "Special educational provision",
+    "G": "Health provision",
+    "H1": "Social care provision (CSDPA s2)",
+    "H2": "Other social care provision",
+    "I": "Placement",
+    "J": "Personal budget",
+    "K": "Advice and information",
+    "whole_plan": "The plan as a whole",
+    "process": "Process and timeliness",
+    "advice": "The agency's advice",
+    "conversation": "Conversation with the family",
+}
+
+ID_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_.-]*$"
+
+
+def _known_plan_sections(value: list[str]) -> list[str]:
+    unknown = [s for s in value if s not in PLAN_SECTIONS]
+    if unknown:
+        raise ValueError(f"unknown plan section(s) {unknown}; use {sorted(PLAN_SECTIONS)}")
+    return value
+
+
+PlanSections = Annotated[list[str], Field(min_length=1), AfterValidator(_known_plan_sections)]
+
+
+class Basis(enum.StrEnum):
+    """Whether a check enforces the law or the area's good practice."""
+
+    STATUTORY = "statutory"
+    GOOD_PRACTICE = "good_practice"
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True, str_strip_whitespace=True)
+
+
+class NotApplicable(Strict):
+    """When a question may be answered N/A. A reason is always required with N/A."""
+
+    allowed: bool = False
+    when: str | None = Field(default=None, description="The condition in which N/A is right, shown to auditors.")
+
+    @model_validator(mode="after")
+    def _when_needed(self) -> "NotApplicable":
+        if self.allowed and not self.when:
+            raise ValueError("say 'when' N/A is allowed, so auditors know the condition")
+        return self
+
+
+class Question(Strict):
+    id: Annotated[str, Field(pattern=ID_PATTERN, max_length=40)]
+    text: Annotated[str, Field(min_length=10)]
+    guidance: Annotated[str, Field(min_length=10)]
+    what_good_looks_like: Annotated[str, Field(min_length=10)]
+    basis: Basis
+    references: list[str] = Field(default_factory=list)
+    plan_sections: PlanSections
+    #: A "Not met" here makes the plan unenforceable: it caps the section at the worst grade.
+    limiting: bool = False
+    not_applicable: NotApplicable = NotApplicable()
+
+    @property
+    def statutory(self) -> bool:
+        return self.basis is Basis.STATUTORY
+
+
+class Section(Strict):
+    id: Annotated[str, Field(pattern=ID_PATTERN, max_length=40)]
+    title: Annotated[str, Field(min_length=3)]
+    plan_sections: PlanSections
+    #: Limiting sections bound the overall grade (B, E, F and C/G, D/H where needs exist).
+    limiting: bool = False
+    description: str | None = None
+    questions: list[Question] = Field(min_length=1)
+
+
+class CapRule(Strict):
+    """One grading rule: a response matching ``when`` caps its section's grade at ``cap``."""
+
+    rating: Literal["partially_met", "not_met"]
+    statutory: bool | None = None
+    limiting: bool | None = None
+    cap: str
+
+    def matches(self, rating: Rating, statutory: bool, limiting: bool) -> bool:
+        return (
+            rating.value == self.rating
+            and (self.statutory is None or self.statutory == statutory)
+            and (self.limiting is None or self.limiting == limiting)
+        )
+
+
+class Grading(Strict):
+    """Declarative rules that turn responses into a suggested grade (research/domain.md §4.3).
+
+    ``mode: rules`` suggests grades; ``mode: judgement`` (Tier 4) leaves the grade to the reviewer.
+    """
+
+    scale: str = "ofsted4"
+    mode: Literal["rules", "judgement"] = "rules"
+    #: A section with no cap gets this grade ...
+    uncapped: str | None = "good"
+    #: ... or this one when every response is Met and the auditor marks the section exemplary.
+    exemplary: str | None = "outstanding"
+    caps: list[CapRule] = Field(default_factory=list)
+    #: The overall grade is at most this many bands above the lowest non-limiting section.
+    others_max_bands_above: Annotated[int, Field(ge=0, le=3)] = 1
+
+    @model_validator(mode="after")
+    def _grades_on_scale(self) -> "Grading":
+        if self.scale not in GRADE_SCALES:
+            raise ValueError(f"unknown grade scale {self.scale!r}; use one of {sorted(GRADE_SCALES)}")
+        scale = GRADE_SCALES[self.scale]
+        named = [("uncapped", self.uncapped), ("exemplary", self.exemplary)] + [
+            (f"caps[{i}].cap", rule.cap) for i, rule in enumerate(self.caps)
+        ]
+        for where, grade in named:
+            if grade is not None and grade not in scale.codes:
+                raise ValueError(f"{where}: {grade!r} is not a grade on the {self.scale} scale {list(scale.codes)}")
+        if self.mode == "rules" and self.uncapped is None:
+            raise ValueError("rules mode needs an 'uncapped' grade")
+        # A worse response must never earn a better grade: for the same question kind, the cap
+        # for Not met must be no better than the cap for Partially met.
+        for statutory in (True, False):
+            for limiting in (True, False):
+                partial = self.cap_for(Rating.PARTIALLY_MET, statutory, limiting)
+                not_met = self.cap_for(Rating.NOT_MET, statutory, limiting)
+                if scale.rank(not_met) > scale.rank(partial):
+                    raise ValueError(
+                        "caps: 'not_met' would grade better than 'partially_met' for "
+                        f"statutory={statutory}, limiting={limiting}; a worse response must never raise a grade"
+                    )
+        return self
+
+    def cap_for(self, rating: Rating, statutory: bool, limiting: bool) -> str:
+        """The grade ceiling a single response imposes on its section (the scale's best if none)."""
+        scale = GRADE_SCALES[self.scale]
+        caps = [r.cap for r in self.caps if r.matches(rating, statutory, limiting)]
+        return scale.worst(caps) if caps else scale.codes[0]
+
+
+class Template(Strict):
+    """One version of one checklist. An audit pins ``(id, version)`` for ever."""
+
+    id: Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9-]*$", max_length=60)]
+    version: Annotated[int, Field(ge=1)]
+    title: Annotated[str, Field(min_length=5)]
+    description: Annotated[str, Field(min_length=10)]
+    tier: Tier
+    #: The agencies whose auditors use it; empty for templates any agency (or a panel) may use.
+    agencies: list[str] = Field(default_factory=list)
+    subjects: list[Subject] = Field(min_length=1)
+    grading: Grading = Grading()
+    #: Tier 4 conversational audits need recorded consent before they start.
+    requires_consent: bool = False
+    sections: list[Section] = Field(min_length=1)
+
+    @model_validator(mode="after")
+    def _unique_ids(self) -> "Template":
+        seen_sections: set[str] = set()
+        seen_questions: set[str] = set()
+        for s_index, section in enumerate(self.sections):
+            if section.id in seen_sections:
+                raise ValueError(f"sections[{s_index}].id: duplicate section id {section.id!r}")
+            seen_sections.add(section.id)
+            for q_index, question in enumerate(section.questions):
+                if question.id in seen_questions:
+                    raise ValueError(
+                        f"sections[{s_index}].questions[{q_index}].id: duplicate question id {question.id!r}"
+                    )
+                seen_questions.add(question.id)
+        return self
+
+    @property
+    def key(self) -> str:
+        return f"{self.id}@v{self.version}"
+
+    @property
+    def scale(self) -> GradeScale:
+        return GRADE_SCALES[self.grading.scale]
+
+    def questions(self) -> list[Question]:
+        return [q for s in self.sections for q in s.questions]
+
+    def question(self, question_id: str) -> Question:
+        for q in self.questions():
+            if q.id == question_id:
+                return q
+        raise KeyError(question_id)
+
+    def section_of(self, question_id: str) -> Section:
+        for s in self.sections:
+            if any(q.id == question_id for q in s.questions):
+                return s
+        raise KeyError(question_id)
+
+
+def slug(text: str) -> str:
+    return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")

@@ -1,0 +1,334 @@
+"""The vocabulary of a local area's four-tier Quality Assurance Framework.
+
+Pure data: tiers, agencies, subjects, rating and grade scales, roles and cycles. Everything else in
+the library speaks these words, so they live in one place with no I/O.
+"""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass
+from datetime import date
+
+
+class Tier(enum.IntEnum):
+    """The four tiers of the QA framework, from self-assurance up to system leaders."""
+
+    AGENCY_CHECK = 1
+    SINGLE_AGENCY = 2
+    MULTI_AGENCY = 3
+    SYSTEM_LEADER = 4
+
+    @property
+    def label(self) -> str:
+        return TIER_LABELS[self]
+
+
+TIER_LABELS: dict[Tier, str] = {
+    Tier.AGENCY_CHECK: "Tier 1: agency contribution check",
+    Tier.SINGLE_AGENCY: "Tier 2: single-agency audit",
+    Tier.MULTI_AGENCY: "Tier 3: multi-agency audit",
+    Tier.SYSTEM_LEADER: "Tier 4: system-leader review",
+}
+
+
+@dataclass(frozen=True)
+class Agency:
+    """A partner that contributes advice to EHC plans and audits its own part."""
+
+    code: str
+    name: str
+
+
+#: The agencies every area has. An area adds its own with ``qa agencies add``.
+DEFAULT_AGENCIES: tuple[Agency, ...] = (
+    Agency("send_service", "SEND and EHC service"),
+    Agency("education", "Education and educational psychology"),
+    Agency("health", "Health"),
+    Agency("childrens_social_care", "Children's social care"),
+    Agency("adult_social_care", "Adult social care"),
+)
+
+
+class Subject(enum.StrEnum):
+    """What an audit looks at."""
+
+    ADVICE = "advice"
+    DRAFT_PLAN = "draft_plan"
+    FINAL_PLAN = "final_plan"
+    ANNUAL_REVIEW = "annual_review"
+
+    @property
+    def label(self) -> str:
+        return SUBJECT_LABELS[self]
+
+
+SUBJECT_LABELS: dict[Subject, str] = {
+    Subject.ADVICE: "Agency advice",
+    Subject.DRAFT_PLAN: "Draft EHC plan",
+    Subject.FINAL_PLAN: "Final EHC plan",
+    Subject.ANNUAL_REVIEW: "Annual review",
+}
+
+
+class Rating(enum.StrEnum):
+    """The response to one checklist question. N/A is not a rating of quality: it is excluded."""
+
+    MET = "met"
+    PARTIALLY_MET = "partially_met"
+    NOT_MET = "not_met"
+    NOT_APPLICABLE = "not_applicable"
+
+    @property
+    def label(self) -> str:
+        return RATING_LABELS[self]
+
+    @property
+    def rank(self) -> int:
+        """Higher is better; N/A has no rank (-1) because it never counts."""
+        return RATING_RANKS[self]
+
+
+RATING_LABELS: dict[Rating, str] = {
+    Rating.MET: "Met",
+    Rating.PARTIALLY_MET: "Partially met",
+    Rating.NOT_MET: "Not met",
+    Rating.NOT_APPLICABLE: "Not applicable",
+}
+RATING_RANKS: dict[Rating, int] = {
+    Rating.MET: 2,
+    Rating.PARTIALLY_MET: 1,
+    Rating.NOT_MET: 0,
+    Rating.NOT_APPLICABLE: -1,
+}
+
+
+@dataclass(frozen=True)
+class GradeScale:
+    """An ordered judgement scale; ``codes[0]`` is the best grade."""
+
+    code: str
+    name: str
+    codes: tuple[str, ...]
+    labels: tuple[str, ...]
+
+    def label(self, code: str) -> str:
+        return self.labels[self.codes.index(code)]
+
+    def rank(self, code: str) -> int:
+        """0 for the worst grade, rising to len-1 for the best, so ``max``/``min`` read naturally."""
+        return len(self.codes) - 1 - self.codes.index(code)
+
+    def from_rank(self, rank: int) -> str:
+        rank = max(0, min(rank, len(self.codes) - 1))
+        return self.codes[len(self.codes) - 1 - rank]
+
+    def worst(self, codes: list[str] | tuple[str, ...]) -> str:
+        return min(codes, key=self.rank)
+
+    def best(self, codes: list[str] | tuple[str, ...]) -> str:
+        return max(codes, key=self.rank)
+
+    @property
+    def choices(self) -> list[tuple[str, str]]:
+        return list(zip(self.codes, self.labels))
+
+
+OFSTED4 = GradeScale(
+    code="ofsted4",
+    name="Outstanding to Inadequate",
+    codes=("outstanding", "good", "requires_improvement", "inadequate"),
+    labels=("Outstanding", "Good", "Requires improvement", "Inadequate"),
+)
+FAMILY_EXPERIENCE3 = GradeScale(
+    code="family_experience3",
+    name="Family experience",
+    codes=("positive", "mixed", "negative"),
+    labels=("Positive", "Mixed", "Negative"),
+)
+GRADE_SCALES: dict[str, GradeScale] = {s.code: s for s in (OFSTED4, FAMILY_EXPERIENCE3)}
+
+#: The board headline counts these grades as "good or better".
+GOOD_OR_BETTER = frozenset({"outstanding", "good", "positive"})
+
+
+class Role(enum.StrEnum):
+    """What a user does. An auditor is scoped to one agency; the others see across agencies."""
+
+    AUDITOR = "auditor"
+    PANEL_MEMBER = "panel_member"
+    SYSTEM_LEADER = "system_leader"
+    BOARD_VIEWER = "board_viewer"
+    ADMIN = "admin"
+
+    @property
+    def label(self) -> str:
+        return ROLE_LABELS[self]
+
+
+ROLE_LABELS: dict[Role, str] = {
+    Role.AUDITOR: "Auditor",
+    Role.PANEL_MEMBER: "Multi-agency panel member",
+    Role.SYSTEM_LEADER: "System leader",
+    Role.BOARD_VIEWER: "Board viewer",
+    Role.ADMIN: "Administrator",
+}
+
+#: The tiers each role may carry out audits at.
+ROLE_TIERS: dict[Role, frozenset[Tier]] = {
+    Role.AUDITOR: frozenset({Tier.AGENCY_CHECK, Tier.SINGLE_AGENCY}),
+    Role.PANEL_MEMBER: frozenset({Tier.MULTI_AGENCY}),
+    Role.SYSTEM_LEADER: frozenset({Tier.SYSTEM_LEADER}),
+    Role.BOARD_VIEWER: frozenset(),
+    Role.ADMIN: frozenset(),
+}
+
+
+class AuditStatus(enum.StrEnum):
+    """Workflow state of an audit, kept apart from its grades."""
+
+    DRAFT = "draft"
+    SUBMITTED = "submitted"
+    RETURNED = "returned"
+    MODERATED = "moderated"
+    CLOSED = "closed"
+
+    @property
+    def label(self) -> str:
+        return self.value.capitalize()
+
+
+#: Allowed status moves; anything else is refused by the operations layer.
+AUDIT_TRANSITIONS: dict[AuditStatus, frozenset[AuditStatus]] = {
+    AuditStatus.DRAFT: frozenset({AuditStatus.SUBMITTED}),
+    AuditStatus.SUBMITTED: frozenset({AuditStatus.RETURNED, AuditStatus.MODERATED, AuditStatus.CLOSED}),
+    AuditStatus.RETURNED: frozenset({AuditStatus.DRAFT, AuditStatus.SUBMITTED}),
+    AuditStatus.MODERATED: frozenset({AuditStatus.CLOSED}),
+    AuditStatus.CLOSED: frozenset(),
+}
+
+#: The DfE SEN2 primary-need codes (DS added in the 2025 collection).
+PRIMARY_NEEDS: dict[str, str] = {
+    "SPLD": "Specific learning difficulty",
+    "MLD": "Moderate learning difficulty",
+    "SLD": "Severe learning difficulty",
+    "PMLD": "Profound and multiple learning difficulty",
+    "SEMH": "Social, emotional and mental health",
+    "SLCN": "Speech, language and communication needs",
+    "HI": "Hearing impairment",
+    "VI": "Visual impairment",
+    "MSI": "Multi-sensory impairment",
+    "PD": "Physical disability",
+    "ASD": "Autistic spectrum disorder",
+    "OTH": "Other difficulty or disability",
+    "NSA": "SEN support but no specialist assessment of type of need",
+    "DS": "Down syndrome",
+}
+
+
+class RequestOutcome(enum.StrEnum):
+    """Where a request for an EHC needs assessment ended up (SEN2 request and assessment outcomes)."""
+
+    IN_PROGRESS = "in_progress"
+    ISSUED = "issued"
+    REFUSED_TO_ASSESS = "refused_to_assess"
+    REFUSED_TO_ISSUE = "refused_to_issue"
+    WITHDRAWN = "withdrawn"
+
+    @property
+    def label(self) -> str:
+        return self.value.replace("_", " ").capitalize()
+
+
+class TimelinessException(enum.StrEnum):
+    """The exceptions to the 20-week limit in SEND Regulations 2014, reg 13(3) / 10(4)."""
+
+    SCHOOL_CLOSURE = "school_closure"
+    EARLY_YEARS_CLOSURE = "early_years_closure"
+    EXCEPTIONAL_PERSONAL_CIRCUMSTANCES = "exceptional_personal_circumstances"
+    ABSENT_FROM_AREA = "absent_from_area"
+    #: SEN2 records only that an exception applied, not which one.
+    UNSPECIFIED = "unspecified"
+
+    @property
+    def label(self) -> str:
+        return self.value.replace("_", " ").capitalize()
+
+
+def phase_for_year_group(year_group: str | None) -> str | None:
+    """Education phase from an English year group (N1, N2, R, 1..14), for filters and sampling."""
+    if not year_group:
+        return None
+    yg = year_group.strip().upper()
+    if yg in {"N1", "N2", "NURSERY"}:
+        return "early_years"
+    if yg in {"R", "RECEPTION"}:
+        return "primary"
+    try:
+        number = int(yg.removeprefix("Y").removeprefix("EAR "))
+    except ValueError:
+        return None
+    if number <= 6:
+        return "primary"
+    if number <= 11:
+        return "secondary"
+    return "post_16"
+
+
+PHASES: dict[str, str] = {
+    "early_years": "Early years",
+    "primary": "Primary",
+    "secondary": "Secondary",
+    "post_16": "Post-16",
+}
+
+
+@dataclass(frozen=True)
+class Cycle:
+    """One academic-year half term, the unit of sampling, moderation and trend reporting."""
+
+    academic_year: str  # "2024-25"
+    half_term: str  # "Autumn 1" .. "Summer 2"
+    start: date
+    end: date
+
+    @property
+    def label(self) -> str:
+        return f"{self.academic_year} {self.half_term}"
+
+    def contains(self, day: date) -> bool:
+        return self.start <= day <= self.end
+
+
+HALF_TERMS: tuple[str, ...] = ("Autumn 1", "Autumn 2", "Spring 1", "Spring 2", "Summer 1", "Summer 2")
+
+
+def default_cycles(academic_year_start: int) -> list[Cycle]:
+    """Typical English half terms for the academic year starting in September of the given year.
+
+    Areas replace these with their own term dates (stored as configuration); the defaults make
+    the calendar contiguous so every date falls in exactly one cycle.
+    """
+    y = academic_year_start
+    label = f"{y}-{str(y + 1)[-2:]}"
+    bounds = [
+        (date(y, 9, 1), date(y, 10, 31)),
+        (date(y, 11, 1), date(y, 12, 31)),
+        (date(y + 1, 1, 1), date(y + 1, 2, 20)),
+        (date(y + 1, 2, 21), date(y + 1, 4, 10)),
+        (date(y + 1, 4, 11), date(y + 1, 5, 31)),
+        (date(y + 1, 6, 1), date(y + 1, 8, 31)),
+    ]
+    return [Cycle(label, ht, s, e) for ht, (s, e) in zip(HALF_TERMS, bounds)]
+
+
+def cycle_for(day: date, cycles: list[Cycle] | None = None) -> Cycle:
+    """The half term a date falls in, from the given term dates or the defaults."""
+    for cycle in cycles or []:
+        if cycle.contains(day):
+            return cycle
+    start_year = day.year if day.month >= 9 else day.year - 1
+    for cycle in default_cycles(start_year):
+        if cycle.contains(day):
+            return cycle
+    raise ValueError(f"no cycle contains {day}")  # unreachable: default cycles are contiguous
