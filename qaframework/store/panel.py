@@ -1,0 +1,105 @@
+"""What panels, leaders and the learning group record: samples, moderation, consent, actions."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import JSON, Date, ForeignKey, Integer, String, Text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from qaframework.store.audits import Audit
+from qaframework.store.base import Base, utcnow
+from qaframework.store.people import User
+
+
+class Sample(Base):
+    """A reproducible stratified draw for a cycle; the seed is kept so it can be drawn again."""
+
+    __tablename__ = "samples"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    cycle: Mapped[str] = mapped_column(String(30), index=True)
+    #: "cases" (for new audits) or "audits" (dip-sample of lower-tier audits for moderation).
+    kind: Mapped[str] = mapped_column(String(20))
+    seed: Mapped[int] = mapped_column(Integer)
+    size: Mapped[int] = mapped_column(Integer)
+    criteria: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    created_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    items: Mapped[list[SampleItem]] = relationship(cascade="all, delete-orphan")
+
+
+class SampleItem(Base):
+    __tablename__ = "sample_items"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    sample_id: Mapped[int] = mapped_column(ForeignKey("samples.id", ondelete="CASCADE"), index=True)
+    case_id: Mapped[int | None] = mapped_column(ForeignKey("cases.id"))
+    audit_id: Mapped[int | None] = mapped_column(ForeignKey("audits.id"))
+
+
+class ModerationRecord(Base):
+    """A blind re-grade of an audit and the grade the panel agreed, with why it changed."""
+
+    __tablename__ = "moderation_records"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    audit_id: Mapped[int] = mapped_column(ForeignKey("audits.id", ondelete="CASCADE"), index=True)
+    moderator_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    #: The grade given before seeing the original (REDCap-style blind second entry).
+    blind_grade: Mapped[str | None] = mapped_column(String(30))
+    original_grade: Mapped[str | None] = mapped_column(String(30))
+    agreed_grade: Mapped[str | None] = mapped_column(String(30))
+    reason: Mapped[str | None] = mapped_column(Text)
+    section_grades: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    agreed_at: Mapped[datetime | None]
+
+    audit: Mapped[Audit] = relationship()
+    moderator: Mapped[User] = relationship()
+
+
+class ConsentRecord(Base):
+    """Consent (or refusal) for a Tier 4 conversational audit; no conversation without one."""
+
+    __tablename__ = "consent_records"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"), index=True)
+    audit_id: Mapped[int | None] = mapped_column(ForeignKey("audits.id"))
+    #: "parent_carer" or "young_person" (from 16)
+    given_by: Mapped[str] = mapped_column(String(20))
+    #: "given" or "refused"
+    decision: Mapped[str] = mapped_column(String(10))
+    method: Mapped[str | None] = mapped_column(String(120))
+    recorded_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    recorded_at: Mapped[datetime] = mapped_column(default=utcnow)
+    withdrawn_at: Mapped[datetime | None]
+
+
+class Action(Base):
+    """Something an audit raised for someone to do. Overdue is derived from the due date."""
+
+    __tablename__ = "actions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    audit_id: Mapped[int | None] = mapped_column(ForeignKey("audits.id", ondelete="SET NULL"), index=True)
+    question_id: Mapped[str | None] = mapped_column(String(40))
+    description: Mapped[str] = mapped_column(Text)
+    owner_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    agency_code: Mapped[str | None] = mapped_column(ForeignKey("agencies.code"))
+    due_date: Mapped[date] = mapped_column(Date)
+    #: open, in_progress, done, cancelled
+    status: Mapped[str] = mapped_column(String(20), default="open", index=True)
+    theme: Mapped[str | None] = mapped_column(String(80))
+    created_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    completed_at: Mapped[datetime | None]
+
+    audit: Mapped[Audit | None] = relationship()
+    owner: Mapped[User] = relationship(foreign_keys=[owner_id])
+
+    def is_overdue(self, today: date) -> bool:
+        return self.status in {"open", "in_progress"} and self.due_date < today
