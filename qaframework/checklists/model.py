@@ -144,6 +144,11 @@ class Grading(Strict):
                 raise ValueError(f"{where}: {grade!r} is not a grade on the {self.scale} scale {list(scale.codes)}")
         if self.mode == "rules" and self.uncapped is None:
             raise ValueError("rules mode needs an 'uncapped' grade")
+        if self.uncapped and self.exemplary and scale.rank(self.exemplary) < scale.rank(self.uncapped):
+            raise ValueError(
+                f"exemplary: {self.exemplary!r} is worse than uncapped {self.uncapped!r}; marking a section "
+                "exemplary must never lower its grade"
+            )
         # A worse response must never earn a better grade: for the same question kind, the cap
         # for Not met must be no better than the cap for Partially met.
         for statutory in (True, False):

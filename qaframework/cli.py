@@ -1,0 +1,274 @@
+"""The ``qa`` command: set up the database, check templates, add users, import cases, load a demo."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import click
+from sqlalchemy import Engine
+from sqlalchemy.orm import Session
+
+from qaframework.case_import import CaseFileError
+from qaframework.checklists.loader import DEFAULT_TEMPLATE_DIR, check_paths
+from qaframework.framework import Role
+from qaframework.operations.base import InvalidInput, OperationError
+from qaframework.store.db import make_engine, session_factory
+
+
+@contextmanager
+def _session(ctx: click.Context) -> Iterator[Session]:
+    engine: Engine = ctx.obj["engine"]
+    with session_factory(engine)() as session:
+        yield session
+
+
+@click.group()
+@click.option("--database-url", envvar="DATABASE_URL", default=None, help="Defaults to SQLite in instance/.")
+@click.pass_context
+def main(ctx: click.Context, database_url: str | None) -> None:
+    """EHC plan quality assurance: administration commands."""
+    ctx.ensure_object(dict)
+    ctx.obj["url"] = database_url
+
+
+@main.result_callback()
+@click.pass_context
+def _dispose(ctx: click.Context, *_args: object, **_kwargs: object) -> None:
+    engine = ctx.obj.get("engine")
+    if engine is not None:
+        engine.dispose()
+
+
+def _engine(ctx: click.Context) -> Engine:
+    if "engine" not in ctx.obj:
+        ctx.obj["engine"] = make_engine(ctx.obj["url"])
+    return ctx.obj["engine"]
+
+
+def _need_database(ctx: click.Context) -> None:
+    from qaframework.store.migrate import current_revision, head_revision
+
+    if current_revision(_engine(ctx)) != head_revision():
+        raise click.ClickException("The database is not set up or not up to date: run `qa init` first.")
+
+
+@main.command()
+@click.option("--templates", "template_dir", type=click.Path(path_type=Path), default=None,
+              help="Folder of checklist templates to load (default: audit_templates/).")
+@click.pass_context
+def init(ctx: click.Context, template_dir: Path | None) -> None:
+    """Create or upgrade the database, add the standard agencies and load the checklist templates."""
+    from qaframework.operations.templates import sync_templates
+    from qaframework.operations.users import ensure_default_agencies, list_agencies
+    from qaframework.store.migrate import current_revision, upgrade
+
+    engine = _engine(ctx)
+    before = current_revision(engine)
+    upgrade(engine)
+    after = current_revision(engine)
+    click.echo(f"Database {engine.url.render_as_string(hide_password=True)}: "
+               + ("up to date" if before == after else f"upgraded {before or 'empty'} → {after}"))
+    with _session(ctx) as session:
+        added = ensure_default_agencies(session)
+        if added:
+            click.echo(f"Added {added} standard agencies.")
+        templates, problems = check_paths([template_dir or DEFAULT_TEMPLATE_DIR],
+                                          known_agencies={a.code for a in list_agencies(session, active_only=False)})
+        if problems:
+            for problem in problems:
+                click.echo(str(problem), err=True)
+            raise click.ClickException(f"{len(problems)} problem(s) in the checklist templates; nothing was loaded.")
+        try:
+            report = sync_templates(session, None, templates)
+        except InvalidInput as exc:
+            for error in exc.errors:
+                click.echo(f"{error.field}: {error.message}", err=True)
+            raise click.ClickException("Checklist templates were not loaded.") from None
+        click.echo(f"Checklist templates: {len(report.added)} added, {len(report.unchanged)} already loaded.")
+
+
+@main.group()
+def templates() -> None:
+    """Checklist templates."""
+
+
+@templates.command("check")
+@click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
+def templates_check(paths: tuple[Path, ...]) -> None:
+    """Validate template files (default: audit_templates/); exits non-zero listing every problem."""
+    targets = list(paths) or [DEFAULT_TEMPLATE_DIR]
+    missing = [p for p in targets if not p.exists()]
+    if missing:
+        raise click.ClickException(f"No such file or folder: {', '.join(map(str, missing))}")
+    found, problems = check_paths(targets)
+    for template in found:
+        click.echo(f"ok  {template.key}  tier {int(template.tier)}  {len(template.questions())} questions  {template.title}")
+    for problem in problems:
+        click.echo(f"ERROR {problem}", err=True)
+    if problems:
+        sys.exit(1)
+    if not found:
+        raise click.ClickException("No template files found.")
+    click.echo(f"{len(found)} template(s) valid.")
+
+
+@templates.command("list")
+@click.pass_context
+def templates_list(ctx: click.Context) -> None:
+    """Template versions loaded in the database."""
+    from qaframework.operations.templates import all_versions, current_versions
+
+    _need_database(ctx)
+    with _session(ctx) as session:
+        current = {tv.id for tv in current_versions(session)}
+        for tv in all_versions(session):
+            flag = "current" if tv.id in current else ("retired" if tv.retired else "superseded")
+            click.echo(f"{tv.key:45} tier {tv.tier}  {flag:10} {tv.title}")
+
+
+@main.group()
+def users() -> None:
+    """User accounts."""
+
+
+@users.command("add")
+@click.argument("email")
+@click.option("--role", required=True, type=click.Choice([r.value for r in Role]))
+@click.option("--agency", default=None, help="Agency code (required for auditors).")
+@click.option("--team", default=None, help="Team name, for Tier 1 peer challenge and oversight.")
+@click.option("--name", "display_name", default=None, help="Display name.")
+@click.option("--team-manager", is_flag=True, help="Oversees the team's Tier 1 checks.")
+@click.option("--password-stdin", is_flag=True, help="Read the password from standard input.")
+@click.pass_context
+def users_add(ctx: click.Context, email: str, role: str, agency: str | None, team: str | None,
+              display_name: str | None, team_manager: bool, password_stdin: bool) -> None:
+    """Add a user. The password is asked for (or read from standard input)."""
+    from qaframework.operations.users import add_user
+
+    _need_database(ctx)
+    if password_stdin:
+        password = sys.stdin.readline().rstrip("\r\n")
+    else:
+        password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
+    with _session(ctx) as session:
+        try:
+            user = add_user(session, None, email=email, password=password, role=role, agency_code=agency,
+                            team=team, display_name=display_name, is_team_manager=team_manager)
+        except InvalidInput as exc:
+            for error in exc.errors:
+                click.echo(f"{error.field}: {error.message}", err=True)
+            sys.exit(1)
+        click.echo(f"Added {user.email} as {Role(user.role).label}" + (f" ({user.agency_code})" if user.agency_code else ""))
+
+
+@users.command("list")
+@click.pass_context
+def users_list(ctx: click.Context) -> None:
+    from qaframework.operations.users import list_users
+
+    _need_database(ctx)
+    with _session(ctx) as session:
+        for user in list_users(session):
+            state = "" if user.active else "  (deactivated)"
+            click.echo(f"{user.email:40} {user.role:14} {user.agency_code or '-':22} {user.team or '-'}{state}")
+
+
+@main.group()
+def agencies() -> None:
+    """Agencies taking part in the framework."""
+
+
+@agencies.command("add")
+@click.argument("code")
+@click.argument("name")
+@click.pass_context
+def agencies_add(ctx: click.Context, code: str, name: str) -> None:
+    """Add an area's own agency (e.g. `qa agencies add youth_justice "Youth justice service"`)."""
+    from qaframework.operations.users import add_agency
+
+    _need_database(ctx)
+    with _session(ctx) as session:
+        try:
+            agency = add_agency(session, None, code, name)
+        except OperationError as exc:
+            raise click.ClickException(exc.message) from None
+        click.echo(f"Added agency {agency.code}: {agency.name}")
+
+
+@agencies.command("list")
+@click.pass_context
+def agencies_list(ctx: click.Context) -> None:
+    from qaframework.operations.users import list_agencies
+
+    _need_database(ctx)
+    with _session(ctx) as session:
+        for agency in list_agencies(session, active_only=False):
+            click.echo(f"{agency.code:24} {agency.name}")
+
+
+@main.group()
+def cases() -> None:
+    """Cases (children and young people, by pseudonymous reference)."""
+
+
+@cases.command("import")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.pass_context
+def cases_import(ctx: click.Context, file: Path) -> None:
+    """Import a .csv or .xlsx case file, one row per request. Any bad row: nothing is imported."""
+    from qaframework.operations.cases import import_cases
+
+    _need_database(ctx)
+    with _session(ctx) as session:
+        try:
+            report = import_cases(session, None, file.name, file.read_bytes())
+        except CaseFileError as exc:
+            for problem in exc.problems:
+                click.echo(f"{file.name}: {problem}", err=True)
+            click.echo(f"Nothing was imported: {len(exc.problems)} problem(s).", err=True)
+            sys.exit(1)
+        click.echo(
+            f"Imported {report.rows} row(s): {len(report.cases_created)} new case(s), "
+            f"{len(report.cases_updated)} updated; {report.requests_created} new request(s), "
+            f"{report.requests_updated} updated."
+        )
+
+
+@main.command()
+@click.option("--if-empty", is_flag=True, help="Do nothing if the database already has cases.")
+@click.option("--seed", default=2026, show_default=True, help="Random seed: the same seed gives the same area.")
+@click.option("--cases", "case_total", default=300, show_default=True, help="How many cases to make.")
+@click.pass_context
+def demo(ctx: click.Context, if_empty: bool, seed: int, case_total: int) -> None:
+    """Load a realistic synthetic local area: cases, users for every role, audits across tiers and half terms."""
+    from qaframework.demo import DEMO_PASSWORD, load_demo
+    from qaframework.operations.cases import case_count
+
+    _need_database(ctx)
+    with _session(ctx) as session:
+        if case_count(session):
+            if if_empty:
+                click.echo("Demo data not loaded: the database already has cases.")
+                return
+            raise click.ClickException("The database already has cases; the demo loads into an empty database only.")
+        summary = load_demo(session, seed=seed, case_total=case_total)
+    click.echo(summary.describe())
+    click.echo(f"\nEvery demo user's password is: {DEMO_PASSWORD}")
+
+
+@main.command()
+@click.pass_context
+def summary(ctx: click.Context) -> None:
+    """What is in the database: cases, users, audits by tier and status."""
+    from qaframework.demo import describe_database
+
+    _need_database(ctx)
+    with _session(ctx) as session:
+        click.echo(describe_database(session))
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()

@@ -1,0 +1,373 @@
+"""A realistic synthetic local area for demonstrations, training and benchmarks.
+
+Everything is invented and seeded, so the same seed always gives the same area. The data carries
+the weaknesses the framework exists to find (views that don't bring the child to life, health
+needs in general terms, missing social care needs, late plans, an auditor who grades generously)
+and shows plans improving over the half terms, so every report has a story to tell.
+"""
+
+from __future__ import annotations
+
+import random
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, time, timedelta
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from qaframework.framework import (
+    FAMILY_EXPERIENCE3,
+    AuditStatus,
+    Cycle,
+    Rating,
+    Role,
+    Tier,
+    cycle_for,
+    default_cycles,
+)
+from qaframework.operations.audits import regrade
+from qaframework.operations.base import record
+from qaframework.operations.templates import current_versions
+from qaframework.passwords import hash_password
+from qaframework.store import (
+    Action,
+    Audit,
+    Case,
+    CaseNeed,
+    ConsentRecord,
+    ModerationRecord,
+    PeerChallenge,
+    PeerComment,
+    Request,
+    Response,
+    TemplateVersion,
+    User,
+)
+
+DEMO_PASSWORD = "demo-password-2026"
+DOMAIN = "qa-demo.example"
+
+#: (email local part, name, role, agency, team, team manager)
+DEMO_USERS: tuple[tuple[str, str, Role, str | None, str | None, bool], ...] = (
+    ("admin", "Alex Morgan", Role.ADMIN, None, None, False),
+    ("priya.shah", "Priya Shah", Role.AUDITOR, "send_service", "North", False),
+    ("tom.reid", "Tom Reid", Role.AUDITOR, "send_service", "North", False),
+    ("grace.okafor", "Grace Okafor", Role.AUDITOR, "send_service", "North", True),
+    ("sam.patel", "Sam Patel", Role.AUDITOR, "send_service", "South", False),
+    ("lucy.evans", "Lucy Evans", Role.AUDITOR, "send_service", "South", False),
+    ("daniel.hughes", "Daniel Hughes", Role.AUDITOR, "send_service", "South", True),
+    ("ellen.price", "Ellen Price", Role.AUDITOR, "education", "Educational psychology", False),
+    ("hana.lee", "Dr Hana Lee", Role.AUDITOR, "health", "Designated clinical officer team", False),
+    ("marcus.bell", "Marcus Bell", Role.AUDITOR, "childrens_social_care", "Disabled children's team", False),
+    ("ruth.adams", "Ruth Adams", Role.AUDITOR, "adult_social_care", "Preparing for adulthood team", False),
+    ("panel.chair", "Joanne Clarke", Role.PANEL_MEMBER, None, None, False),
+    ("panel.member", "Imran Hussain", Role.PANEL_MEMBER, None, None, False),
+    ("system.leader", "Catherine Wood", Role.SYSTEM_LEADER, None, None, False),
+    ("parent.forum", "Nadia Rahman", Role.SYSTEM_LEADER, None, None, False),
+    ("board.viewer", "Peter Graham", Role.BOARD_VIEWER, None, None, False),
+)
+
+NEEDS = {"ASD": 31, "SEMH": 18, "SLCN": 20, "MLD": 8, "SPLD": 4, "SLD": 5, "PMLD": 2, "PD": 3,
+         "HI": 2, "VI": 1, "MSI": 1, "OTH": 3, "DS": 2}
+SETTINGS = {"Mainstream school": 45, "Special school": 22, "Resourced provision": 8,
+            "Independent special school": 7, "Early years setting": 5, "Further education college": 8,
+            "Education otherwise than at school": 3, "Out of area placement": 2}
+YEAR_GROUPS = ["N2", "R"] + [str(n) for n in range(1, 15)]
+#: Sections where real audits most often find weaknesses, and how much harder they are.
+WEAK_SECTION_PENALTY = {"A": 0.35, "C": 0.30, "D": 0.40, "H": 0.25, "F": 0.15, "E": 0.15}
+GENEROUS_AUDITOR = "tom.reid"
+EVIDENCE = {
+    Rating.MET: ["Clear and specific; matches the advice in K.", "Written in the child's words and attributed.",
+                 "Quantified: who, what, how often and for how long.", "Consistent with the advice and the other sections."],
+    Rating.PARTIALLY_MET: ["Some of it is there but it is general in places.", "Partly quantified; frequency missing for two items.",
+                           "Views are present but third person and generic.", "Needs listed by diagnosis without their impact."],
+    Rating.NOT_MET: ["Not recorded.", "Health needs described only in general terms ('under the paediatrician').",
+                     "No social care advice sought; section says 'not known to service'.", "Provision uses 'access to' and 'as required'."],
+}
+
+
+@dataclass
+class DemoSummary:
+    users: list[str] = field(default_factory=list)
+    cases: int = 0
+    requests: int = 0
+    audits_by_tier: Counter[int] = field(default_factory=Counter)
+    audits_by_status: Counter[str] = field(default_factory=Counter)
+    cycles: list[str] = field(default_factory=list)
+    actions: int = 0
+    moderated: int = 0
+
+    def describe(self) -> str:
+        lines = [
+            f"Demo local area loaded: {self.cases} cases, {self.requests} requests for assessment.",
+            "Audits by tier: " + ", ".join(f"Tier {t}: {n}" for t, n in sorted(self.audits_by_tier.items())),
+            "Audits by status: " + ", ".join(f"{s}: {n}" for s, n in sorted(self.audits_by_status.items())),
+            f"Half terms covered: {', '.join(self.cycles)}",
+            f"Moderated by the panel: {self.moderated}; actions raised: {self.actions}",
+            "",
+            "Demo users (email, role):",
+        ]
+        lines += [f"  {u}" for u in self.users]
+        return "\n".join(lines)
+
+
+def _weighted(rng: random.Random, weights: dict[str, int]) -> str:
+    return rng.choices(list(weights), weights=list(weights.values()))[0]
+
+
+def _moment(rng: random.Random, day: date) -> datetime:
+    return datetime.combine(day, time(9, 0), tzinfo=UTC) + timedelta(minutes=rng.randrange(0, 8 * 60))
+
+
+def _recent_cycles(today: date, count: int) -> list[Cycle]:
+    cycles: list[Cycle] = []
+    for start_year in (today.year - 2, today.year - 1, today.year):
+        cycles += [c for c in default_cycles(start_year) if c.start <= today]
+    current = cycle_for(today)
+    cycles = [c for c in cycles if c.start <= current.start]
+    return cycles[-count:]
+
+
+def load_demo(session: Session, *, seed: int = 2026, case_total: int = 300, today: date | None = None) -> DemoSummary:
+    """Fill an empty (initialised) database with a synthetic area. One transaction."""
+    today = today or date.today()
+    rng = random.Random(seed)
+    summary = DemoSummary()
+    password_hash = hash_password(DEMO_PASSWORD)  # one hash: argon2 is slow on purpose
+    users: dict[str, User] = {}
+    for local, name, role, agency, team, manager in DEMO_USERS:
+        user = User(email=f"{local}@{DOMAIN}", display_name=name, password_hash=password_hash, role=role.value,
+                    agency_code=agency, team=team, is_team_manager=manager)
+        users[local] = user
+        session.add(user)
+        summary.users.append(f"{user.email:36} {role.label}" + (f", {agency}" if agency else "") + (f", team {team}" if team else ""))
+    session.flush()
+
+    cases = _make_cases(session, rng, case_total, today, summary)
+    templates = {tv.template_id: tv for tv in current_versions(session)}
+    if len(templates) < 8:
+        raise RuntimeError("load the checklist templates first (qa init)")
+    cycles = _recent_cycles(today, 6)
+    summary.cycles = [c.label for c in cycles]
+    audits = _make_audits(session, rng, users, cases, templates, cycles, today)
+    _make_moderation(session, rng, users, audits, summary)
+    _make_actions_and_challenges(session, rng, users, audits, today, summary)
+    for audit in audits:
+        summary.audits_by_tier[audit.tier] += 1
+        summary.audits_by_status[audit.status] += 1
+    record(session, None, "demo.load", "database", None, after={"seed": seed, "cases": summary.cases})
+    session.commit()
+    return summary
+
+
+def _make_cases(session: Session, rng: random.Random, total: int, today: date, summary: DemoSummary) -> list[Case]:
+    cases: list[Case] = []
+    for n in range(total):
+        year_group = rng.choice(YEAR_GROUPS)
+        age = {"N2": 3, "R": 4}.get(year_group) or int(year_group) + 4
+        birth = date(today.year - age - (1 if today.month < 9 else 0), rng.randint(1, 12), 1)
+        need = _weighted(rng, NEEDS)
+        setting = "Early years setting" if year_group in {"N2"} else _weighted(rng, SETTINGS)
+        if setting == "Early years setting" and year_group not in {"N2", "R"}:
+            setting = "Mainstream school"
+        if int(year_group) >= 12 if year_group.isdigit() else False:
+            setting = rng.choice(["Further education college", "Special school", "Further education college"])
+        case = Case(case_ref=f"EHC{100000 + n * 7 + rng.randint(0, 6):06d}", year_group=year_group, birth_month=birth,
+                    primary_need=need, setting_type=setting, team=rng.choice(["North", "South"]))
+        case.needs.append(CaseNeed(need=need, rank=1))
+        if rng.random() < 0.1:  # an earlier refusal, then the request that led to a plan
+            first = today - timedelta(days=rng.randint(500, 800))
+            case.requests.append(Request(request_date=first, decision_to_assess_date=first + timedelta(days=rng.randint(30, 45)),
+                                         outcome="refused_to_assess"))
+        request_date = today - timedelta(days=rng.randint(30, 720))
+        request = Request(request_date=request_date)
+        decision = request_date + timedelta(days=rng.choice([35, 38, 40, 41, 42, 44, 49, 56]))
+        weeks = rng.choices([17, 18, 19, 20, 21, 23, 26, 30, 38], weights=[12, 14, 16, 12, 9, 10, 10, 9, 8])[0]
+        final = request_date + timedelta(days=weeks * 7 - rng.randint(0, 6))
+        if decision <= today:
+            request.decision_to_assess_date = decision
+        if rng.random() < 0.05:
+            request.outcome = "refused_to_assess"
+        elif final <= today:
+            request.final_issued_date, request.outcome = final, "issued"
+            if weeks > 20 and rng.random() < 0.2:
+                request.exception = rng.choice(["school_closure", "exceptional_personal_circumstances", "absent_from_area"])
+            if (today - final).days > 365:
+                case.last_review_date = final + timedelta(days=rng.randint(300, 380))
+        else:
+            request.outcome = "in_progress"
+        case.requests.append(request)
+        session.add(case)
+        cases.append(case)
+        summary.requests += len(case.requests)
+    session.flush()
+    summary.cases = len(cases)
+    return cases
+
+
+def _answer(rng: random.Random, quality: float, section_id: str, na_allowed: bool) -> tuple[Rating, str, str]:
+    if na_allowed and rng.random() < 0.12:
+        return Rating.NOT_APPLICABLE, "", "Not relevant for this child at this stage (e.g. under Year 9, no personal budget requested)."
+    penalty = max((p for prefix, p in WEAK_SECTION_PENALTY.items() if section_id.upper().startswith(prefix)), default=0.0)
+    p_met = max(0.05, min(0.97, quality - penalty))
+    roll = rng.random()
+    rating = Rating.MET if roll < p_met else (Rating.PARTIALLY_MET if roll < p_met + (1 - p_met) * 0.65 else Rating.NOT_MET)
+    return rating, rng.choice(EVIDENCE[rating]), ""
+
+
+def _day_in(rng: random.Random, cycle: Cycle, today: date) -> date:
+    end = min(cycle.end, today)
+    return cycle.start + timedelta(days=rng.randint(0, max(0, (end - cycle.start).days)))
+
+
+def _make_audits(session: Session, rng: random.Random, users: dict[str, User], cases: list[Case],
+                 templates: dict[str, TemplateVersion], cycles: list[Cycle], today: date) -> list[Audit]:
+    audits: list[Audit] = []
+    coordinators = [u for u in users.values() if u.agency_code == "send_service"]
+    tier2 = {"education": "t2-education-advice-audit", "health": "t2-health-advice-audit",
+             "childrens_social_care": "t2-social-care-advice-audit", "adult_social_care": "t2-social-care-advice-audit"}
+    panel = [users["panel.chair"], users["panel.member"]]
+    leaders = [users["system.leader"], users["parent.forum"]]
+    plan_cases = [c for c in cases if any(r.final_issued_date for r in c.requests)] or cases
+    current = cycles[-1]
+    for index, cycle in enumerate(cycles):
+        trend = 0.55 + 0.05 * index  # plans get better half term by half term
+        is_current = cycle is current
+        plan: list[tuple[User, str, str]] = []
+        for coordinator in coordinators:
+            count = rng.randint(6, 16) if is_current else rng.randint(8, 12)
+            plan += [(coordinator, "t1-coordinator-plan-check", rng.choice(["draft_plan", "final_plan"])) for _ in range(count)]
+            plan += [(coordinator, "t1-agency-advice-self-check", "advice") for _ in range(rng.randint(0, 2))]
+        for user in users.values():
+            if user.role == Role.AUDITOR and user.agency_code in tier2:
+                plan += [(user, tier2[user.agency_code], rng.choice(["advice", "final_plan"])) for _ in range(rng.randint(3, 5))]
+        plan += [(rng.choice(panel), "t3-multi-agency-new-plan", "final_plan") for _ in range(rng.randint(3, 5))]
+        plan += [(rng.choice(panel), "t3-annual-review", "annual_review") for _ in range(rng.randint(2, 3))]
+        if index % 2 == 1 or is_current:
+            plan += [(rng.choice(leaders), "t4-system-leader-review", "final_plan")]
+        for auditor, template_id, subject in plan:
+            audits.append(_make_audit(session, rng, auditor, rng.choice(plan_cases), templates[template_id], subject,
+                                      cycle, trend, is_current, today))
+    session.flush()
+    return audits
+
+
+def _make_audit(session: Session, rng: random.Random, auditor: User, case: Case, tv: TemplateVersion, subject: str,
+                cycle: Cycle, trend: float, is_current: bool, today: date) -> Audit:
+    template = tv.template
+    day = _day_in(rng, cycle, today)
+    if is_current and auditor.agency_code == "send_service" and rng.random() < 0.6:
+        day = max(cycle.start, today.replace(day=1)) + timedelta(days=rng.randint(0, max(0, today.day - 1)))
+        day = min(day, today)
+    started = _moment(rng, day)
+    audit = Audit(case=case, request=case.requests[-1] if case.requests else None, template_version=tv, subject=subject,
+                  tier=tv.tier, agency_code=auditor.agency_code if auditor.role == Role.AUDITOR else None,
+                  auditor=auditor, status=AuditStatus.DRAFT.value, cycle=cycle.label, exemplary_sections=[],
+                  created_at=started, updated_at=started)
+    quality = min(0.98, max(0.2, rng.gauss(trend, 0.15)))
+    draft = is_current and rng.random() < 0.25
+    questions = template.questions()
+    answered = questions if not draft else questions[: rng.randint(3, len(questions))]
+    for question in answered:
+        section = template.section_of(question.id)
+        rating, evidence, na_reason = _answer(rng, quality, section.id, question.not_applicable.allowed)
+        audit.responses.append(Response(question_id=question.id, section_id=section.id, rating=rating.value,
+                                        evidence=evidence, na_reason=na_reason, updated_at=started))
+    if quality > 0.9 and rng.random() < 0.5:
+        audit.exemplary_sections = [template.sections[0].id]
+    session.add(audit)
+    regrade(audit)
+    if template.grading.mode == "judgement":
+        audit.auditor_grade = FAMILY_EXPERIENCE3.codes[0 if quality > 0.7 else (1 if quality > 0.45 else 2)]
+        audit.summary = "The family recognised their child in the plan; the speech and language therapy in F is not yet being delivered."
+        session.add(ConsentRecord(case_id=case.id, given_by="parent_carer", decision="given", method="Phone call, then written consent",
+                                  recorded_by_id=auditor.id, recorded_at=started - timedelta(days=3)))
+    elif audit.suggested_grade and (rng.random() < 0.08 or (auditor.email.startswith(GENEROUS_AUDITOR) and rng.random() < 0.45)):
+        scale = template.scale
+        audit.auditor_grade = scale.from_rank(scale.rank(audit.suggested_grade) + 1)
+        if audit.auditor_grade != audit.suggested_grade:
+            audit.override_rationale = "The weaknesses are minor and already being put right at the next review."
+    if not draft:
+        audit.status = AuditStatus.SUBMITTED.value
+        audit.submitted_at = audit.updated_at = started + timedelta(hours=rng.randint(1, 30))
+        if not is_current and rng.random() < 0.5:
+            audit.status = AuditStatus.CLOSED.value
+        elif is_current and rng.random() < 0.05:
+            audit.status, audit.return_comment = AuditStatus.RETURNED.value, "Please add evidence for section F: which provision is unquantified?"
+    return audit
+
+
+def _make_moderation(session: Session, rng: random.Random, users: dict[str, User], audits: list[Audit], summary: DemoSummary) -> None:
+    """The panel blind re-grades about a tenth of Tier 1 and 2 audits; the generous auditor shows up."""
+    panel = [users["panel.chair"], users["panel.member"]]
+    candidates = [a for a in audits if a.tier in (Tier.AGENCY_CHECK, Tier.SINGLE_AGENCY) and a.status in ("submitted", "closed") and a.suggested_grade]
+    for audit in rng.sample(candidates, k=max(1, len(candidates) // 10)):
+        scale = audit.template.scale
+        original = audit.auditor_grade or audit.suggested_grade
+        assert original is not None
+        agreed = audit.suggested_grade if audit.auditor_grade and audit.auditor_grade != audit.suggested_grade else original
+        if rng.random() < 0.2:
+            agreed = scale.from_rank(scale.rank(original) + rng.choice([-1, 1]))
+        moderator = rng.choice(panel)
+        when = (audit.submitted_at or audit.created_at) + timedelta(days=rng.randint(7, 30))
+        session.add(ModerationRecord(audit=audit, moderator=moderator, blind_grade=agreed, original_grade=original, agreed_grade=agreed,
+                                     reason=None if agreed == original else "Provision in F is not quantified; the panel agreed a lower grade.",
+                                     created_at=when, agreed_at=when))
+        audit.moderated_grade = agreed
+        audit.status = AuditStatus.MODERATED.value
+        for row in audit.section_grades:
+            row.moderated_grade = row.suggested_grade
+        summary.moderated += 1
+
+
+def _make_actions_and_challenges(session: Session, rng: random.Random, users: dict[str, User], audits: list[Audit],
+                                 today: date, summary: DemoSummary) -> None:
+    themes = ["Child's voice", "Health advice", "Social care advice", "Quantified provision", "Timeliness", "Outcomes"]
+    for audit in audits:
+        not_met = [r for r in audit.responses if r.rating == Rating.NOT_MET.value]
+        if audit.status == "draft" or not not_met or rng.random() > 0.35:
+            continue
+        response = rng.choice(not_met)
+        question = audit.template.question(response.question_id)
+        due = (audit.created_at.date() + timedelta(days=rng.randint(14, 60)))
+        status = "done" if due < today and rng.random() < 0.6 else rng.choice(["open", "open", "in_progress"])
+        session.add(Action(audit=audit, question_id=question.id, description=f"Put right: {question.text}",
+                           owner_id=audit.auditor_id, agency_code=audit.agency_code, due_date=due, status=status,
+                           theme=rng.choice(themes), created_by_id=audit.auditor_id, created_at=audit.created_at,
+                           completed_at=_moment(rng, due) if status == "done" else None))
+        summary.actions += 1
+    coordinators = [u for u in users.values() if u.agency_code == "send_service"]
+    tier1 = [a for a in audits if a.tier == Tier.AGENCY_CHECK and a.status in ("submitted", "closed", "moderated")]
+    for audit in rng.sample(tier1, k=min(len(tier1), 24)):
+        colleagues = [u for u in coordinators if u.team == audit.auditor.team and u.id != audit.auditor_id]
+        if not colleagues:
+            continue
+        reviewer = rng.choice(colleagues)
+        challenge = PeerChallenge(audit=audit, requested_by_id=audit.auditor_id, reviewer=reviewer, created_at=audit.submitted_at or audit.created_at)
+        outcome = rng.choice(["agreed", "agreed", "challenged", "responded", "requested"])
+        challenge.status = "closed" if outcome == "responded" else outcome
+        if outcome in ("agreed", "challenged", "responded"):
+            question = rng.choice(audit.template.questions())
+            kind = "agree" if outcome == "agreed" else "challenge"
+            body = "I agree with the grades and the evidence." if kind == "agree" else "I would rate this Partially met: the frequency of therapy is missing."
+            challenge.comments.append(PeerComment(author_id=reviewer.id, question_id=None if kind == "agree" else question.id, kind=kind, body=body))
+            if outcome == "responded":
+                challenge.comments.append(PeerComment(author_id=audit.auditor_id, question_id=question.id, kind="response",
+                                                      body="Agreed; I have asked the co-ordinator to add the frequency before the plan is finalised."))
+        session.add(challenge)
+
+
+def describe_database(session: Session) -> str:
+    """A plain-text summary for ``qa summary`` (and ``make run`` before the web app is up)."""
+    cases = session.scalar(select(func.count(Case.id))) or 0
+    requests = session.scalar(select(func.count(Request.id))) or 0
+    users = session.scalar(select(func.count(User.id))) or 0
+    rows = session.execute(select(Audit.tier, Audit.status, func.count()).group_by(Audit.tier, Audit.status).order_by(Audit.tier)).all()
+    lines = [f"{cases} cases, {requests} requests for assessment, {users} users."]
+    by_tier: dict[int, list[str]] = {}
+    for tier, status, count in rows:
+        by_tier.setdefault(tier, []).append(f"{status} {count}")
+    for tier, parts in sorted(by_tier.items()):
+        lines.append(f"{Tier(tier).label}: {', '.join(parts)}")
+    return "\n".join(lines)

@@ -1,0 +1,134 @@
+"""Read models for the home page and team oversight, aggregated in SQL."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
+
+from sqlalchemy import String, cast, func, select
+from sqlalchemy.orm import Session
+
+from qaframework.framework import Role, Tier
+from qaframework.operations.base import PermissionDenied
+from qaframework.operations.settings import tier1_target
+from qaframework.permissions import can_view_team
+from qaframework.store import Audit, PeerChallenge, TrailEntry, User
+
+
+def month_bounds(today: date) -> tuple[datetime, datetime]:
+    start = datetime(today.year, today.month, 1, tzinfo=UTC)
+    end = datetime(today.year + (today.month == 12), today.month % 12 + 1, 1, tzinfo=UTC)
+    return start, end
+
+
+def my_audits(session: Session, actor: User) -> dict[str, list[Audit]]:
+    """The user's audits grouped for the home page: returned first, then drafts, then submitted."""
+    groups: dict[str, list[Audit]] = {"returned": [], "draft": [], "submitted": []}
+    audits = session.scalars(
+        select(Audit).where(Audit.auditor_id == actor.id, Audit.status.in_(list(groups))).order_by(Audit.updated_at.desc()).limit(200)
+    )
+    for audit in audits:
+        groups[audit.status].append(audit)
+    return groups
+
+
+def tier1_checks_this_month(session: Session, user_ids: list[int], today: date) -> dict[int, int]:
+    """Tier 1 checks started this month that are no longer drafts, per user."""
+    start, end = month_bounds(today)
+    rows = session.execute(
+        select(Audit.auditor_id, func.count())
+        .where(Audit.auditor_id.in_(user_ids), Audit.tier == int(Tier.AGENCY_CHECK), Audit.status != "draft",
+               Audit.created_at >= start, Audit.created_at < end)
+        .group_by(Audit.auditor_id)
+    ).all()
+    counts = {uid: 0 for uid in user_ids}
+    counts.update({uid: n for uid, n in rows})
+    return counts
+
+
+@dataclass
+class TargetProgress:
+    done: int
+    target: int
+
+    @property
+    def remaining(self) -> int:
+        return max(0, self.target - self.done)
+
+    @property
+    def percent(self) -> int:
+        return min(100, round(100 * self.done / self.target)) if self.target else 100
+
+
+def my_target(session: Session, actor: User, today: date) -> TargetProgress | None:
+    """Tier 1 target progress, for auditors who do Tier 1 checks (EHC co-ordinators)."""
+    if actor.role != Role.AUDITOR.value or actor.agency_code != "send_service":
+        return None
+    return TargetProgress(tier1_checks_this_month(session, [actor.id], today)[actor.id], tier1_target(session))
+
+
+def recent_activity(session: Session, actor: User, limit: int = 10) -> list[TrailEntry]:
+    """What happened lately to the user's own audits or by the user."""
+    own_audits = select(cast(Audit.id, String)).where(Audit.auditor_id == actor.id)
+    return list(session.scalars(
+        select(TrailEntry)
+        .where((TrailEntry.actor_id == actor.id) | ((TrailEntry.entity == "audit") & TrailEntry.entity_id.in_(own_audits)))
+        .where(TrailEntry.action != "user.sign_in")
+        .order_by(TrailEntry.id.desc())
+        .limit(limit)
+    ))
+
+
+@dataclass
+class MemberOversight:
+    user: User
+    checks_this_month: int
+    target: int
+    grades: dict[str, int] = field(default_factory=dict)
+    open_challenges: int = 0
+
+    @property
+    def percent(self) -> int:
+        return min(100, round(100 * self.checks_this_month / self.target)) if self.target else 100
+
+
+def team_oversight(session: Session, actor: User, today: date, team: str | None = None) -> list[MemberOversight]:
+    """Each co-ordinator's Tier 1 checks this month against the target, grade mix and open challenges."""
+    if not can_view_team(actor):
+        raise PermissionDenied("Only team managers and administrators can see team oversight.")
+    if actor.role != Role.ADMIN.value:
+        team = actor.team
+    query = select(User).where(User.role == Role.AUDITOR.value, User.active.is_(True), User.agency_code == (actor.agency_code or "send_service"))
+    if team:
+        query = query.where(User.team == team)
+    members = list(session.scalars(query.order_by(User.display_name)))
+    ids = [m.id for m in members]
+    counts = tier1_checks_this_month(session, ids, today)
+    start, end = month_bounds(today)
+    grade = func.coalesce(Audit.moderated_grade, Audit.auditor_grade, Audit.suggested_grade)
+    grade_rows = session.execute(
+        select(Audit.auditor_id, grade, func.count())
+        .where(Audit.auditor_id.in_(ids), Audit.tier == int(Tier.AGENCY_CHECK), Audit.status != "draft",
+               Audit.created_at >= start, Audit.created_at < end)
+        .group_by(Audit.auditor_id, grade)
+    ).all()
+    open_rows = session.execute(
+        select(Audit.auditor_id, func.count(PeerChallenge.id))
+        .join(PeerChallenge, PeerChallenge.audit_id == Audit.id)
+        .where(Audit.auditor_id.in_(ids), PeerChallenge.status.in_(["requested", "challenged"]))
+        .group_by(Audit.auditor_id)
+    ).all()
+    target = tier1_target(session)
+    result = {m.id: MemberOversight(m, counts[m.id], target) for m in members}
+    for uid, g, n in grade_rows:
+        if g:
+            result[uid].grades[g] = n
+    for uid, n in open_rows:
+        result[uid].open_challenges = n
+    return list(result.values())
+
+
+def teams(session: Session) -> list[str]:
+    return [t for t in session.scalars(select(User.team).where(User.team.is_not(None)).distinct().order_by(User.team))]
+
+

@@ -1,0 +1,153 @@
+"""Tier 1 peer challenge: a colleague in the same team agrees with or challenges a submitted check.
+
+The exchange (per-question comments, the author's responses) is kept with the audit. The author
+may revise by asking a panel member to return the check, or by noting agreed changes; nothing in
+the exchange is ever edited or deleted.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from qaframework.framework import Role, Tier
+from qaframework.operations.audits import get_audit
+from qaframework.operations.base import (
+    FieldError,
+    InvalidInput,
+    NotFound,
+    PermissionDenied,
+    WorkflowError,
+    operation,
+    record,
+)
+from qaframework.store import Audit, PeerChallenge, PeerComment, User, utcnow
+
+OPEN = ("requested", "challenged")
+
+
+def colleagues_for(session: Session, actor: User) -> list[User]:
+    """Who can be asked: active auditors in the same agency and team, not the author."""
+    if actor.team is None:
+        return []
+    return list(session.scalars(
+        select(User).where(User.role == Role.AUDITOR.value, User.agency_code == actor.agency_code, User.team == actor.team,
+                           User.active.is_(True), User.id != actor.id).order_by(User.display_name)
+    ))
+
+
+def challenges_for_audit(session: Session, audit: Audit) -> list[PeerChallenge]:
+    return list(session.scalars(select(PeerChallenge).where(PeerChallenge.audit_id == audit.id).order_by(PeerChallenge.id)))
+
+
+def get_challenge(session: Session, actor: User, challenge_id: int) -> PeerChallenge:
+    challenge = session.get(PeerChallenge, challenge_id)
+    if challenge is None:
+        raise NotFound(f"There is no peer challenge {challenge_id}")
+    get_audit(session, actor, challenge.audit_id)  # same visibility as the audit
+    return challenge
+
+
+@operation
+def request_challenge(session: Session, actor: User, audit_id: int, reviewer_id: int) -> PeerChallenge:
+    audit = get_audit(session, actor, audit_id)
+    if audit.auditor_id != actor.id:
+        raise PermissionDenied("Only the author of a check can ask for peer challenge.")
+    if audit.tier != Tier.AGENCY_CHECK:
+        raise WorkflowError("Peer challenge is for Tier 1 checks.")
+    if audit.status not in ("submitted", "moderated", "closed"):
+        raise WorkflowError("Submit the check before asking a colleague to challenge it.")
+    if any(c.status in OPEN for c in challenges_for_audit(session, audit)):
+        raise WorkflowError("This check already has an open peer challenge.")
+    if reviewer_id not in {u.id for u in colleagues_for(session, actor)}:
+        raise InvalidInput([FieldError("reviewer", "Choose a colleague from your own team")])
+    challenge = PeerChallenge(audit_id=audit.id, requested_by_id=actor.id, reviewer_id=reviewer_id, status="requested")
+    session.add(challenge)
+    session.flush()
+    record(session, actor, "peer.request", "peer_challenge", challenge.id, after={"audit_id": audit.id, "reviewer_id": reviewer_id})
+    return challenge
+
+
+def _clean_comments(audit: Audit, comments: Mapping[str | None, str]) -> list[tuple[str | None, str]]:
+    known = {q.id for q in audit.template.questions()}
+    cleaned: list[tuple[str | None, str]] = []
+    errors: list[FieldError] = []
+    for question_id, body in comments.items():
+        body = (body or "").strip()
+        if not body:
+            continue
+        if question_id is not None and question_id not in known:
+            errors.append(FieldError(question_id, f"{question_id} is not a question in this check"))
+        elif len(body) > 5000:
+            errors.append(FieldError(question_id or "comment", "Keep each comment to 5,000 characters or fewer"))
+        else:
+            cleaned.append((question_id, body))
+    if errors:
+        raise InvalidInput(errors)
+    return cleaned
+
+
+@operation
+def review_challenge(session: Session, actor: User, challenge_id: int, *, agree: bool, comments: Mapping[str | None, str]) -> PeerChallenge:
+    """The colleague's answer: agree (optionally with comments) or challenge with at least one comment."""
+    challenge = get_challenge(session, actor, challenge_id)
+    if challenge.reviewer_id != actor.id:
+        raise PermissionDenied("Only the colleague asked can review this check.")
+    if challenge.status != "requested":
+        raise WorkflowError("This peer challenge has already been answered.")
+    audit = get_audit(session, actor, challenge.audit_id)
+    cleaned = _clean_comments(audit, comments)
+    if not agree and not cleaned:
+        raise InvalidInput([FieldError("comment", "Say what you challenge: add a comment to at least one question")])
+    for question_id, body in cleaned:
+        challenge.comments.append(PeerComment(author_id=actor.id, question_id=question_id, kind="agree" if agree else "challenge", body=body))
+    challenge.status = "agreed" if agree else "challenged"
+    if agree:
+        challenge.closed_at = utcnow()
+    session.flush()
+    record(session, actor, "peer.review", "peer_challenge", challenge.id, {"status": "requested"},
+           {"status": challenge.status, "comments": len(cleaned)})
+    return challenge
+
+
+@operation
+def respond_to_challenge(
+    session: Session, actor: User, challenge_id: int, comments: Mapping[str | None, str], *, revise: bool = False
+) -> PeerChallenge:
+    """The author answers the challenge; the exchange then closes. With ``revise`` the check is
+    reopened (returned to its author) so the agreed changes can be made and it can be resubmitted."""
+    challenge = get_challenge(session, actor, challenge_id)
+    if challenge.requested_by_id != actor.id:
+        raise PermissionDenied("Only the author of the check can respond to the challenge.")
+    if challenge.status != "challenged":
+        raise WorkflowError("There is no challenge waiting for your response.")
+    audit = get_audit(session, actor, challenge.audit_id)
+    cleaned = _clean_comments(audit, comments)
+    if not cleaned:
+        raise InvalidInput([FieldError("comment", "Write your response")])
+    for question_id, body in cleaned:
+        challenge.comments.append(PeerComment(author_id=actor.id, question_id=question_id, kind="response", body=body))
+    challenge.status, challenge.closed_at = "responded", utcnow()
+    if revise:
+        if audit.status != "submitted":
+            raise WorkflowError(f"This check is {audit.status}; only a submitted check can be reopened for revision.")
+        audit.status = "returned"
+        audit.return_comment = "Reopened by its author after peer challenge."
+        audit.updated_at = utcnow()
+        record(session, actor, "audit.reopen", "audit", audit.id, {"status": "submitted"}, {"status": "returned"})
+    session.flush()
+    record(session, actor, "peer.respond", "peer_challenge", challenge.id, {"status": "challenged"},
+           {"status": challenge.status, "comments": len(cleaned)})
+    return challenge
+
+
+def challenges_waiting_for(session: Session, actor: User) -> list[PeerChallenge]:
+    """Checks colleagues asked this user to review, and challenges this user must answer."""
+    return list(session.scalars(
+        select(PeerChallenge).where(
+            ((PeerChallenge.reviewer_id == actor.id) & (PeerChallenge.status == "requested"))
+            | ((PeerChallenge.requested_by_id == actor.id) & (PeerChallenge.status == "challenged"))
+        ).order_by(PeerChallenge.created_at)
+    ))

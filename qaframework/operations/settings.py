@@ -1,0 +1,85 @@
+"""Area configuration: term dates (cycles), the Tier 1 monthly target, local timeliness milestones."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from qaframework.framework import HALF_TERMS, Cycle, cycle_for
+from qaframework.operations.base import FieldError, InvalidInput, operation, record, require
+from qaframework.permissions import can_manage_users
+from qaframework.store import AreaSetting, User
+
+TIER1_MONTHLY_TARGET = "tier1_monthly_target"
+TERM_DATES = "term_dates"
+DEFAULTS: dict[str, Any] = {TIER1_MONTHLY_TARGET: 25, TERM_DATES: []}
+
+
+def get_setting(session: Session, key: str) -> Any:
+    row = session.get(AreaSetting, key)
+    return row.value if row is not None else DEFAULTS.get(key)
+
+
+@operation
+def set_setting(session: Session, actor: User | None, key: str, value: Any) -> None:
+    require(actor is None or can_manage_users(actor), "Only an administrator can change area settings.")
+    row = session.get(AreaSetting, key)
+    before = None if row is None else {"value": row.value}
+    if row is None:
+        session.add(AreaSetting(key=key, value=value))
+    else:
+        row.value = value
+    record(session, actor, "setting.update", "setting", key, before, {"value": value})
+
+
+def tier1_target(session: Session) -> int:
+    return int(get_setting(session, TIER1_MONTHLY_TARGET))
+
+
+def configured_cycles(session: Session) -> list[Cycle]:
+    return [
+        Cycle(row["academic_year"], row["half_term"], date.fromisoformat(row["start"]), date.fromisoformat(row["end"]))
+        for row in get_setting(session, TERM_DATES) or []
+    ]
+
+
+def current_cycle(session: Session, today: date) -> Cycle:
+    return cycle_for(today, configured_cycles(session))
+
+
+def validate_term_dates(academic_year: str, dates: list[tuple[date, date]]) -> list[Cycle]:
+    """Six half terms in order, each ending after it starts and before the next begins."""
+    errors: list[FieldError] = []
+    if len(dates) != len(HALF_TERMS):
+        raise InvalidInput([FieldError("term_dates", f"Give dates for all {len(HALF_TERMS)} half terms")])
+    cycles = [Cycle(academic_year, ht, s, e) for ht, (s, e) in zip(HALF_TERMS, dates)]
+    for index, cycle in enumerate(cycles):
+        if cycle.end < cycle.start:
+            errors.append(FieldError(f"half_term_{index + 1}", f"{cycle.half_term} must end after it starts"))
+        if index and cycle.start <= cycles[index - 1].end:
+            errors.append(FieldError(f"half_term_{index + 1}", f"{cycle.half_term} must start after {cycles[index - 1].half_term} ends"))
+    if errors:
+        raise InvalidInput(errors)
+    return cycles
+
+
+@operation
+def set_term_dates(session: Session, actor: User | None, cycles: list[Cycle]) -> None:
+    """Replace one academic year's half terms, keeping other years' dates."""
+    require(actor is None or can_manage_users(actor), "Only an administrator can change term dates.")
+    year = cycles[0].academic_year
+    kept = [row for row in (get_setting(session, TERM_DATES) or []) if row["academic_year"] != year]
+    rows = kept + [
+        {"academic_year": c.academic_year, "half_term": c.half_term, "start": c.start.isoformat(), "end": c.end.isoformat()}
+        for c in cycles
+    ]
+    rows.sort(key=lambda r: r["start"])
+    row = session.get(AreaSetting, TERM_DATES)
+    before = None if row is None else {"value": row.value}
+    if row is None:
+        session.add(AreaSetting(key=TERM_DATES, value=rows))
+    else:
+        row.value = rows
+    record(session, actor, "setting.term_dates", "setting", TERM_DATES, before, {"value": rows})

@@ -1,0 +1,217 @@
+"""Adding, changing and signing in users; agencies."""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime, timedelta
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from qaframework.framework import DEFAULT_AGENCIES, Role
+from qaframework.operations.base import (
+    FieldError,
+    InvalidInput,
+    NotFound,
+    operation,
+    record,
+    require,
+    snapshot,
+)
+from qaframework.passwords import hash_password, needs_rehash, password_problem, verify_password
+from qaframework.permissions import can_manage_users
+from qaframework.store import Agency, User, utcnow
+
+EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+MAX_FAILED_SIGN_INS = 5
+LOCKOUT = timedelta(minutes=15)
+USER_FIELDS = ("email", "display_name", "role", "agency_code", "team", "is_team_manager", "active")
+
+
+def normalise_email(email: str) -> str:
+    return email.strip().lower()
+
+
+def _admin_or_system(actor: User | None) -> None:
+    require(actor is None or can_manage_users(actor), "Only an administrator can manage users.")
+
+
+def _validate_user(session: Session, email: str, role: str, agency_code: str | None) -> list[FieldError]:
+    errors: list[FieldError] = []
+    if not EMAIL_RE.match(email):
+        errors.append(FieldError("email", "Enter an email address in the correct format, like name@example.gov.uk"))
+    if role not in {r.value for r in Role}:
+        errors.append(FieldError("role", f"Choose a role: {', '.join(r.value for r in Role)}"))
+    elif role == Role.AUDITOR and not agency_code:
+        errors.append(FieldError("agency", "An auditor must belong to an agency"))
+    if agency_code and session.get(Agency, agency_code) is None:
+        errors.append(FieldError("agency", f"There is no agency with the code {agency_code!r}"))
+    return errors
+
+
+@operation
+def add_user(
+    session: Session,
+    actor: User | None,
+    *,
+    email: str,
+    password: str,
+    role: str,
+    display_name: str | None = None,
+    agency_code: str | None = None,
+    team: str | None = None,
+    is_team_manager: bool = False,
+) -> User:
+    _admin_or_system(actor)
+    email = normalise_email(email)
+    errors = _validate_user(session, email, role, agency_code)
+    if session.scalar(select(User.id).where(User.email == email)) is not None:
+        errors.append(FieldError("email", f"A user with the email {email} already exists"))
+    problem = password_problem(password, email)
+    if problem:
+        errors.append(FieldError("password", problem))
+    if errors:
+        raise InvalidInput(errors)
+    user = User(
+        email=email,
+        display_name=(display_name or email.split("@")[0].replace(".", " ").title()).strip(),
+        password_hash=hash_password(password),
+        role=role,
+        agency_code=agency_code or None,
+        team=(team or None),
+        is_team_manager=is_team_manager,
+    )
+    session.add(user)
+    session.flush()
+    record(session, actor, "user.add", "user", user.id, after=snapshot(user, *USER_FIELDS))
+    return user
+
+
+@operation
+def update_user(
+    session: Session,
+    actor: User | None,
+    user_id: int,
+    *,
+    role: str,
+    agency_code: str | None,
+    team: str | None,
+    is_team_manager: bool,
+    display_name: str,
+) -> User:
+    _admin_or_system(actor)
+    user = session.get(User, user_id)
+    if user is None:
+        raise NotFound(f"There is no user {user_id}")
+    errors = _validate_user(session, user.email, role, agency_code)
+    if not display_name.strip():
+        errors.append(FieldError("display_name", "Enter the person's name"))
+    if errors:
+        raise InvalidInput(errors)
+    before = snapshot(user, *USER_FIELDS)
+    user.role, user.agency_code, user.team = role, agency_code or None, team or None
+    user.is_team_manager, user.display_name = is_team_manager, display_name.strip()
+    record(session, actor, "user.update", "user", user.id, before=before, after=snapshot(user, *USER_FIELDS))
+    return user
+
+
+@operation
+def set_active(session: Session, actor: User | None, user_id: int, active: bool) -> User:
+    _admin_or_system(actor)
+    user = session.get(User, user_id)
+    if user is None:
+        raise NotFound(f"There is no user {user_id}")
+    if actor is not None and user.id == actor.id and not active:
+        raise InvalidInput("You cannot deactivate your own account")
+    before = snapshot(user, "active")
+    user.active = active
+    record(session, actor, "user.activate" if active else "user.deactivate", "user", user.id, before, snapshot(user, "active"))
+    return user
+
+
+@operation
+def set_password(session: Session, actor: User | None, user_id: int, password: str) -> None:
+    user = session.get(User, user_id)
+    if user is None:
+        raise NotFound(f"There is no user {user_id}")
+    require(actor is None or actor.id == user.id or can_manage_users(actor), "You cannot change this password.")
+    problem = password_problem(password, user.email)
+    if problem:
+        raise InvalidInput([FieldError("password", problem)])
+    user.password_hash = hash_password(password)
+    user.failed_sign_ins, user.locked_until = 0, None
+    record(session, actor, "user.set_password", "user", user.id)
+
+
+class SignInFailed(Exception):
+    """Deliberately vague: never reveal whether the email exists."""
+
+    def __init__(self, locked: bool = False) -> None:
+        super().__init__("locked" if locked else "invalid")
+        self.locked = locked
+
+
+@operation
+def sign_in(session: Session, email: str, password: str, now: datetime | None = None) -> User:
+    """Check a password, count failures, lock for 15 minutes after 5, upgrade old hashes."""
+    now = now or utcnow()
+    user = session.scalar(select(User).where(User.email == normalise_email(email)))
+    if user is None or not user.active:
+        verify_password(_DUMMY_HASH, password)  # same cost whether or not the user exists
+        raise SignInFailed()
+    if user.locked_until is not None and user.locked_until > now:
+        raise SignInFailed(locked=True)
+    if not verify_password(user.password_hash, password):
+        user.failed_sign_ins += 1
+        if user.failed_sign_ins >= MAX_FAILED_SIGN_INS:
+            user.locked_until, user.failed_sign_ins = now + LOCKOUT, 0
+            record(session, user, "user.locked", "user", user.id)
+        session.commit()
+        raise SignInFailed(locked=user.locked_until is not None and user.locked_until > now)
+    if needs_rehash(user.password_hash):
+        user.password_hash = hash_password(password)
+    user.failed_sign_ins, user.locked_until, user.last_sign_in_at = 0, None, now
+    record(session, user, "user.sign_in", "user", user.id)
+    return user
+
+
+_DUMMY_HASH = hash_password("not-a-real-password-used-for-timing")
+
+
+@operation
+def ensure_default_agencies(session: Session) -> int:
+    """Create the standard agencies an area always has; returns how many were added."""
+    added = 0
+    for agency in DEFAULT_AGENCIES:
+        if session.get(Agency, agency.code) is None:
+            session.add(Agency(code=agency.code, name=agency.name))
+            record(session, None, "agency.add", "agency", agency.code, after={"name": agency.name})
+            added += 1
+    return added
+
+
+@operation
+def add_agency(session: Session, actor: User | None, code: str, name: str) -> Agency:
+    _admin_or_system(actor)
+    code = code.strip().lower()
+    if not re.fullmatch(r"[a-z][a-z0-9_]{1,39}", code):
+        raise InvalidInput([FieldError("code", "Use 2 to 40 lower-case letters, digits or underscores, starting with a letter")])
+    if session.get(Agency, code) is not None:
+        raise InvalidInput([FieldError("code", f"The agency {code} already exists")])
+    if not name.strip():
+        raise InvalidInput([FieldError("name", "Enter the agency's name")])
+    agency = Agency(code=code, name=name.strip())
+    session.add(agency)
+    record(session, actor, "agency.add", "agency", code, after={"name": agency.name})
+    return agency
+
+
+def list_users(session: Session) -> list[User]:
+    return list(session.scalars(select(User).order_by(User.active.desc(), func.lower(User.display_name))))
+
+
+def list_agencies(session: Session, active_only: bool = True) -> list[Agency]:
+    query = select(Agency).order_by(Agency.name)
+    if active_only:
+        query = query.where(Agency.active.is_(True))
+    return list(session.scalars(query))

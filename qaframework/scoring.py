@@ -1,0 +1,166 @@
+"""Responses to a checklist → suggested section and overall grades, and what is still missing.
+
+The suggestion follows the template's declarative grading rules (research/domain.md §4.3) so that
+two auditors giving the same responses always get the same suggested grade; the auditor may then
+override it with a rationale, and moderation measures the drift. Pure functions, no I/O.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Mapping
+from dataclasses import dataclass
+
+from qaframework.checklists.model import Section, Template
+from qaframework.framework import GradeScale, Rating
+
+__all__ = [
+    "Answer",
+    "GradeSuggestion",
+    "MissingItem",
+    "completeness",
+    "overall_grade",
+    "rating_counts",
+    "suggest_grades",
+]
+
+
+@dataclass(frozen=True)
+class Answer:
+    """One response as the auditor left it; ``rating`` None means not answered yet."""
+
+    rating: Rating | None
+    evidence: str = ""
+    na_reason: str = ""
+
+
+@dataclass(frozen=True)
+class GradeSuggestion:
+    """Suggested grade per section id (template order) and overall; None means nothing to grade."""
+
+    sections: dict[str, str | None]
+    overall: str | None
+
+
+@dataclass(frozen=True)
+class MissingItem:
+    """Something an auditor must fix before submitting, worded for the auditor."""
+
+    question_id: str
+    section_id: str
+    problem: str
+
+
+def _as_answer(value: Answer | Rating | None) -> Answer:
+    # Callers that only track ratings (tests, imports) may pass bare Ratings or their string values.
+    if isinstance(value, Answer):
+        return value
+    return Answer(rating=None if value is None else Rating(value))
+
+
+def _gradable(answer: Answer) -> bool:
+    return answer.rating is not None and answer.rating is not Rating.NOT_APPLICABLE
+
+
+def _section_grade(
+    template: Template, section: Section, answers: Mapping[str, Answer | Rating], exemplary: bool
+) -> str | None:
+    grading = template.grading
+    scale = template.scale
+    given = {q.id: _as_answer(answers.get(q.id)) for q in section.questions}
+    graded = [(q, given[q.id]) for q in section.questions if _gradable(given[q.id])]
+    if not graded:
+        return None
+    assert grading.uncapped is not None  # guaranteed by Grading's validator in rules mode
+    caps = [grading.cap_for(a.rating, q.statutory, q.limiting) for q, a in graded if a.rating is not None]
+    grade = scale.worst([*caps, grading.uncapped])
+    complete = all(a.rating is not None for a in given.values())
+    all_met = all(a.rating is Rating.MET for _, a in graded)
+    if exemplary and grading.exemplary is not None and complete and all_met:
+        # ``best`` so a template whose exemplary grade sits below uncapped can never punish
+        # an auditor for flagging excellence (the model does not forbid that ordering).
+        grade = scale.best([grade, grading.exemplary])
+    return grade
+
+
+def overall_grade(scale: GradeScale, limiting: list[str], others: list[str], others_max_bands_above: int) -> str | None:
+    """The lowest limiting section, and no more than N bands above the lowest of the rest.
+
+    Limiting sections (B, E, F …) bound the whole plan because a weak one makes it unenforceable;
+    the others may pull the grade down but only so far, which keeps one weak non-limiting section
+    from sinking an otherwise good plan.
+    """
+    if limiting:
+        lowest = scale.worst(limiting)
+        if not others:
+            return lowest
+        ceiling = scale.from_rank(scale.rank(scale.worst(others)) + others_max_bands_above)
+        return scale.worst([lowest, ceiling])
+    if others:
+        return scale.worst(others)
+    return None
+
+
+def suggest_grades(
+    template: Template,
+    answers: Mapping[str, Answer | Rating],
+    exemplary_sections: Collection[str] = (),
+) -> GradeSuggestion:
+    """Apply the template's grading rules; N/A and unanswered questions never count.
+
+    Judgement-mode templates (Tier 4) leave every grade to the reviewer, so all are None.
+    Answers to question ids not in the template are ignored.
+    """
+    grading = template.grading
+    if grading.mode == "judgement":
+        return GradeSuggestion(sections={s.id: None for s in template.sections}, overall=None)
+    sections = {s.id: _section_grade(template, s, answers, s.id in exemplary_sections) for s in template.sections}
+    limiting: list[str] = []
+    others: list[str] = []
+    for section in template.sections:
+        grade = sections[section.id]
+        if grade is not None:
+            (limiting if section.limiting else others).append(grade)
+    overall = overall_grade(template.scale, limiting, others, grading.others_max_bands_above)
+    return GradeSuggestion(sections=sections, overall=overall)
+
+
+def _problem(question_id: str, na_allowed: bool, answer: Answer) -> str | None:
+    rating = answer.rating
+    if rating is None:
+        return f"Select a rating for {question_id}"
+    if rating is Rating.NOT_APPLICABLE:
+        if not na_allowed:
+            return f"{question_id} cannot be marked not applicable: select Met, Partially met or Not met"
+        if not answer.na_reason.strip():
+            return f"Give a reason why {question_id} is not applicable"
+        return None
+    if rating in (Rating.PARTIALLY_MET, Rating.NOT_MET) and not answer.evidence.strip():
+        return f"Give the evidence for rating {question_id} as {rating.label.lower()}"
+    return None
+
+
+def completeness(template: Template, answers: Mapping[str, Answer | Rating]) -> list[MissingItem]:
+    """What stops the audit being submitted, one item per question, in template order.
+
+    Evidence is required for Partially met and Not met because it is what moderators and the
+    Learning and Improvement Group read; N/A needs a reason because it removes a question from the
+    grade.
+    """
+    missing: list[MissingItem] = []
+    for section in template.sections:
+        for question in section.questions:
+            problem = _problem(question.id, question.not_applicable.allowed, _as_answer(answers.get(question.id)))
+            if problem is not None:
+                missing.append(MissingItem(question_id=question.id, section_id=section.id, problem=problem))
+    return missing
+
+
+def rating_counts(answers: Mapping[str, Answer | Rating] | Collection[Answer | Rating]) -> dict[Rating, int]:
+    """How many responses carry each rating (every rating present, zero if unused); unanswered skipped."""
+    values = answers.values() if isinstance(answers, Mapping) else answers
+    counts = {rating: 0 for rating in Rating}
+    for value in values:
+        rating = _as_answer(value).rating
+        if rating is not None:
+            counts[rating] += 1
+    return counts

@@ -1,0 +1,12 @@
+#!/usr/bin/env bash
+# System packages the test suite needs and pip cannot provide: Debian's Chromium (Playwright
+# drives it; no browser download) and the PostgreSQL server. Installed only when missing.
+set -euo pipefail
+missing=()
+command -v chromium >/dev/null 2>&1 || missing+=(chromium)
+ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || missing+=(postgresql)
+[ ${#missing[@]} -eq 0 ] && exit 0
+echo "Installing ${missing[*]} from Debian's packages" >&2
+SUDO=""; [ "$(id -u)" -ne 0 ] && SUDO="sudo"
+$SUDO apt-get update -qq
+DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null

@@ -1,0 +1,162 @@
+"""The audit workflow through the operations layer: permissions, locking, grades, trail."""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from qaframework.framework import Rating, Role
+from qaframework.operations.audits import (
+    IncompleteAudit,
+    ResponseInput,
+    return_audit,
+    save_responses,
+    start_audit,
+    submit_audit,
+)
+from qaframework.operations.base import InvalidInput, PermissionDenied, StaleEdit, WorkflowError
+from qaframework.store import Audit, ConsentRecord, TrailEntry
+
+
+@pytest.fixture
+def t1_audit(session: Session, make_user, make_case, template_version):  # type: ignore[no-untyped-def]
+    auditor = make_user()
+    audit = start_audit(session, auditor, case_id=make_case().id,
+                        template_version_id=template_version("t1-coordinator-plan-check").id, subject="final_plan")
+    return auditor, audit
+
+
+def all_met(audit: Audit) -> dict[str, ResponseInput]:
+    return {q.id: ResponseInput(Rating.MET.value, "Clear and specific.") for q in audit.template.questions()}
+
+
+def test_start_records_cycle_agency_and_trail(session: Session, t1_audit) -> None:  # type: ignore[no-untyped-def]
+    auditor, audit = t1_audit
+    assert audit.status == "draft" and audit.agency_code == "send_service" and audit.tier == 1
+    assert audit.cycle.split()[0].count("-") == 1  # e.g. "2026-27 Autumn 2"
+    entry = session.scalars(select(TrailEntry).where(TrailEntry.action == "audit.start")).one()
+    assert entry.actor_id == auditor.id and entry.entity_id == str(audit.id)
+
+
+def test_auditor_cannot_use_another_agencys_template(session: Session, make_user, make_case, template_version) -> None:  # type: ignore[no-untyped-def]
+    health = make_user(agency="health")
+    with pytest.raises(PermissionDenied):
+        start_audit(session, health, case_id=make_case().id,
+                    template_version_id=template_version("t2-education-advice-audit").id, subject="advice")
+    panel = make_user(Role.PANEL_MEMBER)
+    with pytest.raises(PermissionDenied):  # panels audit at Tier 3, not Tier 1
+        start_audit(session, panel, case_id=make_case().id,
+                    template_version_id=template_version("t1-coordinator-plan-check").id, subject="final_plan")
+
+
+def test_subject_must_suit_the_template(session: Session, make_user, make_case, template_version) -> None:  # type: ignore[no-untyped-def]
+    with pytest.raises(InvalidInput, match="subject"):
+        start_audit(session, make_user(), case_id=make_case().id,
+                    template_version_id=template_version("t1-coordinator-plan-check").id, subject="annual_review")
+
+
+def test_tier4_needs_a_consent_decision_first(session: Session, make_user, make_case, template_version) -> None:  # type: ignore[no-untyped-def]
+    leader, case = make_user(Role.SYSTEM_LEADER), make_case()
+    tv = template_version("t4-system-leader-review")
+    with pytest.raises(WorkflowError, match="consent"):
+        start_audit(session, leader, case_id=case.id, template_version_id=tv.id, subject="final_plan")
+    session.add(ConsentRecord(case_id=case.id, given_by="parent_carer", decision="given", recorded_by_id=leader.id))
+    session.commit()
+    assert start_audit(session, leader, case_id=case.id, template_version_id=tv.id, subject="final_plan").tier == 4
+
+
+def test_saving_updates_suggested_grades_and_bumps_version(session: Session, t1_audit) -> None:  # type: ignore[no-untyped-def]
+    auditor, audit = t1_audit
+    version = audit.version_id
+    save_responses(session, auditor, audit.id, version, all_met(audit))
+    assert audit.version_id == version + 1
+    assert audit.suggested_grade == "good"
+    limiting = next(q for q in audit.template.questions() if q.limiting)
+    save_responses(session, auditor, audit.id, audit.version_id,
+                   {limiting.id: ResponseInput(Rating.NOT_MET.value, "The need is missing from B.")})
+    assert audit.suggested_grade == "inadequate"
+    grades = {g.section_id: g.suggested_grade for g in audit.section_grades}
+    assert grades[audit.template.section_of(limiting.id).id] == "inadequate"
+
+
+def test_stale_save_is_refused_and_changes_nothing(session: Session, t1_audit) -> None:  # type: ignore[no-untyped-def]
+    auditor, audit = t1_audit
+    opened_at = audit.version_id
+    first_q = audit.template.questions()[0].id
+    save_responses(session, auditor, audit.id, opened_at, {first_q: ResponseInput("met", "first editor")})
+    with pytest.raises(StaleEdit) as raised:
+        save_responses(session, auditor, audit.id, opened_at, {first_q: ResponseInput("not_met", "second editor")})
+    assert raised.value.expected_version == opened_at and raised.value.current_version == opened_at + 1
+    assert auditor.display_name in raised.value.changed_by
+    stored = {r.question_id: (r.rating, r.evidence) for r in audit.responses}
+    assert stored[first_q] == ("met", "first editor")
+
+
+def test_tampered_input_is_rejected(session: Session, t1_audit) -> None:  # type: ignore[no-untyped-def]
+    auditor, audit = t1_audit
+    no_na = next(q for q in audit.template.questions() if not q.not_applicable.allowed)
+    with pytest.raises(InvalidInput) as raised:
+        save_responses(session, auditor, audit.id, audit.version_id, {
+            "NOPE-1": ResponseInput("met"), no_na.id: ResponseInput("not_applicable", na_reason="x"),
+            audit.template.questions()[1].id: ResponseInput("excellent"),
+        })
+    assert {e.field for e in raised.value.errors} == {"NOPE-1", no_na.id, audit.template.questions()[1].id}
+    assert audit.responses == []
+
+
+def test_only_the_author_edits_and_only_drafts(session: Session, t1_audit, make_user) -> None:  # type: ignore[no-untyped-def]
+    auditor, audit = t1_audit
+    colleague = make_user()
+    with pytest.raises(PermissionDenied):
+        save_responses(session, colleague, audit.id, audit.version_id, {})
+    save_responses(session, auditor, audit.id, audit.version_id, all_met(audit))
+    submit_audit(session, auditor, audit.id, audit.version_id)
+    with pytest.raises(WorkflowError, match="submitted"):
+        save_responses(session, auditor, audit.id, audit.version_id, all_met(audit))
+    outsider = make_user(agency="health")
+    with pytest.raises(PermissionDenied):
+        save_responses(session, outsider, audit.id, audit.version_id, {})
+
+
+def test_submit_lists_every_missing_item(session: Session, t1_audit) -> None:  # type: ignore[no-untyped-def]
+    auditor, audit = t1_audit
+    questions = audit.template.questions()
+    answers = all_met(audit)
+    answers[questions[0].id] = ResponseInput(None)
+    answers[questions[1].id] = ResponseInput("not_met", "")
+    save_responses(session, auditor, audit.id, audit.version_id, answers)
+    with pytest.raises(IncompleteAudit) as raised:
+        submit_audit(session, auditor, audit.id, audit.version_id)
+    assert [m.question_id for m in raised.value.missing] == [questions[0].id, questions[1].id]
+    assert audit.status == "draft"
+
+
+def test_override_needs_a_rationale(session: Session, t1_audit) -> None:  # type: ignore[no-untyped-def]
+    auditor, audit = t1_audit
+    save_responses(session, auditor, audit.id, audit.version_id, all_met(audit), update_judgement=True, auditor_grade="outstanding")
+    with pytest.raises(InvalidInput, match="Explain why"):
+        submit_audit(session, auditor, audit.id, audit.version_id)
+    save_responses(session, auditor, audit.id, audit.version_id, {}, update_judgement=True, auditor_grade="outstanding",
+                   override_rationale="An exemplar for the portfolio.")
+    submit_audit(session, auditor, audit.id, audit.version_id)
+    assert (audit.suggested_grade, audit.auditor_grade, audit.reported_grade) == ("good", "outstanding", "outstanding")
+
+
+def test_panel_returns_and_author_revises(session: Session, t1_audit, make_user) -> None:  # type: ignore[no-untyped-def]
+    auditor, audit = t1_audit
+    save_responses(session, auditor, audit.id, audit.version_id, all_met(audit))
+    submit_audit(session, auditor, audit.id, audit.version_id)
+    with pytest.raises(PermissionDenied):
+        return_audit(session, make_user(), audit.id, "no")
+    panel = make_user(Role.PANEL_MEMBER)
+    with pytest.raises(InvalidInput):
+        return_audit(session, panel, audit.id, "  ")
+    return_audit(session, panel, audit.id, "Evidence for F is thin.")
+    assert audit.status == "returned" and audit.return_comment == "Evidence for F is thin."
+    first = audit.template.questions()[0].id
+    save_responses(session, auditor, audit.id, audit.version_id, {first: ResponseInput("partially_met", "Revised after return.")})
+    assert audit.status == "draft"
+    submit_audit(session, auditor, audit.id, audit.version_id)
+    actions = [e.action for e in session.scalars(select(TrailEntry).where(TrailEntry.entity_id == str(audit.id)).order_by(TrailEntry.id))]
+    assert actions == ["audit.start", "audit.save", "audit.submit", "audit.return", "audit.save", "audit.submit"]

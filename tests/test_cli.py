@@ -1,0 +1,113 @@
+"""The `qa` command end to end on a database of its own."""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from qaframework.checklists.loader import DEFAULT_TEMPLATE_DIR
+from qaframework.cli import main
+from tests.support import TEST_PASSWORD, scratch_database
+
+
+@pytest.fixture
+def db_url(tmp_path: Path) -> Iterator[str]:
+    with scratch_database(tmp_path, "qa_cli") as url:
+        yield url
+
+
+def qa(url: str, *args: str, input: str | None = None):  # type: ignore[no-untyped-def]
+    return CliRunner().invoke(main, ["--database-url", url, *args], input=input, catch_exceptions=False)
+
+
+def test_commands_refuse_an_uninitialised_database(db_url: str) -> None:
+    result = qa(db_url, "users", "list")
+    assert result.exit_code == 1 and "run `qa init` first" in result.output
+
+
+def test_init_is_idempotent_and_loads_templates(db_url: str) -> None:
+    first = qa(db_url, "init")
+    assert first.exit_code == 0, first.output
+    assert "upgraded empty" in first.output and "8 added" in first.output
+    second = qa(db_url, "init")
+    assert "up to date" in second.output and "0 added, 8 already loaded" in second.output
+    listing = qa(db_url, "templates", "list")
+    assert listing.output.count("current") == 8
+
+
+def test_init_refuses_a_changed_published_template(db_url: str, tmp_path: Path) -> None:
+    templates = tmp_path / "templates"
+    shutil.copytree(DEFAULT_TEMPLATE_DIR, templates, ignore=shutil.ignore_patterns("*.md"))
+    assert qa(db_url, "init", "--templates", str(templates)).exit_code == 0
+    target = templates / "t3-annual-review.v1.yaml"
+    target.write_text(target.read_text().replace("title: ", "title: Changed ", 1))
+    result = qa(db_url, "init", "--templates", str(templates))
+    assert result.exit_code == 1
+    assert "t3-annual-review@v1" in result.output and "save the change as version 2" in result.output
+
+
+def test_users_add_with_password_from_stdin(db_url: str) -> None:
+    qa(db_url, "init")
+    added = qa(db_url, "users", "add", "Co.Ordinator@example.test", "--role", "auditor", "--agency", "send_service",
+               "--team", "North", "--password-stdin", input=TEST_PASSWORD + "\n")
+    assert added.exit_code == 0, added.output
+    assert "Added co.ordinator@example.test as Auditor (send_service)" in added.output
+    assert "co.ordinator@example.test" in qa(db_url, "users", "list").output
+    refused = qa(db_url, "users", "add", "x@example.test", "--role", "auditor", "--password-stdin", input="short\n")
+    assert refused.exit_code == 1 and "An auditor must belong to an agency" in refused.output
+
+
+def test_users_add_prompts_for_the_password(db_url: str) -> None:
+    qa(db_url, "init")
+    result = qa(db_url, "users", "add", "board@example.test", "--role", "board_viewer",
+                input=f"{TEST_PASSWORD}\n{TEST_PASSWORD}\n")
+    assert result.exit_code == 0 and "Board viewer" in result.output
+
+
+def test_cases_import_reports_bad_rows_and_imports_good_files(db_url: str, tmp_path: Path) -> None:
+    qa(db_url, "init")
+    bad = tmp_path / "bad.csv"
+    bad.write_text("case_ref,request_date,primary_need\nA1,2025-13-01,ASD\nA2,2025-01-01,NOPE\n")
+    result = qa(db_url, "cases", "import", str(bad))
+    assert result.exit_code == 1
+    assert "bad.csv: row 2, column request_date" in result.output
+    assert "bad.csv: row 3, column primary_need" in result.output
+    assert "Nothing was imported: 2 problem(s)." in result.output
+    good = tmp_path / "good.csv"
+    good.write_text("case_ref,request_date,primary_need\nA1,2025-01-13,ASD\nA2,2025-01-01,SLCN\n")
+    result = qa(db_url, "cases", "import", str(good))
+    assert result.exit_code == 0 and "2 new case(s)" in result.output
+    assert "2 cases, 2 requests" in qa(db_url, "summary").output
+
+
+def test_templates_check_names_file_field_and_line(tmp_path: Path) -> None:
+    good = tmp_path / "t3-annual-review.v1.yaml"
+    shutil.copy(DEFAULT_TEMPLATE_DIR / good.name, good)
+    bad = tmp_path / "t1-agency-advice-self-check.v1.yaml"
+    text = (DEFAULT_TEMPLATE_DIR / bad.name).read_text()
+    assert "basis: statutory" in text
+    bad.write_text(text.replace("basis: statutory", "basis: compulsory", 1))
+    line = text.splitlines().index(next(l for l in text.splitlines() if "basis: statutory" in l)) + 1
+    result = CliRunner().invoke(main, ["templates", "check", str(tmp_path)])
+    assert result.exit_code == 1
+    assert f"{bad.name}:{line}:" in result.output and ".basis:" in result.output
+    assert "ok  t3-annual-review@v1" in result.output
+
+
+def test_templates_check_passes_on_the_shipped_templates() -> None:
+    result = CliRunner().invoke(main, ["templates", "check"])
+    assert result.exit_code == 0, result.output
+    assert "8 template(s) valid." in result.output
+
+
+def test_demo_loads_once(db_url: str) -> None:
+    qa(db_url, "init")
+    result = qa(db_url, "demo", "--cases", "40")
+    assert result.exit_code == 0, result.output
+    assert "Demo local area loaded: 40 cases" in result.output and "demo-password-2026" in result.output
+    again = qa(db_url, "demo", "--if-empty")
+    assert again.exit_code == 0 and "already has cases" in again.output

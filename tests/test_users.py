@@ -1,0 +1,60 @@
+"""Users: validation, sign-in with lockout, permissions of who may manage them."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from sqlalchemy.orm import Session
+
+from qaframework.framework import Role
+from qaframework.operations.base import InvalidInput, PermissionDenied
+from qaframework.operations.users import MAX_FAILED_SIGN_INS, SignInFailed, add_agency, add_user, set_active, sign_in
+from qaframework.store import utcnow
+from tests.support import TEST_PASSWORD
+
+
+def test_add_user_validates_every_field(session: Session) -> None:
+    with pytest.raises(InvalidInput) as raised:
+        add_user(session, None, email="not-an-email", password="short", role="auditor", agency_code=None)
+    assert {e.field for e in raised.value.errors} == {"email", "password", "agency"}
+    with pytest.raises(InvalidInput, match="no agency"):
+        add_user(session, None, email="a@example.test", password=TEST_PASSWORD, role="auditor", agency_code="police")
+
+
+def test_emails_are_unique_case_insensitively(session: Session) -> None:
+    add_user(session, None, email="Jo.Smith@Example.test", password=TEST_PASSWORD, role="panel_member")
+    with pytest.raises(InvalidInput, match="already exists"):
+        add_user(session, None, email="jo.smith@example.test", password=TEST_PASSWORD, role="panel_member")
+
+
+def test_only_admins_manage_users(session: Session, make_user) -> None:  # type: ignore[no-untyped-def]
+    with pytest.raises(PermissionDenied):
+        add_user(session, make_user(), email="x@example.test", password=TEST_PASSWORD, role="board_viewer")
+    admin = make_user(Role.ADMIN)
+    user = add_user(session, admin, email="x@example.test", password=TEST_PASSWORD, role="board_viewer")
+    with pytest.raises(InvalidInput, match="your own account"):
+        set_active(session, admin, admin.id, False)
+    set_active(session, admin, user.id, False)
+    with pytest.raises(SignInFailed):
+        sign_in(session, "x@example.test", TEST_PASSWORD)
+
+
+def test_sign_in_locks_after_repeated_failures(session: Session, make_user) -> None:  # type: ignore[no-untyped-def]
+    user = make_user(email="lock@example.test")
+    assert sign_in(session, "LOCK@example.test", TEST_PASSWORD).id == user.id
+    now = utcnow()
+    for _ in range(MAX_FAILED_SIGN_INS):
+        with pytest.raises(SignInFailed):
+            sign_in(session, "lock@example.test", "wrong password!", now=now)
+    with pytest.raises(SignInFailed) as raised:
+        sign_in(session, "lock@example.test", TEST_PASSWORD, now=now + timedelta(minutes=1))
+    assert raised.value.locked
+    assert sign_in(session, "lock@example.test", TEST_PASSWORD, now=now + timedelta(minutes=16)).id == user.id
+
+
+def test_area_can_add_its_own_agency(session: Session) -> None:
+    agency = add_agency(session, None, "youth_justice", "Youth justice service")
+    assert agency.code == "youth_justice"
+    with pytest.raises(InvalidInput):
+        add_agency(session, None, "Youth Justice!", "x")
