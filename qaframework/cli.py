@@ -34,17 +34,10 @@ def main(ctx: click.Context, database_url: str | None) -> None:
     ctx.obj["url"] = database_url
 
 
-@main.result_callback()
-@click.pass_context
-def _dispose(ctx: click.Context, *_args: object, **_kwargs: object) -> None:
-    engine = ctx.obj.get("engine")
-    if engine is not None:
-        engine.dispose()
-
-
 def _engine(ctx: click.Context) -> Engine:
     if "engine" not in ctx.obj:
-        ctx.obj["engine"] = make_engine(ctx.obj["url"])
+        engine = ctx.obj["engine"] = make_engine(ctx.obj["url"])
+        ctx.find_root().call_on_close(engine.dispose)  # also on errors and sys.exit
     return ctx.obj["engine"]
 
 

@@ -12,10 +12,11 @@ cd "$root"
 out="webapp/static/govuk"
 dist="node_modules/govuk-frontend/dist/govuk"
 
-# Reinstall only when node_modules is missing or older than the lockfile.
+# Reinstall only when node_modules is missing or older than the lockfile. Sass is a
+# devDependency: --include=dev keeps the build working where NODE_ENV=production.
 if [[ ! -d node_modules || package-lock.json -nt node_modules ]]; then
   echo "build-assets: installing npm packages from package-lock.json"
-  npm ci --omit=optional --no-audit --no-fund
+  npm ci --include=dev --omit=optional --no-audit --no-fund
   touch node_modules
 fi
 

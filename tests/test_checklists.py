@@ -116,7 +116,11 @@ def test_every_duplicate_id_is_reported_even_alongside_other_errors() -> None:
 
 def test_duplicate_yaml_key_is_not_silently_overwritten() -> None:
     text = variant("title: Test checklist\n", "title: Test checklist\ntitle: Another title\n")
-    text = variant("        basis: statutory\n        references:", "        basis: statutory\n        basis: good_practice\n        references:", text)
+    text = variant(
+        "        basis: statutory\n        references:",
+        "        basis: statutory\n        basis: good_practice\n        references:",
+        text,
+    )
     problems = problems_of(text)
     assert where(problems) == [("t.yaml", "title", 5), ("t.yaml", "sections[0].questions[0].basis", 30)]
     assert problems[0].message.startswith("duplicate key 'title' (first at line 4)")
@@ -124,7 +128,9 @@ def test_duplicate_yaml_key_is_not_silently_overwritten() -> None:
 
 
 def test_yaml_syntax_error_gives_its_line() -> None:
-    problems = problems_of(variant("text: Are all needs in the advice described in B?", "text: Are all needs: described in B?"))
+    problems = problems_of(
+        variant("text: Are all needs in the advice described in B?", "text: Are all needs: described in B?")
+    )
     assert where(problems) == [("t.yaml", "", 37)]
     assert problems[0].message.startswith("YAML syntax error: mapping values are not allowed here")
     assert str(problems[0]).startswith("t.yaml:37: YAML syntax error")
@@ -176,12 +182,18 @@ def test_id_patterns_are_explained_in_words() -> None:
     problems = problems_of(variant("id: Q-B-01", "id: Q B 01", variant("id: valid", "id: Valid_X")))
     assert [(p.path, p.line, p.message) for p in problems] == [
         ("id", 2, "use lower-case letters, digits and hyphens, starting with a letter or digit (got 'Valid_X')"),
-        ("sections[1].questions[0].id", 36, "use letters, digits, '-', '_' or '.', starting with a letter or digit (got 'Q B 01')"),
+        (
+            "sections[1].questions[0].id",
+            36,
+            "use letters, digits, '-', '_' or '.', starting with a letter or digit (got 'Q B 01')",
+        ),
     ]
 
 
 def test_unknown_plan_section_in_a_list_entry() -> None:
-    problems = problems_of(variant("    plan_sections: [B]\n    limiting: true", "    plan_sections: [B, Z]\n    limiting: true"))
+    problems = problems_of(
+        variant("    plan_sections: [B]\n    limiting: true", "    plan_sections: [B, Z]\n    limiting: true")
+    )
     assert where(problems) == [("t.yaml", "sections[1].plan_sections", 33)]
     assert "unknown plan section(s) ['Z']" in problems[0].message
 
@@ -214,6 +226,13 @@ def test_files_that_are_not_templates_at_all(text: str, message: str) -> None:
     assert problems[0].message.startswith(message)
 
 
+def test_aliases_are_refused_before_validation() -> None:
+    text = variant("title: Test checklist", "title: &name Test checklist", variant("title: Section A", "title: *name"))
+    problems = problems_of(text)
+    assert where(problems) == [("t.yaml", "sections[0].title", 21)]
+    assert problems[0].message.startswith("anchors and aliases (&name, *name) are not supported")
+
+
 def test_unsafe_yaml_tags_are_refused() -> None:
     problems = problems_of(variant("title: Test checklist", "title: !!python/object/apply:os.getcwd []"))
     assert where(problems) == [("t.yaml", "", 4)]
@@ -226,7 +245,12 @@ def test_unsafe_yaml_tags_are_refused() -> None:
 @pytest.mark.parametrize(
     ("name", "path", "line", "fragment"),
     [
-        ("other.v1.yaml", "id", 2, "file name says id 'other' but the file has id 'valid'; rename it to 'valid.v1.yaml'"),
+        (
+            "other.v1.yaml",
+            "id",
+            2,
+            "file name says id 'other' but the file has id 'valid'; rename it to 'valid.v1.yaml'",
+        ),
         ("valid.v2.yaml", "version", 3, "file name says version 2 but the file has version 1"),
         ("valid.v01.yaml", "version", 3, "rename it to 'valid.v1.yaml'"),
         ("valid.yaml", "id", 2, "file name 'valid.yaml' is not '<id>.v<version>.yaml'; rename it to 'valid.v1.yaml'"),
@@ -296,7 +320,9 @@ def test_unknown_agency_points_at_the_entry(tmp_path: Path) -> None:
     templates, problems = check_paths([file])
     assert templates == []
     assert where(problems) == [(str(file), "agencies[1]", 9)]
-    assert problems[0].message.startswith("unknown agency 'police'; known agencies: adult_social_care, childrens_social_care")
+    assert problems[0].message.startswith(
+        "unknown agency 'police'; known agencies: adult_social_care, childrens_social_care"
+    )
     templates, problems = check_paths([file], known_agencies={"send_service", "police"})
     assert problems == [] and templates[0].agencies == ["send_service", "police"]
 
@@ -305,7 +331,9 @@ def test_check_paths_collects_every_bad_file_and_keeps_the_good(tmp_path: Path) 
     folder = tmp_path / "templates"
     write(folder, "valid.v1.yaml", BASE)
     write(folder, "good-two.v3.yaml", variant("version: 1", "version: 3", variant("id: valid", "id: good-two")))
-    bad_enum = write(folder, "bad-enum.v1.yaml", variant("basis: good_practice", "basis: no", variant("id: valid", "id: bad-enum")))
+    bad_enum = write(
+        folder, "bad-enum.v1.yaml", variant("basis: good_practice", "basis: no", variant("id: valid", "id: bad-enum"))
+    )
     bad_yaml = write(folder, "bad-yaml.v1.yml", "id: [unclosed\n")
     bad_name = write(folder, "misnamed.v1.yaml", BASE)
     write(folder, "notes.txt", "not a template, ignored")
@@ -359,14 +387,18 @@ def test_checksum_ignores_key_order_and_layout_but_not_content() -> None:
     base = load_template_text(BASE, "base")
     reordered = variant("id: valid\nversion: 1\n", "version: 1\nid: valid\n")
     reordered = variant("        basis: statutory\n        references:", "        references:", reordered)
-    reordered = variant("        plan_sections: [A]\n", "        plan_sections: [A]\n        basis: statutory\n", reordered)
+    reordered = variant(
+        "        plan_sections: [A]\n", "        plan_sections: [A]\n        basis: statutory\n", reordered
+    )
     reordered = variant("agencies: [send_service]", "agencies:\n  - send_service   # comment", reordered)
     same = load_template_text(reordered, "reordered")
     assert same.question("Q-A-01").basis == base.question("Q-A-01").basis
     assert template_checksum(same) == template_checksum(base)
     canonical = json.dumps(base.model_dump(mode="json"), sort_keys=True, separators=(",", ":"))
     assert template_checksum(base) == hashlib.sha256(canonical.encode()).hexdigest()
-    edited = load_template_text(variant("Look for what the child can do.", "Look for what the child can do well."), "edited")
+    edited = load_template_text(
+        variant("Look for what the child can do.", "Look for what the child can do well."), "edited"
+    )
     assert template_checksum(edited) != template_checksum(base)
     swapped = variant("limiting: true\n    questions:", "limiting: false\n    questions:")
     assert template_checksum(load_template_text(swapped, "swapped")) != template_checksum(base)
@@ -376,3 +408,13 @@ def test_default_template_dir_is_the_projects_audit_templates() -> None:
     assert DEFAULT_TEMPLATE_DIR.name == "audit_templates"
     assert (DEFAULT_TEMPLATE_DIR / "README.md").is_file()
     assert DEFAULT_TEMPLATE_DIR.parent == Path(__file__).resolve().parent.parent
+
+
+def test_yaml_booleans_are_not_taken_for_numbers() -> None:
+    from qaframework.checklists.loader import TemplateError, load_template_text
+
+    base = (Path(__file__).parent / "data" / "templates" / "valid.v1.yaml").read_text()
+    for field, bad in (("version: 1", "version: true"), ("tier: 1", "tier: yes")):
+        with pytest.raises(TemplateError) as raised:
+            load_template_text(base.replace(field, bad, 1), "x.v1.yaml")
+        assert raised.value.problems[0].path == field.split(":")[0]

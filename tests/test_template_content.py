@@ -161,7 +161,12 @@ def test_not_applicable_is_used_where_the_condition_can_be_absent(shipped: dict[
 @pytest.mark.parametrize("template_id", sorted(EXPECTED_IDS - {"t4-system-leader-review"}))
 def test_ofsted_templates_use_the_agreed_rules(shipped: dict[str, Template], template_id: str) -> None:
     grading = shipped[template_id].grading
-    assert (grading.scale, grading.mode, grading.uncapped, grading.exemplary) == ("ofsted4", "rules", "good", "outstanding")
+    assert (grading.scale, grading.mode, grading.uncapped, grading.exemplary) == (
+        "ofsted4",
+        "rules",
+        "good",
+        "outstanding",
+    )
     assert grading.others_max_bands_above == 1
     assert [c.model_dump() for c in grading.caps] == OFSTED_CAPS
     assert shipped[template_id].requires_consent is False
@@ -189,5 +194,10 @@ def test_tier2_templates_are_scoped_to_their_agencies(shipped: dict[str, Templat
 
 
 def test_any_agency_and_panel_templates_are_unscoped(shipped: dict[str, Template]) -> None:
-    for template_id in ("t1-agency-advice-self-check", "t3-multi-agency-new-plan", "t3-annual-review", "t4-system-leader-review"):
+    for template_id in (
+        "t1-agency-advice-self-check",
+        "t3-multi-agency-new-plan",
+        "t3-annual-review",
+        "t4-system-leader-review",
+    ):
         assert shipped[template_id].agencies == []

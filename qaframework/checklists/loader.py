@@ -134,7 +134,9 @@ def _parse_yaml(text: str, loaded: _Loaded) -> None:
         mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
         detail = "; ".join(str(p) for p in (getattr(exc, "problem", None), getattr(exc, "context", None)) if p)
         kind = "YAML value not allowed" if isinstance(exc, yaml.constructor.ConstructorError) else "YAML syntax error"
-        loaded.problems.append(TemplateProblem(loaded.source, "", mark.line + 1 if mark else None, f"{kind}: {detail or exc}"))
+        loaded.problems.append(
+            TemplateProblem(loaded.source, "", mark.line + 1 if mark else None, f"{kind}: {detail or exc}")
+        )
     finally:
         loader.dispose()
 
@@ -276,7 +278,9 @@ def _validate(loaded: _Loaded) -> None:
         loaded.problem((), "the file is empty; a template needs id, version, title, description, tier ...")
         return
     if not isinstance(loaded.data, dict):
-        loaded.problem((), f"the file must hold a mapping of template keys (id: ..., version: ...), got {_show(loaded.data)}")
+        loaded.problem(
+            (), f"the file must hold a mapping of template keys (id: ..., version: ...), got {_show(loaded.data)}"
+        )
         return
     reported = _duplicate_ids(loaded)
     try:
@@ -325,10 +329,15 @@ def _check_file_name(path: Path, loaded: _Loaded) -> None:
         message = f"file name {path.name!r} is not '<id>.v<version>.yaml'; rename it to {expected!r}"
     elif match["id"] != tid:
         loc = ("id",)
-        message = f"file name says id {match['id']!r} but the file has id {tid!r}; rename it to {expected!r} or fix the id"
+        message = (
+            f"file name says id {match['id']!r} but the file has id {tid!r}; rename it to {expected!r} or fix the id"
+        )
     elif match["version"] != str(version):
         loc = ("version",)
-        message = f"file name says version {match['version']} but the file has version {version}; rename it to {expected!r} or fix the version"
+        message = (
+            f"file name says version {match['version']} but the file has version {version}; "
+            f"rename it to {expected!r} or fix the version"
+        )
     else:
         loc = ()
         message = f"file name must end in '.yaml', not '.{match['ext']}'; rename it to {expected!r}"
@@ -340,7 +349,9 @@ def _load_file(path: Path) -> _Loaded:
     try:
         raw = path.read_bytes()
     except OSError as exc:
-        return _Loaded(source, problems=[TemplateProblem(source, "", None, f"cannot read the file: {exc.strerror or exc}")])
+        return _Loaded(
+            source, problems=[TemplateProblem(source, "", None, f"cannot read the file: {exc.strerror or exc}")]
+        )
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
@@ -405,7 +416,9 @@ def check_paths(
             continue
         before = len(problems)
         if (template.id, template.version) in first_file:
-            message = f"{template.key} is already defined in {first_file[template.id, template.version]}; bump the version"
+            message = (
+                f"{template.key} is already defined in {first_file[template.id, template.version]}; bump the version"
+            )
             problems.append(TemplateProblem(loaded.source, "id", line_of(loaded.root, ("id",)), message))
         else:
             first_file[template.id, template.version] = loaded.source

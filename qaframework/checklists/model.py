@@ -11,7 +11,7 @@ import enum
 import re
 from typing import Annotated, Literal
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, model_validator
 
 from qaframework.framework import GRADE_SCALES, GradeScale, Rating, Subject, Tier
 
@@ -42,6 +42,13 @@ def _known_plan_sections(value: list[str]) -> list[str]:
     unknown = [s for s in value if s not in PLAN_SECTIONS]
     if unknown:
         raise ValueError(f"unknown plan section(s) {unknown}; use {sorted(PLAN_SECTIONS)}")
+    return value
+
+
+def _not_a_bool(value: object) -> object:
+    """YAML reads ``yes``/``true`` as booleans, which would quietly become tier 1."""
+    if isinstance(value, bool):
+        raise ValueError(f"expected a tier number 1 to 4, got {value!r} (put text in quotes)")
     return value
 
 
@@ -173,10 +180,10 @@ class Template(Strict):
     """One version of one checklist. An audit pins ``(id, version)`` for ever."""
 
     id: Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9-]*$", max_length=60)]
-    version: Annotated[int, Field(ge=1)]
+    version: Annotated[int, Field(ge=1, strict=True)]
     title: Annotated[str, Field(min_length=5)]
     description: Annotated[str, Field(min_length=10)]
-    tier: Tier
+    tier: Annotated[Tier, BeforeValidator(_not_a_bool)]
     #: The agencies whose auditors use it; empty for templates any agency (or a panel) may use.
     agencies: list[str] = Field(default_factory=list)
     subjects: list[Subject] = Field(min_length=1)

@@ -1,0 +1,143 @@
+"""Browser test harness: a live server in a thread and Debian's Chromium driven by Playwright.
+
+Written by hand rather than with pytest-playwright so that Playwright never downloads a
+browser and the suite needs no plugin. Every test in this directory is marked `browser`.
+"""
+
+from __future__ import annotations
+
+import shutil
+import threading
+import weakref
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+from flask import Flask
+from playwright.sync_api import Browser, ConsoleMessage, Page, Response, sync_playwright
+from werkzeug.serving import make_server
+
+from webapp import create_app
+
+ROOT = Path(__file__).resolve().parents[2]
+SCREENSHOTS = ROOT / "test-results" / "screenshots"
+HERE = Path(__file__).resolve().parent
+
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+WCAG_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"]
+
+# Console errors and uncaught exceptions seen by each page (CSP violations show up here).
+_page_problems: weakref.WeakKeyDictionary[Page, list[str]] = weakref.WeakKeyDictionary()
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Mark everything under tests/browser so `-m "not browser"` skips the slow tests."""
+    for item in items:
+        if HERE in Path(item.path).resolve().parents:
+            item.add_marker(pytest.mark.browser)
+
+
+@pytest.fixture(scope="session")
+def live_app(tmp_path_factory: pytest.TempPathFactory) -> Flask:
+    """The app under test. Override this fixture to give the browser tests a database."""
+    instance = tmp_path_factory.mktemp("browser-instance")
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("QA_INSTANCE_PATH", str(instance))
+        return create_app({"TESTING": True, "SECRET_KEY": "browser-tests"})
+
+
+@pytest.fixture(scope="session")
+def live_server(live_app: Flask) -> Iterator[str]:
+    """Serve `live_app` on a free local port for the session; yields its base URL."""
+    server = make_server("127.0.0.1", 0, live_app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, name="live-server", daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_port}"
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join(timeout=10)
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[Browser]:
+    """Headless Debian Chromium; skips the browser tests when it is not installed."""
+    executable = shutil.which("chromium")
+    if executable is None:
+        pytest.skip("Debian's chromium is not installed (apt-get install chromium); browser tests skipped")
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS)
+        try:
+            yield browser
+        finally:
+            browser.close()
+
+
+@pytest.fixture
+def page(browser: Browser, live_server: str) -> Iterator[Page]:
+    """A fresh browser context and page per test, with relative URLs resolved on the live server."""
+    context = browser.new_context(base_url=live_server, viewport={"width": 1280, "height": 900})
+    page = context.new_page()
+    _page_problems[page] = _watch_for_problems(page)
+    try:
+        yield page
+    finally:
+        context.close()
+
+
+def _watch_for_problems(page: Page) -> list[str]:
+    """Collect script errors, CSP violations and failed sub-resources (CSS, JS, images).
+
+    The document itself may be an error page on purpose (a 404), so its status is not a problem;
+    Chromium's console line for it ("Failed to load resource") is ignored in favour of checking
+    each sub-resource's response.
+    """
+    problems: list[str] = []
+
+    def on_console(msg: ConsoleMessage) -> None:
+        if msg.type == "error" and not msg.text.startswith("Failed to load resource"):
+            problems.append(f"console error: {msg.text}")
+
+    def on_response(response: Response) -> None:
+        if response.status >= 400 and response.request.resource_type != "document":
+            problems.append(f"HTTP {response.status} for {response.url}")
+
+    page.on("console", on_console)
+    page.on("pageerror", lambda exc: problems.append(f"page error: {exc}"))
+    page.on("response", on_response)
+    page.on("requestfailed", lambda req: problems.append(f"request failed: {req.url} {req.failure}"))
+    return problems
+
+
+def axe_check(page: Page, context: str) -> None:
+    """Fail if axe finds WCAG 2.2 A/AA violations or the page logged errors; save a screenshot.
+
+    `context` names the page state (e.g. "cookies", "start-audit-errors") and is the screenshot's
+    file name, so a failing run leaves a picture of what was checked.
+    """
+    from axe_playwright_python.sync_playwright import Axe
+
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SCREENSHOTS / f"{context}.png"), full_page=True)
+    problems = _page_problems.get(page, [])
+    assert not problems, f"{context}: browser reported errors:\n" + "\n".join(problems)
+    results = Axe().run(page, options={"runOnly": {"type": "tag", "values": WCAG_TAGS}})
+    if results.violations_count:
+        print(results.generate_report())
+    assert results.violations_count == 0, f"{context}: {results.violations_count} axe violation(s), report above"
+
+
+@pytest.fixture(name="axe_check")
+def axe_check_fixture() -> Callable[[Page, str], None]:
+    """`axe_check` as a fixture, so tests need not import from a conftest."""
+    return axe_check

@@ -1,0 +1,108 @@
+"""The web app: a Flask application factory wiring GOV.UK Frontend, security and blueprints."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from flask import Flask, current_app, url_for
+from govuk_frontend_wtf.main import WTFormsHelpers
+from jinja2 import ChoiceLoader, FileSystemLoader, PackageLoader, PrefixLoader
+from werkzeug.middleware.proxy_fix import ProxyFix
+
+from webapp import errors, pages, security
+from webapp.config import DefaultConfig, finalise_config
+from webapp.extensions import csrf, limiter
+
+INSTANCE_PATH_ENV = "QA_INSTANCE_PATH"
+# Next to the package in a source checkout. An installed package would otherwise get
+# `<prefix>/var/webapp-instance` from Flask, so deployments set QA_INSTANCE_PATH.
+DEFAULT_INSTANCE_PATH = Path(__file__).resolve().parent.parent / "instance"
+
+
+def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
+    """Build the app: defaults, instance `config.py`, `QA_*` env vars, then `test_config`."""
+    instance_path = os.path.abspath(os.environ.get(INSTANCE_PATH_ENV) or DEFAULT_INSTANCE_PATH)
+    app = Flask(__name__, instance_path=instance_path, instance_relative_config=True)
+    os.makedirs(app.instance_path, exist_ok=True)
+
+    _load_config(app, test_config)
+    _init_proxy(app)
+    _init_jinja(app)
+    _init_extensions(app)
+    security.init_app(app)
+    _register_blueprints(app)
+    errors.init_app(app)
+    return app
+
+
+def _load_config(app: Flask, test_config: Mapping[str, Any] | None) -> None:
+    """Later sources win, so an instance file or env var can override any default."""
+    app.config.from_object(DefaultConfig)
+    app.config.from_pyfile("config.py", silent=True)
+    app.config.from_prefixed_env("QA")
+    if test_config is not None:
+        app.config.from_mapping(test_config)
+    finalise_config(app)
+
+
+def _init_jinja(app: Flask) -> None:
+    """Our templates first, then the GOV.UK macro packages under their own prefixes."""
+    app.jinja_loader = ChoiceLoader(  # type: ignore[assignment]
+        [
+            FileSystemLoader(Path(app.root_path) / "templates"),
+            PrefixLoader(
+                {
+                    "govuk_frontend_jinja": PackageLoader("govuk_frontend_jinja"),
+                    "govuk_frontend_wtf": PackageLoader("govuk_frontend_wtf"),
+                }
+            ),
+        ]
+    )
+    app.add_template_global(_asset_url, "asset_url")
+    WTFormsHelpers(app)
+
+
+def _init_proxy(app: Flask) -> None:
+    """Trust X-Forwarded-* from PROXY_FIX_COUNT proxies, so client IPs (rate limits) and https are real."""
+    count = int(app.config["PROXY_FIX_COUNT"] or 0)
+    if count:
+        app.wsgi_app = ProxyFix(  # type: ignore[method-assign]
+            app.wsgi_app, x_for=count, x_proto=count, x_host=count
+        )
+
+
+def _init_extensions(app: Flask) -> None:
+    """Bind the module-level extensions (webapp.extensions) to this app."""
+    csrf.init_app(app)
+    limiter.init_app(app)
+
+
+def _register_blueprints(app: Flask) -> None:
+    """One blueprint per user journey; public pages first."""
+    app.register_blueprint(pages.bp)
+
+
+_asset_hashes: dict[tuple[str, int, int], str] = {}
+
+
+def _asset_url(filename: str) -> str:
+    """URL of a static file with a short content hash, so it can be cached for a year.
+
+    Falls back to the plain URL when the file is missing (assets not built yet), so pages
+    still render and the missing stylesheet is obvious in the browser, not a 500.
+    """
+    path = Path(current_app.static_folder or "") / filename
+    try:
+        stat = path.stat()
+    except OSError:
+        return url_for("static", filename=filename)
+    key = (str(path), stat.st_mtime_ns, stat.st_size)
+    digest = _asset_hashes.get(key)
+    if digest is None:
+        digest = hashlib.sha256(path.read_bytes()).hexdigest()[:12]
+        _asset_hashes[key] = digest
+    return url_for("static", filename=filename, v=digest)

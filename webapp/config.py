@@ -1,0 +1,96 @@
+"""Configuration defaults and the settings that must be derived after all sources are loaded.
+
+Order of precedence (lowest first): `DefaultConfig` here, `config.py` in the instance folder,
+`QA_*` environment variables, then the mapping passed to `create_app` (tests).
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from datetime import timedelta
+from pathlib import Path
+
+from flask import Flask
+
+SECRET_KEY_FILENAME = "secret_key"
+
+
+class DefaultConfig:
+    """Safe defaults: a council can run the app with no configuration and get secure cookies."""
+
+    SERVICE_NAME = "EHC plan quality assurance"
+    # Who runs this installation, e.g. "Anytown Council"; shown in the footer and the
+    # accessibility statement. Unset means "your local authority".
+    ORGANISATION_NAME: str | None = None
+    # Where users report problems (accessibility statement). Unset means "your QA administrator".
+    CONTACT_EMAIL: str | None = None
+    ACCESSIBILITY_STATEMENT_DATE = "22 November 2026"
+
+    # None means "not configured": `finalise_config` generates and persists one.
+    SECRET_KEY: str | None = None
+
+    # Children's data: cookies never readable by scripts, never sent cross-site on POSTs,
+    # and HTTPS-only unless running tests or the debug server (None = decide from TESTING/DEBUG).
+    SESSION_COOKIE_NAME = "qa_session"
+    SESSION_COOKIE_HTTPONLY = True
+    SESSION_COOKIE_SAMESITE = "Lax"
+    SESSION_COOKIE_SECURE: bool | None = None
+    REMEMBER_COOKIE_HTTPONLY = True
+    REMEMBER_COOKIE_SAMESITE = "Lax"
+    REMEMBER_COOKIE_SECURE: bool | None = None
+    # Applies to sessions marked permanent (sign-in does that): one working day.
+    PERMANENT_SESSION_LIFETIME = timedelta(hours=8)
+
+    WTF_CSRF_ENABLED = True
+    # Audit forms can take an auditor an hour or more; the token lives as long as the session
+    # (itself capped by PERMANENT_SESSION_LIFETIME) rather than Flask-WTF's default of one hour.
+    WTF_CSRF_TIME_LIMIT: int | None = None
+
+    # Per-process storage suits a single-process install; use redis:// for several workers.
+    RATELIMIT_STORAGE_URI = "memory://"
+
+    # Static files are requested with a content-hash query string, so browsers may keep them.
+    SEND_FILE_MAX_AGE_DEFAULT = timedelta(days=365)
+    # Case imports are spreadsheets; nothing legitimate is bigger than this.
+    MAX_CONTENT_LENGTH = 16 * 1024 * 1024
+
+    # Number of trusted proxies in front of the app (X-Forwarded-For/-Proto/-Host); 0 = none.
+    PROXY_FIX_COUNT = 0
+
+
+def finalise_config(app: Flask) -> None:
+    """Fill in settings that depend on the others, once every source has been loaded."""
+    relaxed = bool(app.config.get("TESTING") or app.debug)
+    for key in ("SESSION_COOKIE_SECURE", "REMEMBER_COOKIE_SECURE"):
+        if app.config.get(key) is None:
+            app.config[key] = not relaxed
+    if not app.config.get("SECRET_KEY"):
+        app.config["SECRET_KEY"] = load_or_create_secret_key(Path(app.instance_path))
+
+
+def load_or_create_secret_key(instance_path: Path) -> str:
+    """Return the instance's persisted secret key, creating it (mode 0600) on first use.
+
+    Persisting it means restarts keep users signed in and their forms valid. Creation is
+    atomic (write a private temp file, then hard-link it into place), so several workers
+    starting at once all end up with the same key. Installs spread over several hosts must
+    set QA_SECRET_KEY instead.
+    """
+    path = instance_path / SECRET_KEY_FILENAME
+    if not path.exists():
+        tmp = instance_path / f".{SECRET_KEY_FILENAME}.{os.getpid()}.{secrets.token_hex(4)}"
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        try:
+            with os.fdopen(fd, "w", encoding="ascii") as fh:
+                fh.write(secrets.token_hex(32) + "\n")
+            try:
+                os.link(tmp, path)
+            except FileExistsError:
+                pass  # another worker won the race; use its key
+        finally:
+            tmp.unlink(missing_ok=True)
+    key = path.read_text(encoding="ascii").strip()
+    if not key:
+        raise RuntimeError(f"{path} is empty: delete it to generate a new secret key")
+    return key
