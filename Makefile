@@ -32,7 +32,7 @@ $(STAMP): pyproject.toml
 
 assets: $(ASSETS)
 
-$(ASSETS): package.json package-lock.json webapp/assets/scss/main.scss scripts/build-assets.sh
+$(ASSETS): package.json package-lock.json $(wildcard webapp/assets/scss/*.scss) scripts/build-assets.sh
 	bash scripts/build-assets.sh
 
 db: install

@@ -7,7 +7,7 @@ import itertools
 from collections.abc import Callable, Iterator
 
 import pytest
-from sqlalchemy import Engine
+from sqlalchemy import Connection, Engine
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session
 
@@ -39,17 +39,29 @@ def engine(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Engine]:
 
 
 @pytest.fixture
-def session(engine: Engine) -> Iterator[Session]:
-    """A session whose commits are savepoints inside a transaction rolled back after the test."""
+def connection(engine: Engine) -> Iterator[Connection]:
+    """One connection per test, inside a transaction that is rolled back afterwards."""
     connection = engine.connect()
     outer = connection.begin()
-    session = Session(bind=connection, join_transaction_mode="create_savepoint", expire_on_commit=False)
+    try:
+        yield connection
+    finally:
+        outer.rollback()
+        connection.close()
+
+
+def savepoint_session(connection: Connection) -> Session:
+    """A session whose commits are savepoints inside the test's transaction."""
+    return Session(bind=connection, join_transaction_mode="create_savepoint", expire_on_commit=False)
+
+
+@pytest.fixture
+def session(connection: Connection) -> Iterator[Session]:
+    session = savepoint_session(connection)
     try:
         yield session
     finally:
         session.close()
-        outer.rollback()
-        connection.close()
 
 
 _counter = itertools.count(1)

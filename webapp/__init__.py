@@ -13,9 +13,9 @@ from govuk_frontend_wtf.main import WTFormsHelpers
 from jinja2 import ChoiceLoader, FileSystemLoader, PackageLoader, PrefixLoader
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from webapp import errors, pages, security
+from webapp import access, auth, db, errors, navigation, pages, presenters, security
 from webapp.config import DefaultConfig, finalise_config
-from webapp.extensions import csrf, limiter
+from webapp.extensions import csrf, limiter, login_manager
 
 INSTANCE_PATH_ENV = "QA_INSTANCE_PATH"
 # Next to the package in a source checkout. An installed package would otherwise get
@@ -63,6 +63,7 @@ def _init_jinja(app: Flask) -> None:
         ]
     )
     app.add_template_global(_asset_url, "asset_url")
+    presenters.init_app(app)
     WTFormsHelpers(app)
 
 
@@ -79,11 +80,19 @@ def _init_extensions(app: Flask) -> None:
     """Bind the module-level extensions (webapp.extensions) to this app."""
     csrf.init_app(app)
     limiter.init_app(app)
+    login_manager.init_app(app)
+    db.init_app(app)
+    access.init_app(app)
+    navigation.init_app(app)
 
 
 def _register_blueprints(app: Flask) -> None:
     """One blueprint per user journey; public pages first."""
+    from webapp import home
+
     app.register_blueprint(pages.bp)
+    app.register_blueprint(auth.bp)
+    app.register_blueprint(home.bp)
 
 
 _asset_hashes: dict[tuple[str, int, int], str] = {}

@@ -15,6 +15,7 @@ from flask import Flask, current_app, render_template, request
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import Forbidden, HTTPException
 
+from qaframework.operations.base import NotFound, OperationError, PermissionDenied
 from webapp.security import csp_nonce
 
 # Headers of an HTTP exception worth passing on (e.g. Allow on a 405, Retry-After on a 429).
@@ -103,8 +104,18 @@ def handle_server_error(error: HTTPException) -> Any:
     return render_error("errors/500.html", 500)
 
 
+def handle_operation_error(error: OperationError) -> Any:
+    """The library refused: permission → 403 with its reason, missing → 404, anything else → 400."""
+    if isinstance(error, PermissionDenied):
+        return render_error("errors/403.html", 403, reason=error.message)
+    if isinstance(error, NotFound):
+        return render_error("errors/404.html", 404)
+    return render_error("errors/generic.html", 400, error={"code": 400, "name": "Bad request"}, message=error.message)
+
+
 def init_app(app: Flask) -> None:
     """Register the handlers; CSRFError is more specific than 400 so Flask prefers it."""
+    app.register_error_handler(OperationError, handle_operation_error)
     app.register_error_handler(CSRFError, handle_csrf_error)
     app.register_error_handler(HTTPException, handle_http_error)
     app.register_error_handler(500, handle_server_error)

@@ -7,6 +7,7 @@ importing the app.
 from __future__ import annotations
 
 from flask_limiter import Limiter
+from flask_login import LoginManager
 from flask_limiter.util import get_remote_address
 from flask_wtf.csrf import CSRFProtect
 
@@ -15,3 +16,10 @@ csrf = CSRFProtect()
 # No default limits: throttling is applied deliberately where guessing is possible (sign-in).
 # Behind a proxy, set PROXY_FIX_COUNT so the remote address is the client's, not the proxy's.
 limiter = Limiter(key_func=get_remote_address, default_limits=[])
+
+login_manager = LoginManager()
+login_manager.login_view = "auth.sign_in"
+login_manager.login_message = "Sign in to continue."
+login_manager.login_message_category = "info"
+# Re-check the session's fingerprint (IP and user agent) so a stolen cookie is less useful.
+login_manager.session_protection = "strong"

@@ -4,18 +4,21 @@ from __future__ import annotations
 
 from flask import Blueprint, Response, current_app, jsonify, render_template
 
+from webapp.access import public
 from webapp.extensions import limiter
 
 bp = Blueprint("pages", __name__)
 
 
 @bp.get("/accessibility")
+@public
 def accessibility_statement() -> str:
     """The accessibility statement the 2018 regulations require of a public sector service."""
     return render_template("pages/accessibility.html")
 
 
 @bp.get("/cookies")
+@public
 def cookies() -> str:
     """Say which cookies the service sets; only the strictly necessary session cookie."""
     lifetime = current_app.permanent_session_lifetime
@@ -28,6 +31,7 @@ def cookies() -> str:
 
 @bp.get("/healthz")
 @limiter.exempt
+@public
 def healthz() -> Response:
     """Liveness probe for load balancers; says nothing about the installation."""
     return jsonify(status="ok")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from datetime import datetime
 
 from sqlalchemy import Boolean, ForeignKey, Integer, String
@@ -44,6 +45,18 @@ class User(Base):
     @property
     def role_enum(self) -> Role:
         return Role(self.role)
+
+    # The session-login protocol (as Flask-Login expects it), written without importing Flask.
+    is_authenticated = True
+    is_anonymous = False
+
+    @property
+    def is_active(self) -> bool:
+        return self.active
+
+    def get_id(self) -> str:
+        """A session id that stops working when the password changes, signing out other sessions."""
+        return f"{self.id}.{hashlib.sha256(self.password_hash.encode()).hexdigest()[:16]}"
 
     def __repr__(self) -> str:
         return f"<User {self.id} {self.email} {self.role}>"

@@ -7,6 +7,7 @@ browser and the suite needs no plugin. Every test in this directory is marked `b
 from __future__ import annotations
 
 import shutil
+from dataclasses import dataclass
 import threading
 import weakref
 from collections.abc import Callable, Iterator
@@ -17,6 +18,7 @@ from flask import Flask
 from playwright.sync_api import Browser, ConsoleMessage, Page, Response, sync_playwright
 from werkzeug.serving import make_server
 
+from tests.support import TEST_PASSWORD, scratch_database
 from webapp import create_app
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -46,13 +48,58 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
             item.add_marker(pytest.mark.browser)
 
 
+@dataclass(frozen=True)
+class BrowserWorld:
+    """What the browser tests can sign in as and work on."""
+
+    auditor_email: str
+    colleague_email: str
+    panel_email: str
+    case_refs: tuple[str, ...]
+    password: str = TEST_PASSWORD
+
+
 @pytest.fixture(scope="session")
-def live_app(tmp_path_factory: pytest.TempPathFactory) -> Flask:
-    """The app under test. Override this fixture to give the browser tests a database."""
+def live_database(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, BrowserWorld]]:
+    """A migrated database of its own (the server runs in another thread), with people and cases."""
+    from qaframework.checklists.loader import DEFAULT_TEMPLATE_DIR, load_directory
+    from qaframework.operations.cases import import_cases
+    from qaframework.operations.templates import sync_templates
+    from qaframework.operations.users import add_user, ensure_default_agencies
+    from qaframework.store.db import make_engine, session_factory
+    from qaframework.store.migrate import upgrade
+
+    with scratch_database(tmp_path_factory.mktemp("browser-db"), "qa_browser") as url:
+        engine = make_engine(url)
+        upgrade(engine)
+        world = BrowserWorld("coordinator@example.test", "colleague@example.test", "panel@example.test",
+                             ("BR0001", "BR0002", "BR0003"))
+        with session_factory(engine)() as session:
+            ensure_default_agencies(session)
+            sync_templates(session, None, load_directory(DEFAULT_TEMPLATE_DIR))
+            for email, name in ((world.auditor_email, "Casey Coordinator"), (world.colleague_email, "Robin Colleague")):
+                add_user(session, None, email=email, display_name=name, password=TEST_PASSWORD, role="auditor",
+                         agency_code="send_service", team="North")
+            add_user(session, None, email=world.panel_email, display_name="Pat Panel", password=TEST_PASSWORD, role="panel_member")
+            rows = "\n".join(f"{ref},{yg},ASD,Mainstream school,North,2026-0{n + 3}-02" for n, (ref, yg) in enumerate(zip(world.case_refs, ("4", "9", "11"))))
+            import_cases(session, None, "cases.csv", f"case_ref,year_group,primary_need,setting_type,team,request_date\n{rows}\n".encode())
+        engine.dispose()
+        yield url, world
+
+
+@pytest.fixture(scope="session")
+def world(live_database: tuple[str, BrowserWorld]) -> BrowserWorld:
+    return live_database[1]
+
+
+@pytest.fixture(scope="session")
+def live_app(tmp_path_factory: pytest.TempPathFactory, live_database: tuple[str, BrowserWorld]) -> Flask:
+    """The app under test, on its own database, with CSRF on as in production."""
     instance = tmp_path_factory.mktemp("browser-instance")
     with pytest.MonkeyPatch.context() as mp:
         mp.setenv("QA_INSTANCE_PATH", str(instance))
-        return create_app({"TESTING": True, "SECRET_KEY": "browser-tests"})
+        return create_app({"TESTING": True, "SECRET_KEY": "browser-tests", "DATABASE_URL": live_database[0],
+                           "RATELIMIT_ENABLED": False})
 
 
 @pytest.fixture(scope="session")

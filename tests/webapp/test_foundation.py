@@ -12,6 +12,7 @@ from flask.testing import FlaskClient
 
 from tests.webapp.pagecheck import check_page, csp_nonce_of
 from webapp import create_app
+from webapp.access import public
 from webapp.config import SECRET_KEY_FILENAME
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -82,7 +83,7 @@ def test_production_app_sends_hsts_and_secure_cookies(instance_path: Path) -> No
 def test_testing_app_relaxes_only_the_secure_flag(app: Flask) -> None:
     assert app.config["SESSION_COOKIE_SECURE"] is False
     assert app.config["SESSION_COOKIE_HTTPONLY"] is True
-    assert app.config["WTF_CSRF_ENABLED"] is False  # this fixture only; the default is on
+    assert app.config["WTF_CSRF_ENABLED"] is True  # on in tests too: the test client signs tokens
     assert create_app({"SECRET_KEY": "x", "TESTING": True}).config["WTF_CSRF_ENABLED"] is True
 
 
@@ -131,7 +132,7 @@ def test_proxy_fix_trusts_only_the_configured_proxies(instance_path: Path) -> No
     def remote(app: Flask) -> str:
         from flask import request
 
-        app.add_url_rule("/test-remote", "remote", lambda: f"{request.remote_addr} {request.scheme}")
+        app.add_url_rule("/test-remote", "remote", public(lambda: f"{request.remote_addr} {request.scheme}"))
         headers = {"X-Forwarded-For": "203.0.113.9", "X-Forwarded-Proto": "https"}
         return app.test_client().get("/test-remote", headers=headers).get_data(as_text=True)
 
@@ -198,6 +199,7 @@ def test_layout_is_council_neutral_with_footer_links(client: FlaskClient) -> Non
 
 def test_navigation_and_flash_banners(app: Flask) -> None:
     @app.get("/test-nav")
+    @public
     def nav_page() -> str:
         flash("Audit submitted", "success")
         flash("Something to know")
@@ -229,6 +231,8 @@ def test_error_title_convention(app: Flask) -> None:
     )
 
     @app.get("/test-errors/<int:show>")
+
+    @public
     def errors_page(show: int) -> str:
         return render_template_string(page, show=bool(show))
 
@@ -272,6 +276,8 @@ def test_csrf_failure_page(instance_path: Path) -> None:
     app = create_app({"TESTING": True, "SECRET_KEY": "x"})  # CSRF on, as in production
 
     @app.post("/test-form")
+
+    @public
     def test_form() -> str:
         return "saved"
 
@@ -294,6 +300,8 @@ def test_500_page(app: Flask) -> None:
     app.config["PROPAGATE_EXCEPTIONS"] = False
 
     @app.get("/test-boom")
+
+    @public
     def boom() -> str:
         raise RuntimeError("boom")
 
@@ -306,6 +314,7 @@ def test_500_page(app: Flask) -> None:
 
 def test_403_shows_the_reason_only_when_one_was_given(app: Flask) -> None:
     @app.get("/test-403/<int:reason>")
+    @public
     def forbidden(reason: int) -> str:
         if reason:
             abort(403, description="Only moderators can re-grade an audit.")
@@ -334,6 +343,7 @@ def test_403_shows_the_reason_only_when_one_was_given(app: Flask) -> None:
 )
 def test_other_error_pages(app: Flask, code: int, heading: str) -> None:
     @app.get("/test-abort")
+    @public
     def aborted() -> str:
         abort(code)
 
@@ -381,6 +391,8 @@ def test_page_checker_catches_mistakes(app: Flask, body: str, message: str) -> N
     page = '{% extends "base.html" %}{% set page_title = "T" %}{% block content %}' + body + "{% endblock %}"
 
     @app.get("/test-bad")
+
+    @public
     def bad() -> str:
         return render_template_string(page)
 

@@ -1,0 +1,30 @@
+"""Home: my audits, what is due this month against the Tier 1 target, recent activity, things waiting."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from flask import Blueprint, render_template
+from flask_login import current_user
+
+from qaframework.operations.dashboard import my_audits, my_target, recent_activity
+from qaframework.operations.peer import challenges_waiting_for
+from webapp.access import requires
+from webapp.db import db_session
+
+bp = Blueprint("home", __name__)
+
+
+@bp.route("/")
+@requires()
+def index() -> Any:
+    session, user = db_session(), current_user._get_current_object()
+    return render_template(
+        "home/index.html",
+        audits=my_audits(session, user),
+        target=my_target(session, user, date.today()),
+        activity=recent_activity(session, user),
+        waiting=challenges_waiting_for(session, user),
+        today=date.today(),
+    )

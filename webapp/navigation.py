@@ -1,0 +1,46 @@
+"""The service navigation for signed-in users, by role."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Flask, request, url_for
+from flask_login import current_user
+
+from qaframework.framework import Role
+
+#: (endpoint, label, roles that see it, blueprint prefix that marks it current)
+NAV: tuple[tuple[str, str, frozenset[Role] | None, str], ...] = (
+    ("home.index", "Home", None, "home."),
+    ("cases.list_cases", "Cases", frozenset(Role) - {Role.BOARD_VIEWER}, "cases."),
+    ("audits.list_audits", "Audits", frozenset(Role) - {Role.BOARD_VIEWER}, "audits."),
+    ("actions.my_actions", "Actions", frozenset(Role) - {Role.BOARD_VIEWER}, "actions."),
+    ("oversight.team", "Team", None, "oversight."),
+    ("admin.index", "Admin", frozenset({Role.ADMIN}), "admin."),
+    ("auth.sign_out", "Sign out", None, "auth."),
+)
+
+
+def nav_items() -> list[dict[str, Any]]:
+    if not current_user.is_authenticated:
+        return []
+    role = Role(current_user.role)
+    endpoint = request.endpoint or ""
+    items = []
+    for target, label, roles, prefix in NAV:
+        if roles is not None and role not in roles:
+            continue
+        if target == "oversight.team" and not (role is Role.ADMIN or current_user.is_team_manager):
+            continue
+        try:
+            href = url_for(target)
+        except Exception:  # noqa: BLE001 - a journey not registered in this app is simply not shown
+            continue
+        items.append({"href": href, "text": label, "active": endpoint.startswith(prefix) and target != "auth.sign_out"})
+    return items
+
+
+def init_app(app: Flask) -> None:
+    @app.context_processor
+    def _navigation() -> dict[str, Any]:
+        return {"nav_items": nav_items()}
