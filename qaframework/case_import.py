@@ -27,6 +27,8 @@ DATE_COLUMNS = ("date_of_birth", "request_date", "decision_to_assess_date", "fin
 CASE_COLUMNS = ("year_group", "date_of_birth", "primary_need", "setting_type", "team", "last_review_date")
 REQUEST_COLUMNS = ("decision_to_assess_date", "final_issued_date", "outcome", "exception")
 MAX_ROWS = 100_000
+#: The widths of the columns these values are stored in.
+TEXT_LIMITS = {"setting_type": 60, "team": 80}
 CASE_REF_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9/_.-]{0,39}$")
 YEAR_GROUP_RE = re.compile(r"^(N1|N2|R|[1-9]|1[0-4])$")
 
@@ -245,8 +247,9 @@ def _convert(name: str, value: Any) -> Any:
     if name == "exception":
         return _code(value, {e.value for e in TimelinessException}, "exception")
     text = str(value).strip()
-    if len(text) > 80:
-        raise ValueError("keep this to 80 characters or fewer")
+    limit = TEXT_LIMITS.get(name, 80)
+    if len(text) > limit:
+        raise ValueError(f"keep this to {limit} characters or fewer")
     return text
 
 

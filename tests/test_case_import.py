@@ -132,3 +132,16 @@ def test_parse_date_formats(text: object, expected: date) -> None:
 def test_parse_date_rejects(text: str) -> None:
     with pytest.raises(ValueError):
         parse_date(text)
+
+
+def test_text_longer_than_its_column_is_refused(session: Session) -> None:
+    with pytest.raises(CaseFileError) as raised:
+        import_cases(session, None, "x.csv", csv_bytes("LONG01," + "x" * 61, header="case_ref,setting_type"))
+    assert str(raised.value.problems[0]) == "row 2, column setting_type: keep this to 60 characters or fewer"
+
+
+def test_existing_case_refs_in_one_query(session: Session) -> None:
+    from qaframework.operations.cases import existing_case_refs
+
+    import_cases(session, None, "cases.csv", csv_bytes(*GOOD_ROWS))
+    assert existing_case_refs(session, ["imp001", "IMP003", "NOPE"]) == {"IMP001", "IMP003"}

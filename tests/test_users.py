@@ -58,3 +58,17 @@ def test_area_can_add_its_own_agency(session: Session) -> None:
     assert agency.code == "youth_justice"
     with pytest.raises(InvalidInput):
         add_agency(session, None, "Youth Justice!", "x")
+
+
+def test_admins_cannot_remove_their_own_role_or_the_last_admin(session: Session, make_user) -> None:  # type: ignore[no-untyped-def]
+    from qaframework.operations.users import update_user
+
+    admin = make_user(Role.ADMIN)
+    with pytest.raises(InvalidInput, match="your own administrator role"):
+        update_user(session, admin, admin.id, role="panel_member", agency_code=None, team=None, is_team_manager=False, display_name="A")
+    with pytest.raises(InvalidInput, match="only active administrator"):
+        update_user(session, None, admin.id, role="panel_member", agency_code=None, team=None, is_team_manager=False, display_name="A")
+    other = make_user(Role.ADMIN)
+    update_user(session, other, admin.id, role="panel_member", agency_code=None, team=None, is_team_manager=False, display_name="A")
+    with pytest.raises(InvalidInput, match="only active administrator"):
+        set_active(session, None, other.id, False)

@@ -93,6 +93,16 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(pages.bp)
     app.register_blueprint(auth.bp)
     app.register_blueprint(home.bp)
+    from webapp import audits, cases
+    app.register_blueprint(cases.bp); app.register_blueprint(audits.bp)
+    from webapp import admin
+    app.register_blueprint(admin.bp)
+    from webapp import peer
+    app.register_blueprint(peer.bp)
+    from webapp import actions as actions_views
+    app.register_blueprint(actions_views.bp)
+    from webapp import oversight
+    app.register_blueprint(oversight.bp)
 
 
 _asset_hashes: dict[tuple[str, int, int], str] = {}

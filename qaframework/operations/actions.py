@@ -10,9 +10,10 @@ from sqlalchemy.orm import Session
 from qaframework.operations.audits import get_audit
 from qaframework.operations.base import FieldError, InvalidInput, NotFound, PermissionDenied, operation, record, snapshot
 from qaframework.permissions import can_update_action, can_view_action
-from qaframework.store import Action, User, utcnow
+from qaframework.store import Action, Agency, User, utcnow
 
 STATUSES = {"open": "Open", "in_progress": "In progress", "done": "Done", "cancelled": "Cancelled"}
+THEME_MAX = 80  # the column's width: longer text would fail on PostgreSQL
 ACTION_FIELDS = ("description", "owner_id", "agency_code", "due_date", "status", "theme")
 
 
@@ -45,6 +46,10 @@ def raise_action(
     owner = session.get(User, owner_id)
     if owner is None or not owner.active:
         errors.append(FieldError("owner", "Choose who will do this"))
+    if agency_code and session.get(Agency, agency_code) is None:
+        errors.append(FieldError("agency", "Choose an agency from the list"))
+    if theme and len(theme.strip()) > THEME_MAX:
+        errors.append(FieldError("theme", f"Keep the theme to {THEME_MAX} characters or fewer"))
     if due_date is None:
         errors.append(FieldError("due_date", "Enter the date it is due"))
     elif due_date < (today or date.today()):
@@ -82,6 +87,11 @@ def update_action_status(session: Session, actor: User, action_id: int, status: 
     action.completed_at = utcnow() if status == "done" else None
     record(session, actor, "action.update", "action", action.id, before, snapshot(action, "status"))
     return action
+
+
+def raised_by(session: Session, action: Action) -> User | None:
+    """Who raised the action (the model keeps only the id), so its page can name them."""
+    return session.get(User, action.created_by_id)
 
 
 def my_actions(session: Session, actor: User, include_closed: bool = False) -> list[Action]:

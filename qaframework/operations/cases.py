@@ -34,15 +34,13 @@ def import_cases(session: Session, actor: User | None, filename: str, data: byte
     require(actor is None or can_manage_users(actor), "Only an administrator can import cases.")
     rows = check_case_file(filename, data)
     report = ImportReport(rows=len(rows))
-    refs = {r.case_ref for r in rows}
-    existing = {
-        c.case_ref.upper(): c
-        for c in session.scalars(
-            select(Case).where(func.upper(Case.case_ref).in_([r.upper() for r in refs])).options(
-                selectinload(Case.requests), selectinload(Case.needs)
-            )
-        )
-    }
+    refs = sorted({r.case_ref.upper() for r in rows})
+    existing: dict[str, Case] = {}
+    for start in range(0, len(refs), 1000):  # bounded IN lists for large files
+        chunk = refs[start:start + 1000]
+        for case in session.scalars(select(Case).where(func.upper(Case.case_ref).in_(chunk)).options(
+                selectinload(Case.requests), selectinload(Case.needs))):
+            existing[case.case_ref.upper()] = case
     for row in rows:
         case = existing.get(row.case_ref.upper())
         if case is None:
@@ -154,6 +152,16 @@ def get_case(session: Session, actor: User, case_id: int) -> Case:
     if case is None:
         raise NotFound(f"There is no case {case_id}")
     return case
+
+
+def existing_case_refs(session: Session, case_refs: list[str]) -> set[str]:
+    """Which of these references are already stored (upper-cased), in one query per 1,000 refs."""
+    wanted = sorted({ref.upper() for ref in case_refs})
+    found: set[str] = set()
+    for start in range(0, len(wanted), 1000):
+        chunk = wanted[start:start + 1000]
+        found.update(session.scalars(select(func.upper(Case.case_ref)).where(func.upper(Case.case_ref).in_(chunk))))
+    return found
 
 
 def find_case(session: Session, case_ref: str) -> Case | None:

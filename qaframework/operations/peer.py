@@ -1,13 +1,13 @@
 """Tier 1 peer challenge: a colleague in the same team agrees with or challenges a submitted check.
 
-The exchange (per-question comments, the author's responses) is kept with the audit. The author
-may revise by asking a panel member to return the check, or by noting agreed changes; nothing in
-the exchange is ever edited or deleted.
+The exchange (per-question comments, the author's responses) is kept with the audit. When
+answering a challenge the author may reopen the check (status "returned") to revise and resubmit
+it; nothing in the exchange is ever edited or deleted.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -50,17 +50,28 @@ def get_challenge(session: Session, actor: User, challenge_id: int) -> PeerChall
     return challenge
 
 
+def request_refusal(actor: User, audit: Audit, challenges: Sequence[PeerChallenge]) -> str | None:
+    """Why ``actor`` cannot ask for peer challenge on ``audit`` now, or None when they can.
+
+    Pure, so pages can decide whether to offer the request with the same rule the operation applies.
+    """
+    if audit.auditor_id != actor.id:
+        return "Only the author of a check can ask for peer challenge."
+    if audit.tier != Tier.AGENCY_CHECK:
+        return "Peer challenge is for Tier 1 checks."
+    if audit.status not in ("submitted", "moderated", "closed"):
+        return "Submit the check before asking a colleague to challenge it."
+    if any(c.status in OPEN for c in challenges):
+        return "This check already has an open peer challenge."
+    return None
+
+
 @operation
 def request_challenge(session: Session, actor: User, audit_id: int, reviewer_id: int) -> PeerChallenge:
     audit = get_audit(session, actor, audit_id)
-    if audit.auditor_id != actor.id:
-        raise PermissionDenied("Only the author of a check can ask for peer challenge.")
-    if audit.tier != Tier.AGENCY_CHECK:
-        raise WorkflowError("Peer challenge is for Tier 1 checks.")
-    if audit.status not in ("submitted", "moderated", "closed"):
-        raise WorkflowError("Submit the check before asking a colleague to challenge it.")
-    if any(c.status in OPEN for c in challenges_for_audit(session, audit)):
-        raise WorkflowError("This check already has an open peer challenge.")
+    refusal = request_refusal(actor, audit, challenges_for_audit(session, audit))
+    if refusal is not None:
+        raise (PermissionDenied if audit.auditor_id != actor.id else WorkflowError)(refusal)
     if reviewer_id not in {u.id for u in colleagues_for(session, actor)}:
         raise InvalidInput([FieldError("reviewer", "Choose a colleague from your own team")])
     challenge = PeerChallenge(audit_id=audit.id, requested_by_id=actor.id, reviewer_id=reviewer_id, status="requested")
@@ -81,7 +92,8 @@ def _clean_comments(audit: Audit, comments: Mapping[str | None, str]) -> list[tu
         if question_id is not None and question_id not in known:
             errors.append(FieldError(question_id, f"{question_id} is not a question in this check"))
         elif len(body) > 5000:
-            errors.append(FieldError(question_id or "comment", "Keep each comment to 5,000 characters or fewer"))
+            where = f"on {question_id} " if question_id else ""
+            errors.append(FieldError(question_id or "comment", f"Keep your comment {where}to 5,000 characters or fewer"))
         else:
             cleaned.append((question_id, body))
     if errors:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import date
 from typing import Any
 
@@ -49,16 +50,45 @@ def current_cycle(session: Session, today: date) -> Cycle:
     return cycle_for(today, configured_cycles(session))
 
 
+def academic_year_label(start_year: int) -> str:
+    """ "2025-26" for the year starting in September 2025 (the label cycles carry)."""
+    return f"{start_year}-{str(start_year + 1)[-2:]}"
+
+
+def academic_year_start(label: str) -> int:
+    """The calendar year an academic year label starts in; ValueError unless it is like "2025-26"."""
+    match = re.fullmatch(r"(\d{4})-(\d{2})", label.strip())
+    if not match or academic_year_label(int(match.group(1))) != label.strip():
+        raise ValueError(f"{label!r} is not an academic year like 2025-26")
+    return int(match.group(1))
+
+
+def academic_year_span(label: str) -> tuple[date, date]:
+    """The dates a year's half terms may use: 1 August to 31 August of the next year."""
+    start = academic_year_start(label)
+    return date(start, 8, 1), date(start + 1, 8, 31)
+
+
 def validate_term_dates(academic_year: str, dates: list[tuple[date, date]]) -> list[Cycle]:
-    """Six half terms in order, each ending after it starts and before the next begins."""
+    """Six half terms in order, within the academic year, each ending after it starts and before the next begins."""
     errors: list[FieldError] = []
     if len(dates) != len(HALF_TERMS):
         raise InvalidInput([FieldError("term_dates", f"Give dates for all {len(HALF_TERMS)} half terms")])
+    try:
+        first, last = academic_year_span(academic_year)
+    except ValueError as exc:
+        raise InvalidInput([FieldError("academic_year", str(exc))]) from None
     cycles = [Cycle(academic_year, ht, s, e) for ht, (s, e) in zip(HALF_TERMS, dates)]
     for index, cycle in enumerate(cycles):
-        if cycle.end < cycle.start:
+        if not (first <= cycle.start <= last and first <= cycle.end <= last):
+            errors.append(FieldError(
+                f"half_term_{index + 1}",
+                f"{cycle.half_term} must be in the {academic_year} academic year, between "
+                f"{first.day} August {first.year} and {last.day} August {last.year}",
+            ))
+        elif cycle.end < cycle.start:
             errors.append(FieldError(f"half_term_{index + 1}", f"{cycle.half_term} must end after it starts"))
-        if index and cycle.start <= cycles[index - 1].end:
+        elif index and cycle.start <= cycles[index - 1].end:
             errors.append(FieldError(f"half_term_{index + 1}", f"{cycle.half_term} must start after {cycles[index - 1].half_term} ends"))
     if errors:
         raise InvalidInput(errors)

@@ -36,6 +36,10 @@ def _admin_or_system(actor: User | None) -> None:
     require(actor is None or can_manage_users(actor), "Only an administrator can manage users.")
 
 
+def _active_admins(session: Session) -> int:
+    return session.scalar(select(func.count(User.id)).where(User.role == Role.ADMIN.value, User.active.is_(True))) or 0
+
+
 def _validate_user(session: Session, email: str, role: str, agency_code: str | None) -> list[FieldError]:
     errors: list[FieldError] = []
     if not EMAIL_RE.match(email):
@@ -106,6 +110,11 @@ def update_user(
     errors = _validate_user(session, user.email, role, agency_code)
     if not display_name.strip():
         errors.append(FieldError("display_name", "Enter the person's name"))
+    if user.role == Role.ADMIN and role != Role.ADMIN:
+        if actor is not None and actor.id == user.id:
+            errors.append(FieldError("role", "You cannot remove your own administrator role. Ask another administrator to change it."))
+        elif _active_admins(session) <= 1:
+            errors.append(FieldError("role", "This is the only active administrator; add another first"))
     if errors:
         raise InvalidInput(errors)
     before = snapshot(user, *USER_FIELDS)
@@ -123,6 +132,8 @@ def set_active(session: Session, actor: User | None, user_id: int, active: bool)
         raise NotFound(f"There is no user {user_id}")
     if actor is not None and user.id == actor.id and not active:
         raise InvalidInput("You cannot deactivate your own account")
+    if not active and user.role == Role.ADMIN and user.active and _active_admins(session) <= 1:
+        raise InvalidInput("This is the only active administrator; add another first")
     before = snapshot(user, "active")
     user.active = active
     record(session, actor, "user.activate" if active else "user.deactivate", "user", user.id, before, snapshot(user, "active"))

@@ -1,0 +1,217 @@
+"""Admin: adding, changing, deactivating and reactivating users, and setting their passwords."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Flask
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from qaframework.framework import Role
+from qaframework.store import TrailEntry, User
+from tests.support import TEST_PASSWORD
+from tests.webapp.pagecheck import check_page
+
+NEW_PASSWORD = "four random words here"
+
+
+def _summary(soup: Any) -> list[tuple[str, str]]:
+    """(text, href) of each error summary entry."""
+    return [(a.get_text(strip=True), a["href"]) for a in soup.select(".govuk-error-summary a")]
+
+
+def _user_count(session: Session) -> int:
+    return session.scalar(select(func.count(User.id))) or 0
+
+
+def _valid(**changes: str) -> dict[str, str]:
+    data = {"email": "Jo.Bloggs@Example.test", "display_name": "Jo Bloggs", "role": "auditor", "agency": "health",
+            "team": "East", "is_team_manager": "y", "password": NEW_PASSWORD}
+    data.update(changes)
+    return {k: v for k, v in data.items() if v is not None}
+
+
+def test_user_list_shows_role_agency_team_and_state(client_as, make_user, session: Session) -> None:  # type: ignore[no-untyped-def]
+    client, admin = client_as(Role.ADMIN)
+    auditor = make_user(Role.AUDITOR, agency="health", team="West", manager=True)
+    gone = make_user(Role.BOARD_VIEWER)
+    gone.active = False
+    session.commit()
+    soup = check_page(client.get("/admin/users"))
+    rows = {row.find("a").get_text(strip=True): row.get_text(" ", strip=True) for row in soup.select("tbody tr")}
+    assert "Auditor" in rows[auditor.display_name] and "Health" in rows[auditor.display_name]
+    assert "West" in rows[auditor.display_name] and "Manager" in rows[auditor.display_name]
+    assert rows[auditor.display_name].endswith("Active")
+    assert rows[gone.display_name].endswith("Deactivated")
+    assert rows[admin.display_name].startswith(admin.display_name)
+
+
+def test_add_user_happy_path(client_as, session: Session, app: Flask) -> None:  # type: ignore[no-untyped-def]
+    client, admin = client_as(Role.ADMIN)
+    soup = check_page(client.get("/admin/users/new"))
+    assert [i["value"] for i in soup.select("input[name=role]")] == [r.value for r in Role]
+    assert "health" in [o["value"] for o in soup.select("select[name=agency] option")]
+
+    response = client.post("/admin/users/new", data=_valid())
+    assert response.status_code == 302
+    user = session.scalar(select(User).where(User.email == "jo.bloggs@example.test"))
+    assert user is not None
+    assert (user.display_name, user.role, user.agency_code, user.team, user.is_team_manager) == ("Jo Bloggs", "auditor", "health", "East", True)
+    assert response.headers["Location"] == f"/admin/users/{user.id}"
+    soup = check_page(client.get(response.headers["Location"]))
+    assert "Jo Bloggs (jo.bloggs@example.test) can now sign in." in soup.select_one(".govuk-notification-banner").get_text()
+    entry = session.scalar(select(TrailEntry).where(TrailEntry.action == "user.add", TrailEntry.entity_id == str(user.id)))
+    assert entry is not None and entry.actor_id == admin.id
+
+    new_client = app.test_client()
+    assert new_client.post("/sign-in", data={"email": "jo.bloggs@example.test", "password": NEW_PASSWORD}).status_code == 302
+
+
+def test_add_user_empty_form_lists_every_required_field(client_as, session: Session) -> None:  # type: ignore[no-untyped-def]
+    client, _ = client_as(Role.ADMIN)
+    before = _user_count(session)
+    response = client.post("/admin/users/new", data={"agency": ""})
+    soup = check_page(response)
+    assert _summary(soup) == [
+        ("Enter the person's email address", "#email"),
+        ("Enter the person's full name", "#display_name"),
+        ("Select the person's role", "#role"),
+        ("Enter a password", "#password"),
+    ]
+    assert soup.title.get_text().startswith("Error: ")
+    assert soup.find(id="email-error") is not None and soup.find(id="role-error") is not None
+    assert _user_count(session) == before
+
+
+def test_add_user_library_errors_are_shown_on_their_fields(client_as, make_user, session: Session) -> None:  # type: ignore[no-untyped-def]
+    client, _ = client_as(Role.ADMIN)
+    before = _user_count(session)
+
+    soup = check_page(client.post("/admin/users/new", data=_valid(email="not-an-email", agency="")))
+    assert _summary(soup) == [
+        ("Enter an email address in the correct format, like name@example.gov.uk", "#email"),
+        ("An auditor must belong to an agency", "#agency"),
+    ]
+
+    soup = check_page(client.post("/admin/users/new", data=_valid(password="short")))
+    assert _summary(soup) == [("Password must be 12 characters or more", "#password")]
+
+    taken = make_user(Role.PANEL_MEMBER)
+    soup = check_page(client.post("/admin/users/new", data=_valid(email=taken.email.upper())))
+    assert _summary(soup) == [(f"A user with the email {taken.email} already exists", "#email")]
+
+    soup = check_page(client.post("/admin/users/new", data=_valid(email="same.as.password@example.test",
+                                                                    password="same.as.password@example.test")))
+    assert _summary(soup) == [("Password must not be your email address", "#password")]
+    # what was typed is kept, apart from the password
+    assert soup.select_one("input[name=display_name]")["value"] == "Jo Bloggs"
+    assert soup.select_one("input[name=role][value=auditor]").has_attr("checked")
+    assert not soup.select_one("input[name=password]").get("value")
+    assert _user_count(session) == before + 1  # only make_user's
+
+
+def test_edit_user_changes_role_agency_team_and_name(client_as, make_user, session: Session) -> None:  # type: ignore[no-untyped-def]
+    client, _ = client_as(Role.ADMIN)
+    user = make_user(Role.AUDITOR, agency="health", team="West")
+    soup = check_page(client.get(f"/admin/users/{user.id}/edit"))
+    assert soup.select_one("input[name=display_name]")["value"] == user.display_name
+    assert soup.select_one("select[name=agency] option[selected]")["value"] == "health"
+
+    soup = check_page(client.post(f"/admin/users/{user.id}/edit", data={"display_name": " ", "role": "auditor", "agency": ""}))
+    assert _summary(soup) == [("Enter the person's full name", "#display_name")]
+
+    soup = check_page(client.post(f"/admin/users/{user.id}/edit", data={"display_name": "Ann", "role": "auditor", "agency": ""}))
+    assert _summary(soup) == [("An auditor must belong to an agency", "#agency")]
+    session.refresh(user)
+    assert user.agency_code == "health"
+
+    response = client.post(f"/admin/users/{user.id}/edit",
+                           data={"display_name": "Ann Other", "role": "panel_member", "agency": "", "team": ""})
+    assert response.status_code == 302
+    session.refresh(user)
+    assert (user.display_name, user.role, user.agency_code, user.team, user.is_team_manager) == ("Ann Other", "panel_member", None, None, False)
+    soup = check_page(client.get(f"/admin/users/{user.id}"))
+    assert "Multi-agency panel member" in soup.select_one(".govuk-summary-list").get_text()
+
+
+def test_deactivated_user_cannot_sign_in_and_can_be_reactivated(client_as, make_user, app: Flask, session: Session) -> None:  # type: ignore[no-untyped-def]
+    client, _ = client_as(Role.ADMIN)
+    user = make_user(Role.AUDITOR)
+    their_client = app.test_client()
+    assert their_client.post("/sign-in", data={"email": user.email, "password": TEST_PASSWORD}).status_code == 302
+
+    soup = check_page(client.get(f"/admin/users/{user.id}/deactivate"))
+    assert "will be signed out at once" in soup.get_text()
+    assert client.post(f"/admin/users/{user.id}/deactivate").status_code == 302
+    session.refresh(user)
+    assert user.active is False
+    assert their_client.get("/account/password").status_code == 302  # signed out
+    refused = check_page(app.test_client().post("/sign-in", data={"email": user.email, "password": TEST_PASSWORD}))
+    assert "Enter a correct email address and password" in refused.get_text()
+    soup = check_page(client.get(f"/admin/users/{user.id}"))
+    assert "Deactivated" in soup.select_one(".govuk-summary-list").get_text()
+
+    check_page(client.get(f"/admin/users/{user.id}/reactivate"))
+    assert client.post(f"/admin/users/{user.id}/reactivate").status_code == 302
+    session.refresh(user)
+    assert user.active is True
+    assert app.test_client().post("/sign-in", data={"email": user.email, "password": TEST_PASSWORD}).status_code == 302
+
+
+def test_admin_cannot_deactivate_themselves(client_as, session: Session) -> None:  # type: ignore[no-untyped-def]
+    client, admin = client_as(Role.ADMIN)
+    soup = check_page(client.get(f"/admin/users/{admin.id}"))
+    assert "You cannot deactivate your own account" in soup.get_text()
+    assert not soup.find("a", string="Deactivate account")
+    response = client.post(f"/admin/users/{admin.id}/deactivate")
+    soup = check_page(response)
+    assert _summary(soup) == [("You cannot deactivate your own account", "#confirm-button")]
+    session.refresh(admin)
+    assert admin.active is True
+
+
+def test_reset_password(client_as, make_user, app: Flask, session: Session) -> None:  # type: ignore[no-untyped-def]
+    client, admin = client_as(Role.ADMIN)
+    user = make_user(Role.SYSTEM_LEADER)
+    check_page(client.get(f"/admin/users/{user.id}/password"))
+    soup = check_page(client.post(f"/admin/users/{user.id}/password", data={"password": "short"}))
+    assert _summary(soup) == [("Password must be 12 characters or more", "#password")]
+    soup = check_page(client.post(f"/admin/users/{user.id}/password", data={"password": user.email}))
+    assert _summary(soup) == [("Password must not be your email address", "#password")]
+
+    assert client.post(f"/admin/users/{user.id}/password", data={"password": NEW_PASSWORD}).status_code == 302
+    assert app.test_client().post("/sign-in", data={"email": user.email, "password": TEST_PASSWORD}).status_code == 200
+    assert app.test_client().post("/sign-in", data={"email": user.email, "password": NEW_PASSWORD}).status_code == 302
+    # your own password needs your current one, on the account page
+    assert client.get(f"/admin/users/{admin.id}/password").headers["Location"] == "/account/password"
+
+
+def test_unknown_user_is_404(client_as) -> None:  # type: ignore[no-untyped-def]
+    client, _ = client_as(Role.ADMIN)
+    for url in ("/admin/users/999999", "/admin/users/999999/edit", "/admin/users/999999/deactivate"):
+        response = client.get(url)
+        assert response.status_code == 404, url
+        check_page(response)
+
+
+def test_admin_cannot_remove_their_own_admin_role(client_as, session: Session) -> None:  # type: ignore[no-untyped-def]
+    client, admin = client_as(Role.ADMIN)
+    soup = check_page(client.post(f"/admin/users/{admin.id}/edit", data={"display_name": "Me", "role": "auditor", "agency": "health"}))
+    assert _summary(soup) == [("You cannot remove your own administrator role. Ask another administrator to change it.", "#role")]
+    session.refresh(admin)
+    assert admin.role == "admin" and admin.display_name != "Me"
+    assert client.post(f"/admin/users/{admin.id}/edit", data={"display_name": "Me", "role": "admin", "agency": ""}).status_code == 302
+    session.refresh(admin)
+    assert admin.display_name == "Me"
+
+
+def test_deactivating_an_inactive_account_changes_nothing(client_as, make_user, session: Session) -> None:  # type: ignore[no-untyped-def]
+    client, _ = client_as(Role.ADMIN)
+    user = make_user(Role.BOARD_VIEWER)
+    client.post(f"/admin/users/{user.id}/deactivate")
+    response = client.post(f"/admin/users/{user.id}/deactivate")
+    assert response.status_code == 302
+    assert "already deactivated" in check_page(client.get(response.headers["Location"])).get_text()
+    entries = session.scalars(select(TrailEntry).where(TrailEntry.action == "user.deactivate", TrailEntry.entity_id == str(user.id))).all()
+    assert len(entries) == 1

@@ -1,0 +1,132 @@
+"""The case list (search, filters, pagination) and the case page (statutory clock, audits)."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from urllib.parse import parse_qs, urlsplit
+
+import pytest
+from sqlalchemy.orm import Session
+
+from qaframework.framework import Role
+from qaframework.operations.audits import start_audit
+from tests.webapp.test_audits import check_page
+
+
+def _refs(soup) -> list[str]:  # type: ignore[no-untyped-def]
+    return [a.get_text(strip=True) for a in soup.select("table.govuk-table tbody th a")]
+
+
+def test_search_and_filters_narrow_the_list(client_as, make_case) -> None:  # type: ignore[no-untyped-def]
+    make_case("CSA-001", primary_need="ASD", team="North", year_group="3")
+    make_case("CSA-002", primary_need="SEMH", team="South", year_group="9")
+    make_case("OTHER-9", primary_need="ASD", team="South", year_group="R", setting_type="Special school")
+    client, _ = client_as(Role.AUDITOR)
+
+    soup = check_page(client.get("/cases"))
+    assert _refs(soup) == ["CSA-001", "CSA-002", "OTHER-9"]
+    assert soup.select_one("#case-count").get_text(strip=True) == "3 cases."
+    assert soup.find("a", string="CSA-001")["href"].startswith("/cases/")
+
+    assert _refs(check_page(client.get("/cases?q=csa"))) == ["CSA-001", "CSA-002"]
+    assert _refs(check_page(client.get("/cases?primary_need=ASD"))) == ["CSA-001", "OTHER-9"]
+    assert _refs(check_page(client.get("/cases?team=South&primary_need=ASD"))) == ["OTHER-9"]
+    assert _refs(check_page(client.get("/cases?phase=secondary"))) == ["CSA-002"]
+    assert _refs(check_page(client.get("/cases?setting_type=Special+school"))) == ["OTHER-9"]
+
+    soup = check_page(client.get("/cases?q=nothing-like-this"))
+    assert _refs(soup) == []
+    assert "No cases match these filters" in soup.select_one("#case-count").get_text()
+    # The filters keep what was chosen, and the team options come from the data.
+    soup = check_page(client.get("/cases?team=South"))
+    assert soup.select_one("#team option[selected]")["value"] == "South"
+    assert [o["value"] for o in soup.select("#team option")] == ["", "North", "South"]
+
+
+def test_list_paginates_and_keeps_filters(client_as, make_case) -> None:  # type: ignore[no-untyped-def]
+    for n in range(27):
+        make_case(f"PG-{n:03d}", team="East")
+    client, _ = client_as(Role.PANEL_MEMBER)
+    soup = check_page(client.get("/cases?team=East"))
+    assert len(_refs(soup)) == 25
+    assert "Showing 1 to 25 of 27 cases" in soup.select_one("#case-count").get_text()
+    next_href = soup.select_one(".govuk-pagination__next a")["href"]
+    assert parse_qs(urlsplit(next_href).query) == {"team": ["East"], "page": ["2"]}
+    soup = check_page(client.get(next_href))
+    assert _refs(soup) == ["PG-025", "PG-026"]
+    assert soup.select_one(".govuk-pagination__item--current").get_text(strip=True) == "2"
+    assert check_page(client.get("/cases?page=not-a-number")).select_one("#case-count") is not None
+
+
+def test_case_page_makes_a_late_plan_visible(client_as, make_case) -> None:  # type: ignore[no-untyped-def]
+    case = make_case("LATE-1", request_date=date.today() - timedelta(days=160))
+    client, _ = client_as(Role.AUDITOR)
+    soup = check_page(client.get(f"/cases/{case.id}"))
+    assert soup.h1.get_text(strip=True) == "LATE-1"
+    tags = [t.get_text(strip=True) for t in soup.select(".app-request .govuk-tag")]
+    assert tags[0] == "Overdue: week 23"
+    assert "Missed" in tags  # the 20-week milestone has passed without a plan
+    keys = [dt.get_text(strip=True) for dt in soup.select(".govuk-summary-list__key")]
+    assert {"Year group", "Primary need", "Setting type", "Team", "Final plan (20 weeks)"} <= set(keys)
+    assert "20 days late" in soup.get_text()
+    start = soup.find("a", string=lambda s: s and "Start an audit of this case" in s)
+    assert start["href"] == f"/audits/new?case_id={case.id}"
+
+
+def test_case_page_on_track_and_issued(client_as, make_case, session: Session) -> None:  # type: ignore[no-untyped-def]
+    case = make_case("ONTIME-1", request_date=date.today() - timedelta(days=10))
+    client, _ = client_as(Role.AUDITOR)
+    assert "On track: week 2" in check_page(client.get(f"/cases/{case.id}")).get_text()
+    request = case.requests[0]
+    request.request_date = date.today() - timedelta(days=200)
+    request.decision_to_assess_date = date.today() - timedelta(days=170)
+    request.final_issued_date = date.today() - timedelta(days=80)
+    request.outcome = "issued"
+    session.commit()
+    text = check_page(client.get(f"/cases/{case.id}")).get_text(" ", strip=True)
+    assert "Issued in week 18" in text and "within 20 weeks" in text
+
+
+def test_case_page_lists_only_audits_the_user_may_see(client_as, make_case, make_user, session, template_version) -> None:  # type: ignore[no-untyped-def]
+    case = make_case()
+    health = make_user(agency="health")
+    coordinator = make_user(agency="send_service")
+    start_audit(session, coordinator, case_id=case.id, template_version_id=template_version("t1-coordinator-plan-check").id,
+                subject="final_plan")
+    client, _ = client_as(Role.AUDITOR, agency="send_service")
+    soup = check_page(client.get(f"/cases/{case.id}"))
+    assert [a.get_text(strip=True) for a in soup.select("table a")] == ["EHC co-ordinator plan quality check"]
+    assert coordinator.display_name in soup.get_text()
+
+    client, _ = client_as(Role.AUDITOR, agency="health")
+    assert health.id  # a different agency sees the case but not the other agency's audit
+    soup = check_page(client.get(f"/cases/{case.id}"))
+    assert soup.select("table a") == []
+    assert "There are no audits of this case that you can see." in soup.get_text()
+
+
+@pytest.mark.parametrize("role", [Role.BOARD_VIEWER])
+def test_board_viewers_see_no_cases(client_as, make_case, role: Role) -> None:  # type: ignore[no-untyped-def]
+    case = make_case()
+    client, _ = client_as(role)
+    for url in ("/cases", f"/cases/{case.id}"):
+        response = client.get(url)
+        assert response.status_code == 403, url
+        check_page(response)
+
+
+@pytest.mark.parametrize("role", [Role.PANEL_MEMBER, Role.SYSTEM_LEADER, Role.ADMIN])
+def test_other_roles_see_cases_but_only_auditing_roles_may_start(client_as, make_case, role: Role) -> None:  # type: ignore[no-untyped-def]
+    case = make_case()
+    client, _ = client_as(role)
+    assert client.get("/cases").status_code == 200
+    soup = check_page(client.get(f"/cases/{case.id}"))
+    has_start = soup.find("a", string=lambda s: s and "Start an audit" in s) is not None
+    assert has_start == (role is not Role.ADMIN)
+
+
+def test_unknown_case_is_404(client_as) -> None:  # type: ignore[no-untyped-def]
+    client, _ = client_as(Role.AUDITOR)
+    response = client.get("/cases/999999")
+    assert response.status_code == 404
+    check_page(response)

@@ -1,0 +1,99 @@
+"""Team oversight: a manager sees their own team's Tier 1 checks this month; admins choose a team."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+from bs4 import BeautifulSoup
+from sqlalchemy.orm import Session
+
+from qaframework.framework import Role
+from qaframework.operations.peer import request_challenge
+from qaframework.operations.settings import tier1_target
+from qaframework.store import Audit, User
+from tests.webapp.pagecheck import check_page
+from tests.webapp.test_peer import T1, submitted_check
+
+
+@pytest.fixture
+def checks(session: Session, make_case: Callable[..., Any], template_version: Callable[[str], Any]) -> Callable[..., list[Audit]]:
+    def factory(author: User, n: int, submit: bool = True) -> list[Audit]:
+        return [submitted_check(session, author, make_case().id, template_version(T1).id, submit) for _ in range(n)]
+
+    return factory
+
+
+def page(response: Any, status: int = 200) -> BeautifulSoup:
+    assert response.status_code == status, response.get_data(as_text=True)[:300]
+    return check_page(response)
+
+
+def table(soup: BeautifulSoup) -> dict[str, dict[str, str]]:
+    """The oversight table as {co-ordinator: {column header: cell text}}."""
+    headers = [th.get_text(" ", strip=True) for th in soup.select("table.app-oversight-table thead th")]
+    rows = {}
+    for tr in soup.select("table.app-oversight-table tbody tr"):
+        cells = [c.get_text(" ", strip=True) for c in tr.find_all(["th", "td"])]
+        rows[tr.th.contents[0].strip()] = dict(zip(headers, cells))
+    return rows
+
+
+def test_manager_sees_their_own_team_this_month(client_as, make_user, checks, session: Session) -> None:  # type: ignore[no-untyped-def]
+    client, manager = client_as(Role.AUDITOR, team="North", manager=True)
+    busy, quiet = make_user(team="North"), make_user(team="North")
+    south = make_user(team="South")
+    make_user(agency="health", team="North")
+    busy_checks = checks(busy, 2)
+    checks(busy, 1, submit=False)  # drafts do not count
+    checks(quiet, 1)
+    checks(south, 3)
+    request_challenge(session, busy, busy_checks[0].id, quiet.id)
+    target = tier1_target(session)
+
+    soup = page(client.get("/team"))
+    assert soup.h1.get_text(strip=True) == "Team North"
+    rows = table(soup)
+    assert set(rows) == {manager.display_name, busy.display_name, quiet.display_name}
+    assert rows[busy.display_name]["Checks this month"] == f"2 of {target}"
+    assert rows[busy.display_name]["Good"] == "2" and rows[busy.display_name]["Inadequate"] == "0"
+    assert rows[busy.display_name]["Open peer challenges"] == "1"
+    assert rows[quiet.display_name]["Checks this month"] == f"1 of {target}"
+    assert rows[quiet.display_name]["Open peer challenges"] == "0"
+    assert rows[manager.display_name]["Checks this month"] == f"0 of {target}"
+    summary = " ".join(soup.select_one("#team-summary").get_text().split())
+    assert summary.startswith(f"3 of {3 * target} checks submitted")
+    assert "1 peer challenge is open." in summary
+
+    soup = page(client.get("/team?team=South"))  # a manager cannot look at another team
+    assert set(table(soup)) == {manager.display_name, busy.display_name, quiet.display_name}
+    assert soup.select_one("select#team") is None
+
+
+def test_only_team_managers_and_admins(client_as) -> None:  # type: ignore[no-untyped-def]
+    for role, args in ((Role.AUDITOR, {"team": "North"}), (Role.PANEL_MEMBER, {}), (Role.BOARD_VIEWER, {})):
+        client, _ = client_as(role, **args)
+        page(client.get("/team"), 403)
+
+
+def test_admin_chooses_a_team(client_as, make_user, checks) -> None:  # type: ignore[no-untyped-def]
+    client, _ = client_as(Role.ADMIN)
+    north, south = make_user(team="North"), make_user(team="South")
+    checks(south, 1)
+
+    soup = page(client.get("/team"))
+    assert soup.h1.get_text(strip=True) == "All teams"
+    options = [o["value"] for o in soup.select("select#team option")]
+    assert "" in options and "North" in options and "South" in options
+    assert {north.display_name, south.display_name} <= set(table(soup))
+
+    soup = page(client.get("/team?team=South"))
+    assert soup.h1.get_text(strip=True) == "Team South"
+    assert soup.select_one("select#team option[selected]")["value"] == "South"
+    rows = table(soup)
+    assert south.display_name in rows and north.display_name not in rows
+    assert rows[south.display_name]["Checks this month"].startswith("1 of ")
+
+    soup = page(client.get("/team?team=Nowhere"))
+    assert soup.h1.get_text(strip=True) == "All teams"

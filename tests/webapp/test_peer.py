@@ -1,0 +1,257 @@
+"""Tier 1 peer challenge pages: who may ask whom, reviewing, responding and reopening."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+from bs4 import BeautifulSoup
+from flask import Flask, render_template
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from qaframework.framework import Rating, Role
+from qaframework.operations.audits import ResponseInput, save_responses, start_audit, submit_audit
+from qaframework.operations.peer import request_challenge, review_challenge
+from qaframework.store import Audit, PeerChallenge, User
+from tests.webapp.pagecheck import check_page
+
+T1 = "t1-coordinator-plan-check"
+
+
+def submitted_check(session: Session, author: User, case_id: int, template_version_id: int, submit: bool = True) -> Audit:
+    """A Tier 1 check with every question Met and evidenced, submitted through the library."""
+    audit = start_audit(session, author, case_id=case_id, template_version_id=template_version_id, subject="final_plan")
+    answers = {q.id: ResponseInput(Rating.MET.value, "Clear and specific.") for q in audit.template.questions()}
+    save_responses(session, author, audit.id, audit.version_id, answers)
+    if submit:
+        submit_audit(session, author, audit.id, audit.version_id)
+    return audit
+
+
+@pytest.fixture
+def audit_page(app: Flask) -> None:
+    """A stand-in for the audit overview (another journey) so links and redirects to it resolve."""
+    if "audits.show_audit" not in app.view_functions:
+        app.add_url_rule("/audits/<int:audit_id>", "audits.show_audit", lambda audit_id: f"audit {audit_id}")
+
+
+@pytest.fixture
+def check_for(session: Session, make_case: Callable[..., Any], template_version: Callable[[str], Any]) -> Callable[..., Audit]:
+    def factory(author: User, submit: bool = True) -> Audit:
+        return submitted_check(session, author, make_case().id, template_version(T1).id, submit)
+
+    return factory
+
+
+@pytest.fixture(autouse=True)
+def _stub(audit_page: None) -> None:
+    pass
+
+
+def page(response: Any, status: int = 200) -> BeautifulSoup:
+    """Check the page (every page a test fetches) and its HTTP status."""
+    assert response.status_code == status, response.get_data(as_text=True)[:300]
+    return check_page(response)
+
+
+def _summary(soup: BeautifulSoup) -> dict[str, str]:
+    """Error summary messages by the id they link to."""
+    summary = soup.select_one(".govuk-error-summary")
+    assert summary is not None, "no error summary"
+    return {a["href"]: a.get_text(strip=True) for a in summary.select("a")}
+
+
+def _challenge(session: Session, audit: Audit) -> PeerChallenge | None:
+    session.expire_all()
+    return session.scalars(select(PeerChallenge).where(PeerChallenge.audit_id == audit.id)).one_or_none()
+
+
+def test_author_asks_a_colleague_from_their_own_team(client_as, make_user, check_for, session: Session) -> None:  # type: ignore[no-untyped-def]
+    client, author = client_as(Role.AUDITOR, team="North")
+    colleague = make_user(team="North")
+    make_user(team="South")
+    make_user(agency="health", team="North")
+    audit = check_for(author)
+
+    soup = check_page(client.get(f"/audits/{audit.id}/peer-challenge"))
+    offered = [label.get_text(strip=True) for label in soup.select("#main-content .govuk-radios__label")]
+    assert offered == [colleague.display_name]
+
+    response = client.post(f"/audits/{audit.id}/peer-challenge", data={"reviewer": str(colleague.id)})
+    challenge = _challenge(session, audit)
+    assert challenge is not None and challenge.reviewer_id == colleague.id and challenge.status == "requested"
+    assert response.status_code == 302 and response.headers["Location"] == f"/peer-challenges/{challenge.id}"
+    soup = check_page(client.get(response.headers["Location"]))
+    assert f"You asked {colleague.display_name} to challenge your check." in soup.get_text()
+    assert "Waiting for review" in soup.get_text()
+    assert soup.find("form", method="post") is None  # the author waits; nothing to answer yet
+
+
+def test_tampered_or_missing_reviewer_is_shown_as_an_error(client_as, make_user, check_for, session: Session) -> None:  # type: ignore[no-untyped-def]
+    client, author = client_as(Role.AUDITOR, team="North")
+    make_user(team="North")
+    elsewhere = make_user(team="South")
+    audit = check_for(author)
+
+    soup = check_page(client.post(f"/audits/{audit.id}/peer-challenge", data={"reviewer": str(elsewhere.id)}))
+    assert _summary(soup) == {"#reviewer": "Choose a colleague from your own team"}
+    assert soup.title.get_text().startswith("Error: ")
+    soup = check_page(client.post(f"/audits/{audit.id}/peer-challenge", data={}))
+    assert _summary(soup) == {"#reviewer": "Choose a colleague to challenge your check"}
+    assert _challenge(session, audit) is None
+
+
+def test_only_the_author_may_ask(client_as, make_user, check_for, session: Session) -> None:  # type: ignore[no-untyped-def]
+    author = make_user(team="North")
+    audit = check_for(author)
+    colleague_client, colleague = client_as(Role.AUDITOR, team="North")
+    page(colleague_client.get(f"/audits/{audit.id}/peer-challenge"), 403)
+    assert colleague_client.post(f"/audits/{audit.id}/peer-challenge", data={"reviewer": str(colleague.id)}).status_code == 403
+    panel_client, _ = client_as(Role.PANEL_MEMBER)
+    page(panel_client.get(f"/audits/{audit.id}/peer-challenge"), 403)
+    health_client, _ = client_as(Role.AUDITOR, agency="health", team="North")
+    assert health_client.get(f"/audits/{audit.id}/peer-challenge").status_code == 403
+    assert _challenge(session, audit) is None
+
+
+def test_a_draft_cannot_be_sent_for_challenge(client_as, make_user, check_for, session: Session) -> None:  # type: ignore[no-untyped-def]
+    client, author = client_as(Role.AUDITOR, team="North")
+    colleague = make_user(team="North")
+    draft = check_for(author, submit=False)
+    soup = check_page(client.get(f"/audits/{draft.id}/peer-challenge"))
+    assert "Submit the check before asking a colleague to challenge it." in soup.get_text()
+    assert soup.find("form", method="post") is None
+    client.post(f"/audits/{draft.id}/peer-challenge", data={"reviewer": str(colleague.id)})
+    assert _challenge(session, draft) is None
+
+
+def test_reviewer_agrees(client_as, make_user, check_for, session: Session) -> None:  # type: ignore[no-untyped-def]
+    author = make_user(team="North")
+    client, reviewer = client_as(Role.AUDITOR, team="North")
+    audit = check_for(author)
+    challenge = request_challenge(session, author, audit.id, reviewer.id)
+
+    soup = check_page(client.get(f"/peer-challenges/{challenge.id}"))
+    assert soup.h1.get_text(strip=True) == f"Review {author.display_name}’s check"
+    first = audit.template.questions()[0].id
+    assert soup.find("textarea", id=f"comment-{first}") is not None
+    assert len(soup.select("details.app-peer-question__details")) == len(audit.template.questions())
+
+    response = client.post(f"/peer-challenges/{challenge.id}", data={"decision": "agree", "comment": "Well evidenced."})
+    assert response.status_code == 302
+    session.expire_all()
+    assert challenge.status == "agreed" and challenge.closed_at is not None
+    assert [(c.kind, c.question_id, c.body) for c in challenge.comments] == [("agree", None, "Well evidenced.")]
+    soup = check_page(client.get(f"/peer-challenges/{challenge.id}"))
+    assert soup.h1.get_text(strip=True) == "Peer challenge"
+    assert "Well evidenced." in soup.get_text() and soup.find("form", method="post") is None
+
+
+def test_review_errors_link_to_their_fields(client_as, make_user, check_for, session: Session) -> None:  # type: ignore[no-untyped-def]
+    author = make_user(team="North")
+    client, reviewer = client_as(Role.AUDITOR, team="North")
+    challenge = request_challenge(session, author, check_for(author).id, reviewer.id)
+
+    soup = check_page(client.post(f"/peer-challenges/{challenge.id}", data={}))
+    assert _summary(soup) == {"#decision": "Choose whether you agree with this check or challenge it"}
+    soup = check_page(client.post(f"/peer-challenges/{challenge.id}", data={"decision": "challenge", "comment": "  "}))
+    assert _summary(soup) == {"#comment": "Say what you challenge: add a comment to at least one question"}
+    assert soup.select_one("#decision-2")["value"] == "challenge" and soup.select_one("#decision-2").has_attr("checked")
+    session.expire_all()
+    assert challenge.status == "requested" and challenge.comments == []
+
+
+def test_challenge_then_author_responds_and_reopens(client_as, check_for, session: Session) -> None:  # type: ignore[no-untyped-def]
+    author_client, author = client_as(Role.AUDITOR, team="North")
+    reviewer_client, reviewer = client_as(Role.AUDITOR, team="North")
+    audit = check_for(author)
+    challenge = request_challenge(session, author, audit.id, reviewer.id)
+    question = audit.template.questions()[3]
+
+    response = reviewer_client.post(f"/peer-challenges/{challenge.id}", data={
+        "decision": "challenge", f"comment-{question.id}": "The frequency of therapy is missing."})
+    assert response.status_code == 302
+    session.expire_all()
+    assert challenge.status == "challenged"
+    assert [(c.kind, c.question_id) for c in challenge.comments] == [("challenge", question.id)]
+
+    soup = check_page(author_client.get(f"/peer-challenges/{challenge.id}"))
+    assert soup.h1.get_text(strip=True) == f"Respond to {reviewer.display_name}’s challenge"
+    assert "The frequency of therapy is missing." in soup.get_text()
+    assert question.text in soup.get_text()
+    assert soup.find("textarea", id=f"comment-{question.id}") is not None
+
+    soup = check_page(author_client.post(f"/peer-challenges/{challenge.id}", data={"revise": "yes"}))
+    assert _summary(soup) == {"#comment": "Write your response"}
+    response = author_client.post(f"/peer-challenges/{challenge.id}", data={
+        "comment": "Agreed; I will add the frequency.", "revise": "yes"})
+    assert response.status_code == 302
+    session.expire_all()
+    assert challenge.status == "responded"
+    assert audit.status == "returned"
+    soup = check_page(author_client.get(f"/peer-challenges/{challenge.id}"))
+    assert "Your check has been reopened" in soup.get_text()
+    assert "Agreed; I will add the frequency." in soup.get_text()
+
+
+def test_only_the_colleague_asked_may_review(client_as, make_user, check_for, session: Session) -> None:  # type: ignore[no-untyped-def]
+    author_client, author = client_as(Role.AUDITOR, team="North")
+    reviewer = make_user(team="North")
+    challenge = request_challenge(session, author, check_for(author).id, reviewer.id)
+    other_client, _ = client_as(Role.AUDITOR, team="North")
+
+    page(other_client.post(f"/peer-challenges/{challenge.id}", data={"decision": "agree"}), 403)
+    assert other_client.post(f"/peer-challenges/{challenge.id}", data={}).status_code == 403
+    assert author_client.post(f"/peer-challenges/{challenge.id}", data={"decision": "agree"}).status_code == 403
+    soup = check_page(other_client.get(f"/peer-challenges/{challenge.id}"))  # same agency: may read
+    assert soup.find("form", method="post") is None
+    health_client, _ = client_as(Role.AUDITOR, agency="health", team="North")
+    page(health_client.get(f"/peer-challenges/{challenge.id}"), 403)
+    viewer_client, _ = client_as(Role.BOARD_VIEWER)
+    assert viewer_client.get(f"/peer-challenges/{challenge.id}").status_code == 403
+    session.expire_all()
+    assert challenge.status == "requested"
+
+
+def test_an_answered_challenge_cannot_be_answered_again(client_as, make_user, check_for, session: Session) -> None:  # type: ignore[no-untyped-def]
+    author = make_user(team="North")
+    client, reviewer = client_as(Role.AUDITOR, team="North")
+    challenge = request_challenge(session, author, check_for(author).id, reviewer.id)
+    review_challenge(session, reviewer, challenge.id, agree=True, comments={})
+    response = client.post(f"/peer-challenges/{challenge.id}", data={"decision": "challenge", "comment": "x"})
+    assert response.status_code == 302
+    session.expire_all()
+    assert challenge.status == "agreed" and challenge.comments == []
+    soup = page(client.get(response.headers["Location"]))
+    assert "already been answered, so nothing was changed" in soup.get_text()
+
+
+def _render_exchange(app: Flask, audit: Audit, challenges: list[PeerChallenge], user: User) -> BeautifulSoup:
+    with app.test_request_context():
+        html = render_template("peer/_exchange.html", audit=audit, challenges=challenges, current_user=user)
+    return BeautifulSoup(html, "html5lib")
+
+
+def test_exchange_partial(app: Flask, make_user, check_for, session: Session) -> None:  # type: ignore[no-untyped-def]
+    author, reviewer, reader = make_user(team="North"), make_user(team="North"), make_user(team="North")
+    audit = check_for(author)
+
+    soup = _render_exchange(app, audit, [], author)
+    link = soup.find("a", string="Ask a colleague to challenge this check")
+    assert link is not None and link["href"] == f"/audits/{audit.id}/peer-challenge"
+    soup = _render_exchange(app, audit, [], reader)
+    assert "No colleague has been asked to challenge this check." in soup.get_text()
+    assert soup.find("a") is None
+
+    challenge = request_challenge(session, author, audit.id, reviewer.id)
+    question = audit.template.questions()[0]
+    review_challenge(session, reviewer, challenge.id, agree=False, comments={question.id: "Whose words are these?"})
+    soup = _render_exchange(app, audit, [challenge, challenge], author)
+    text = " ".join(soup.get_text().split())
+    assert f"You asked {reviewer.display_name}" in text and "Challenged" in text
+    assert f"Question {question.id}" in text and "Whose words are these?" in text
+    assert soup.find("a", string="Ask a colleague to challenge this check") is None  # one is open
+    assert soup.find_all(id=True) == []  # safe to render any number of times on one page
+    assert [a.get_text(" ", strip=True) for a in soup.select("a")][0].startswith("Respond to the challenge")

@@ -1,0 +1,198 @@
+"""Case import: upload a .csv or .xlsx, see every problem or a preview, then import all-or-nothing.
+
+The checked file stays on the server (``uploads.UploadStore``) and the confirm step names it by
+token, so the rows imported are exactly the rows previewed. ``import_cases`` checks the file again
+and changes nothing if any row is bad.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from flask import Response, current_app, redirect, render_template, request, url_for
+from werkzeug.exceptions import RequestEntityTooLarge
+
+from qaframework.case_import import COLUMNS, CaseFileError, CaseRow, ImportProblem
+from qaframework.framework import RequestOutcome, Role, TimelinessException
+from qaframework.operations.cases import check_case_file, existing_case_refs, import_cases
+from webapp.access import requires
+from webapp.admin.blueprint import bp
+from webapp.admin.common import acting_user
+from webapp.admin.uploads import UploadStore, safe_filename
+from webapp.db import db_session
+from webapp.errors import handle_http_error
+
+ALLOWED_SUFFIXES = (".csv", ".xlsx")
+FIELD = "case_file"
+PREVIEW_ROWS = 20
+MAX_PROBLEMS_SHOWN = 500
+HEADINGS = {
+    "case_ref": "Case reference", "year_group": "Year group", "date_of_birth": "Month of birth",
+    "primary_need": "Primary need", "setting_type": "Setting", "team": "Team", "request_date": "Request received",
+    "decision_to_assess_date": "Decision to assess", "final_issued_date": "Final plan issued", "outcome": "Outcome",
+    "exception": "Exception", "last_review_date": "Last annual review",
+}
+#: Short values that read badly when broken across lines.
+NOWRAP = frozenset({"case_ref", "date_of_birth", "request_date", "decision_to_assess_date", "final_issued_date", "last_review_date"})
+EXAMPLE_ROWS = (
+    ("EHC-000123", "5", "2015-03-14", "ASD", "Mainstream primary school", "North",
+     "2026-01-12", "2026-02-20", "", "in_progress", "", ""),
+    ("EHC-000124", "Y9", "02/11/2011", "SEMH", "Special school", "South",
+     "2025-09-08", "2025-10-17", "2026-01-23", "issued", "", "2026-06-01"),
+)
+
+
+def _store() -> UploadStore:
+    return UploadStore(Path(current_app.instance_path) / "uploads")
+
+
+def _max_upload_text() -> str:
+    limit = current_app.config.get("MAX_CONTENT_LENGTH") or 0
+    return f"{limit // (1024 * 1024)} MB" if limit >= 1024 * 1024 else f"{max(1, limit // 1024)} KB"
+
+
+def _upload_page(error: str | None = None, problems: list[ImportProblem] | None = None, filename: str | None = None,
+                 status: int = 200) -> tuple[str, int]:
+    return render_template(
+        "admin/case_import/upload.html", error=error, problems=(problems or [])[:MAX_PROBLEMS_SHOWN],
+        problem_count=len(problems or []), filename=filename, max_size=_max_upload_text(), columns=COLUMNS,
+    ), status
+
+
+@bp.route("/case-import")
+@requires(Role.ADMIN)
+def case_import() -> Any:
+    return _upload_page()
+
+
+@bp.route("/case-import", methods=["POST"])
+@requires(Role.ADMIN)
+def upload_cases() -> Any:
+    upload = request.files.get(FIELD)
+    if upload is None or not upload.filename:
+        return _upload_page("Select a CSV or Excel file")
+    filename = safe_filename(upload.filename)
+    if Path(filename).suffix.lower() not in ALLOWED_SUFFIXES:
+        return _upload_page("The selected file must be a CSV or an Excel workbook (.xlsx)")
+    data = upload.read()
+    if not data:
+        return _upload_page("The selected file is empty")
+    try:
+        _check(filename, data)
+    except CaseFileError as failure:
+        return _upload_page(_problems_message(failure.problems), failure.problems, filename)
+    token = _store().save(data, filename, acting_user().id)
+    return redirect(url_for("admin.preview_import", token=token))
+
+
+def _check(filename: str, data: bytes) -> list[CaseRow]:
+    """Check the file; anything the reader did not expect is reported as an unreadable file, not a 500."""
+    try:
+        return check_case_file(filename, data)
+    except CaseFileError:
+        raise
+    except Exception as exc:  # noqa: BLE001 - uploaded bytes can be anything
+        current_app.logger.warning("Unreadable case file %s: %s", filename, exc, exc_info=True)
+        message = "The file could not be read. Save it again as CSV (UTF-8) or as an Excel workbook (.xlsx), then upload it again."
+        raise CaseFileError([ImportProblem(None, None, message)]) from exc
+
+
+def _problems_message(problems: list[ImportProblem]) -> str:
+    if len(problems) == 1 and problems[0].row is None:
+        return problems[0].message
+    count = f"{len(problems)} problems" if len(problems) != 1 else "1 problem"
+    return f"The file has {count}. Nothing has been imported. Fix the file and upload it again."
+
+
+@dataclass(frozen=True)
+class Preview:
+    filename: str
+    rows: list[CaseRow]
+    columns: list[str]
+    new_cases: int
+    existing_cases: int
+
+
+def _preview(filename: str, rows: list[CaseRow]) -> Preview:
+    session = db_session()
+    refs = {row.case_ref.upper(): row.case_ref for row in rows}
+    existing = len(existing_case_refs(session, list(refs)))
+    present = {name for row in rows for name in row.values}
+    columns = ["case_ref", *[c for c in COLUMNS if c != "case_ref" and c in present]]
+    return Preview(filename, rows, columns, len(refs) - existing, existing)
+
+
+def _cell(name: str, value: Any) -> str:
+    """A checked value as people read it; short month names, as tables allow, keep columns narrow."""
+    if value is None:
+        return ""
+    if name == "date_of_birth":
+        return f"{value:%b %Y}"
+    if name.endswith("_date"):
+        return f"{value.day} {value:%b %Y}"
+    if name == "outcome":
+        return RequestOutcome(value).label
+    if name == "exception":
+        return TimelinessException(value).label
+    return str(value)
+
+
+@bp.route("/case-import/<token>")
+@requires(Role.ADMIN)
+def preview_import(token: str) -> Any:
+    stored = _store().load(token, acting_user().id)
+    if stored is None:
+        return _upload_page(_EXPIRED, status=404)
+    try:
+        rows = _check(stored.filename, stored.data)
+    except CaseFileError as failure:  # only if the checks changed since upload
+        _store().discard(token)
+        return _upload_page(_problems_message(failure.problems), failure.problems, stored.filename)
+    preview = _preview(stored.filename, rows)
+    return render_template("admin/case_import/preview.html", preview=preview, token=token, headings=HEADINGS, nowrap=NOWRAP,
+                           shown=[(row, [_cell(c, row.case_ref if c == "case_ref" else row.values.get(c)) for c in preview.columns])
+                                  for row in rows[:PREVIEW_ROWS]])
+
+
+_EXPIRED = ("The file you checked could not be found. Files are kept for an hour after they are checked, "
+            "and only for the person who uploaded them. Upload the file again.")
+
+
+@bp.route("/case-import/confirm", methods=["POST"])
+@requires(Role.ADMIN)
+def confirm_import() -> Any:
+    store = _store()
+    stored = store.load(request.form.get("token", ""), acting_user().id)
+    if stored is None:
+        return _upload_page(_EXPIRED, status=400)
+    try:
+        report = import_cases(db_session(), acting_user(), stored.filename, stored.data)
+    except CaseFileError as failure:
+        store.discard(stored.token)
+        return _upload_page(_problems_message(failure.problems), failure.problems, stored.filename)
+    store.discard(stored.token)
+    return render_template("admin/case_import/done.html", report=report, filename=stored.filename)
+
+
+@bp.route("/case-import/example.csv")
+@requires(Role.ADMIN)
+def example_case_file() -> Response:
+    """A header row and two invented rows, so an administrator can see the expected shape."""
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\r\n")
+    writer.writerow(COLUMNS)
+    writer.writerows(EXAMPLE_ROWS)
+    return Response(out.getvalue().encode("utf-8-sig"), mimetype="text/csv",
+                    headers={"Content-Disposition": 'attachment; filename="case-import-example.csv"'})
+
+
+@bp.errorhandler(RequestEntityTooLarge)
+def _too_large(error: RequestEntityTooLarge) -> Any:
+    """A file over the size limit gets the upload page with a message, not a bare error page."""
+    if request.endpoint in {"admin.upload_cases", "admin.confirm_import"}:
+        return _upload_page(f"The selected file must be smaller than {_max_upload_text()}", status=413)
+    return handle_http_error(error)

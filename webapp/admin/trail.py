@@ -1,0 +1,135 @@
+"""The audit trail page: who changed what and when, newest first, filtered and paginated."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from typing import Any
+
+from flask import render_template, request, url_for
+from werkzeug.routing import BuildError
+
+from qaframework.framework import ROLE_LABELS, Role
+from qaframework.operations.trail import TrailFilters, TrailRow, trail_entities, trail_page
+from qaframework.operations.users import list_users
+from webapp.access import requires
+from webapp.admin.blueprint import bp
+from webapp.admin.common import acting_user
+from webapp.db import db_session
+from webapp.presenters import ACTIVITY
+
+PER_PAGE = 50
+MAX_VALUE_TEXT = 400
+ACTION_LABELS: dict[str, str] = {
+    **ACTIVITY,
+    "user.add": "Added a user", "user.update": "Changed a user's details", "user.activate": "Reactivated a user",
+    "user.deactivate": "Deactivated a user", "user.set_password": "Set a password", "user.sign_in": "Signed in",
+    "user.locked": "Account locked after wrong passwords", "agency.add": "Added an agency",
+    "template.retire": "Retired a checklist version", "template.restore": "Restored a checklist version",
+    "templates.load": "Loaded checklist templates", "setting.update": "Changed a setting",
+    "setting.term_dates": "Changed term dates", "cases.import": "Imported cases", "demo.load": "Loaded the demo area",
+}
+ENTITY_LABELS = {
+    "user": "User", "agency": "Agency", "audit": "Audit", "action": "Action", "peer_challenge": "Peer challenge",
+    "template_version": "Checklist version", "setting": "Setting", "case_file": "Case file", "database": "Database",
+}
+SETTING_LABELS = {"tier1_monthly_target": "Tier 1 monthly target", "term_dates": "Term dates"}
+#: Where a record can be opened, by entity: (endpoint, URL argument). Journeys not in this app are skipped.
+RECORD_LINKS = {
+    "user": ("admin.show_user", "user_id"),
+    "template_version": ("admin.show_template", "version_id"),
+    "audit": ("audits.show_audit", "audit_id"),
+    "action": ("actions.show_action", "action_id"),
+}
+
+
+@dataclass(frozen=True)
+class Change:
+    field: str
+    before: str
+    after: str
+
+
+def _plain(value: Any) -> str:
+    """A stored value in words: lists joined, records as their values, no JSON punctuation."""
+    if value is None or value == [] or value == {}:
+        return "–"
+    if isinstance(value, bool):
+        return "Yes" if value else "No"
+    if isinstance(value, list):
+        return "; ".join(_plain(v) for v in value)
+    if isinstance(value, dict):
+        return ", ".join(_plain(v) for v in value.values())
+    return value if isinstance(value, str) else json.dumps(value, ensure_ascii=False)
+
+
+def _text(key: str, value: Any) -> str:
+    if key == "role" and value in {r.value for r in Role}:
+        return ROLE_LABELS[Role(value)]
+    text = _plain(value)
+    return text if len(text) <= MAX_VALUE_TEXT else text[:MAX_VALUE_TEXT] + "…"
+
+
+def changes(row: TrailRow) -> list[Change]:
+    """The fields that differ between before and after (all of them when only one side exists)."""
+    before, after = row.entry.before or {}, row.entry.after or {}
+    keys = list(dict.fromkeys([*before, *after]))
+    both = bool(before) and bool(after)
+    return [
+        Change(key.replace("_", " "), _text(key, before.get(key)), _text(key, after.get(key)))
+        for key in keys
+        if not both or before.get(key) != after.get(key)
+    ]
+
+
+def record_namer(user_names: dict[str, str]):  # type: ignore[no-untyped-def]
+    """A function naming a row's record as people know it: a user's or setting's name, else the stored id."""
+
+    def name(row: TrailRow) -> str:
+        entity, entity_id = row.entry.entity, row.entry.entity_id or ""
+        if entity == "setting":
+            return SETTING_LABELS.get(entity_id, entity_id)
+        if entity == "user":
+            return user_names.get(entity_id, entity_id)
+        return entity_id
+
+    return name
+
+
+def record_link(row: TrailRow) -> str | None:
+    entry = row.entry
+    target = RECORD_LINKS.get(entry.entity)
+    if target is None or not (entry.entity_id or "").isdigit():
+        return None
+    try:
+        return url_for(target[0], **{target[1]: int(entry.entity_id or 0)})
+    except BuildError:
+        return None
+
+
+def _int_arg(name: str) -> int | None:
+    value = request.args.get(name, "")
+    return int(value) if value.isdigit() and len(value) < 10 else None
+
+
+@bp.route("/audit-trail")
+@requires(Role.ADMIN)
+def audit_trail() -> Any:
+    session, actor = db_session(), acting_user()
+    entities = trail_entities(session, actor)
+    users = list_users(session)
+    entity = request.args.get("entity", "")
+    actor_id = _int_arg("actor")
+    filters = TrailFilters(
+        entity=entity if entity in entities else "",
+        entity_id=(request.args.get("entity_id", "")[:40] if entity in entities else ""),
+        actor_id=actor_id if actor_id in {u.id for u in users} else None,
+        include_sign_ins=request.args.get("sign_ins") == "yes",
+    )
+    page = trail_page(session, actor, filters, page=_int_arg("page") or 1, per_page=PER_PAGE)
+    return render_template(
+        "admin/trail.html", page=page, filters=filters, entities=entities, users=users,
+        action_labels=ACTION_LABELS, entity_labels=ENTITY_LABELS, changes=changes, record_link=record_link,
+        record_name=record_namer({str(u.id): u.display_name for u in users}),
+        page_url=lambda n: url_for("admin.audit_trail", **{**request.args.to_dict(), "page": n}),
+    )

@@ -1,0 +1,322 @@
+"""Filling in the checklist: a page per section, the overall judgement, check and submit.
+
+Every save carries the audit's ``version`` as the page showed it. If someone saved in between,
+the library refuses (StaleEdit) and the user gets a page that compares the saved answers with
+theirs and keeps their input, so nothing is overwritten and nothing typed is lost.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from flask import abort, flash, redirect, render_template, request, url_for
+
+from qaframework.checklists.model import Section
+from qaframework.operations.audits import (
+    IncompleteAudit,
+    ResponseInput,
+    answers_of,
+    get_audit,
+    missing_items,
+    save_responses,
+    submit_audit as submit,
+)
+from qaframework.operations.base import InvalidInput, StaleEdit, WorkflowError
+from qaframework.permissions import can_edit_audit
+from qaframework.scoring import Answer
+from qaframework.store import Audit
+from webapp.access import requires
+from webapp.audits import bp
+from webapp.audits.common import VIEW_ROLES, actor, after_section, optional_url, rules_mode, section_grade, section_or_404
+from webapp.audits.forms import (
+    JudgementInput,
+    allows_exemplary,
+    differences,
+    exemplary_candidates,
+    judgement_differences,
+    judgement_errors,
+    missing_anchor,
+    parse_judgement,
+    parse_section,
+    parse_version,
+    place_errors,
+    states,
+    suggested_with,
+)
+from webapp.db import db_session
+from webapp.presenters import grade_label
+
+JUDGEMENT_LABELS = {
+    "auditor_grade": "Your overall grade",
+    "override_rationale": "Why your grade differs from the suggested grade",
+    "exemplary_sections": "Exemplary sections",
+    "summary": "Summary",
+}
+
+
+def _version_or_400() -> int:
+    version = parse_version(request.form)
+    if version is None:
+        abort(400, description="The form was missing its version. Reload the page and try again.")
+    return version
+
+
+def _action_url(audit: Audit) -> Any:
+    return lambda question_id: optional_url("actions.new_action", audit_id=audit.id, question_id=question_id)
+
+
+# --- Sections ---------------------------------------------------------------------------------
+
+
+def _render_section(audit: Audit, index: int, section: Section, values: Mapping[str, Answer | ResponseInput],
+                    inline: Mapping[str, dict[str, str]] | None = None, errors: list[dict[str, str]] | None = None,
+                    version: int | None = None) -> str:
+    sections = audit.template.sections
+    return render_template(
+        "audits/section.html",
+        audit=audit,
+        template=audit.template,
+        section=section,
+        index=index,
+        states=states(section.questions, values, inline),
+        can_edit=can_edit_audit(actor(), audit),
+        errors=errors or [],
+        has_errors=bool(errors),
+        version=audit.version_id if version is None else version,
+        section_grade=section_grade(audit, section.id),
+        rules_mode=rules_mode(audit),
+        previous=sections[index - 1] if index > 0 else None,
+        following=sections[index + 1] if index + 1 < len(sections) else None,
+        raise_action_url=_action_url(audit),
+    )
+
+
+def _saved_message(audit: Audit, section: Section) -> str:
+    message = f"Your answers to “{section.title}” have been saved."
+    if not rules_mode(audit):
+        return message
+    here, overall = section_grade(audit, section.id), audit.suggested_grade
+    return (f"{message} Suggested grade for this section: {grade_label(here) if here else 'none yet'}. "
+            f"Suggested overall grade: {grade_label(overall) if overall else 'none yet'}.")
+
+
+@bp.route("/<int:audit_id>/sections/<section_id>", methods=["GET", "POST"])
+@requires(*VIEW_ROLES)
+def edit_section(audit_id: int, section_id: str) -> Any:
+    session, user = db_session(), actor()
+    audit = get_audit(session, user, audit_id)
+    index, section = section_or_404(audit.template, section_id)
+    if request.method == "GET":
+        return _render_section(audit, index, section, answers_of(audit))
+    version = _version_or_400()
+    given = parse_section(request.form, section, audit.template)
+    try:
+        audit = save_responses(session, user, audit.id, version, given)
+    except StaleEdit as stale:
+        return _section_conflict(audit_id, section, given, stale.changed_by), 409
+    except InvalidInput as refused:
+        inline, summary = place_errors(refused.errors, section)
+        audit = get_audit(session, user, audit_id)
+        return _render_section(audit, index, section, given, inline, summary, version), 400
+    except WorkflowError as closed:
+        return _section_conflict(audit_id, section, given, [], closed.message), 409
+    flash(_saved_message(audit, section), "success")
+    if request.form.get("next") == "continue":
+        return redirect(after_section(audit, index))
+    return redirect(url_for("audits.edit_section", audit_id=audit.id, section_id=section.id))
+
+
+def _answer_rows(saved: tuple[str | None, str, str], yours: tuple[str | None, str, str]) -> list[dict[str, Any]]:
+    rows = [{"label": "Rating", "saved": saved[0], "yours": yours[0], "rating": True},
+            {"label": "Evidence", "saved": saved[1], "yours": yours[1]}]
+    if saved[2] or yours[2]:
+        rows.append({"label": "Why not applicable", "saved": saved[2], "yours": yours[2]})
+    return rows
+
+
+def _section_conflict(audit_id: int, section: Section, given: Mapping[str, ResponseInput],
+                      changed_by: list[str], closed: str | None = None) -> str:
+    """Nothing was saved: compare the stored answers with the user's and keep theirs in a form."""
+    session, user = db_session(), actor()
+    audit = get_audit(session, user, audit_id)  # fresh: the failed save rolled back
+    found = differences(section.questions, answers_of(audit), given)
+    return render_template(
+        "audits/conflict.html",
+        audit=audit,
+        section=section,
+        changes=[{"title": d.question.text, "id": d.question.id, "rows": _answer_rows(d.saved, d.yours)} for d in found],
+        changed_by=changed_by,
+        closed=closed,
+        can_save=closed is None and can_edit_audit(user, audit),
+        form_template="audits/_section_form.html",
+        states=states(section.questions, given),
+        version=audit.version_id,
+        raise_action_url=_action_url(audit),
+        reload_url=url_for("audits.edit_section", audit_id=audit.id, section_id=section.id),
+        continue_label="Save my answers and continue",
+        save_label="Save my answers",
+    )
+
+
+# --- Overall judgement ------------------------------------------------------------------------
+
+
+def _render_judgement(audit: Audit, given: JudgementInput, errors: dict[str, str] | None = None,
+                      version: int | None = None) -> str:
+    template, answers = audit.template, answers_of(audit)
+    summary = [{"text": message, "href": f"#{field}"} for field, message in (errors or {}).items()]
+    return render_template(
+        "audits/judgement.html",
+        audit=audit,
+        template=template,
+        given=given,
+        errors=errors or {},
+        error_list=summary,
+        has_errors=bool(errors),
+        version=audit.version_id if version is None else version,
+        candidates=exemplary_candidates(template, answers),
+        suggested=suggested_with(template, answers, given.exemplary),
+        rules_mode=rules_mode(audit),
+    )
+
+
+def _stored_judgement(audit: Audit) -> JudgementInput:
+    return JudgementInput(audit.auditor_grade, audit.override_rationale or "", audit.summary or "",
+                          list(audit.exemplary_sections or []))
+
+
+@bp.route("/<int:audit_id>/judgement", methods=["GET", "POST"])
+@requires(*VIEW_ROLES)
+def judgement(audit_id: int) -> Any:
+    session, user = db_session(), actor()
+    audit = get_audit(session, user, audit_id)
+    if request.method == "GET":
+        if not can_edit_audit(user, audit):
+            return redirect(url_for("audits.show_audit", audit_id=audit.id))
+        return _render_judgement(audit, _stored_judgement(audit))
+    if audit.auditor_id != user.id:
+        abort(403, description="Only the auditor who started this audit can change it.")
+    version = _version_or_400()
+    given = parse_judgement(request.form, request.form.getlist("exemplary"))
+    if not can_edit_audit(user, audit):
+        return _judgement_conflict(audit_id, given, [], f"This audit is {audit.status} and can no longer be changed."), 409
+    errors = judgement_errors(audit.template, answers_of(audit), given)
+    if errors:
+        return _render_judgement(audit, given, errors, version), 400
+    try:
+        save_responses(session, user, audit.id, version, {},
+                       exemplary_sections=given.exemplary if allows_exemplary(audit.template) else None,
+                       auditor_grade=given.auditor_grade, override_rationale=given.override_rationale,
+                       summary=given.summary, update_judgement=True)
+    except StaleEdit as stale:
+        return _judgement_conflict(audit_id, given, stale.changed_by), 409
+    except WorkflowError as closed:
+        return _judgement_conflict(audit_id, given, [], closed.message), 409
+    except InvalidInput as refused:
+        audit = get_audit(session, user, audit_id)
+        return _render_judgement(audit, given, {e.field or "auditor_grade": e.message for e in refused.errors}, version), 400
+    flash("Your overall judgement has been saved.", "success")
+    if request.form.get("next") == "continue":
+        return redirect(url_for("audits.check_answers", audit_id=audit_id))
+    return redirect(url_for("audits.judgement", audit_id=audit_id))
+
+
+def _judgement_conflict(audit_id: int, given: JudgementInput, changed_by: list[str], closed: str | None = None) -> str:
+    session, user = db_session(), actor()
+    audit = get_audit(session, user, audit_id)
+    titles = {s.id: s.title for s in audit.template.sections}
+
+    def shown(key: str, value: object) -> str:
+        if key == "auditor_grade":
+            return grade_label(value) if value else "Use the suggested grade"  # type: ignore[arg-type]
+        if key == "exemplary_sections":
+            return "; ".join(titles.get(s, s) for s in value) if value else "None"  # type: ignore[union-attr]
+        return str(value or "")
+
+    stored = {"auditor_grade": audit.auditor_grade, "override_rationale": audit.override_rationale,
+              "summary": audit.summary, "exemplary_sections": sorted(audit.exemplary_sections or [])}
+    rows = judgement_differences(stored, given, JUDGEMENT_LABELS)
+    answers = answers_of(audit)
+    return render_template(
+        "audits/conflict.html",
+        audit=audit,
+        section=None,
+        changes=[{"title": "Overall judgement", "id": None, "rows": [
+            {"label": label, "saved": shown(key, saved), "yours": shown(key, yours)} for key, label, saved, yours in rows
+        ]}] if rows else [],
+        changed_by=changed_by,
+        closed=closed,
+        can_save=closed is None and can_edit_audit(user, audit),
+        form_template="audits/_judgement_form.html",
+        template=audit.template,
+        given=given,
+        errors={},
+        candidates=exemplary_candidates(audit.template, answers),
+        suggested=suggested_with(audit.template, answers, given.exemplary),
+        rules_mode=rules_mode(audit),
+        version=audit.version_id,
+        reload_url=url_for("audits.judgement", audit_id=audit.id),
+        continue_label="Save my judgement and continue",
+        save_label="Save my judgement",
+    )
+
+
+# --- Check and submit -------------------------------------------------------------------------
+
+
+def _render_check(audit: Audit, errors: list[dict[str, str]] | None = None, changed: list[str] | None = None) -> str:
+    answers = answers_of(audit)
+    return render_template(
+        "audits/check.html",
+        audit=audit,
+        template=audit.template,
+        answers=answers,
+        missing=missing_items(audit),
+        errors=errors or [],
+        has_errors=bool(errors),
+        changed_by=changed,
+        rules_mode=rules_mode(audit),
+        grades={g.section_id: g.suggested_grade for g in audit.section_grades},
+    )
+
+
+@bp.route("/<int:audit_id>/submit")
+@requires(*VIEW_ROLES)
+def check_answers(audit_id: int) -> Any:
+    audit = get_audit(db_session(), actor(), audit_id)
+    if not can_edit_audit(actor(), audit):
+        return redirect(url_for("audits.show_audit", audit_id=audit.id))
+    return _render_check(audit)
+
+
+@bp.route("/<int:audit_id>/submit", methods=["POST"])
+@requires(*VIEW_ROLES)
+def submit_audit(audit_id: int) -> Any:
+    session, user = db_session(), actor()
+    version = _version_or_400()
+    if get_audit(session, user, audit_id).auditor_id != user.id:
+        abort(403, description="Only the auditor who started this audit can submit it.")
+    try:
+        submit(session, user, audit_id, version)
+    except IncompleteAudit as incomplete:
+        audit = get_audit(session, user, audit_id)
+        answers, template = answers_of(audit), audit.template
+        titles = {s.id: s.title for s in template.sections}
+        errors = [{
+            "text": f"{item.problem} in “{titles[item.section_id]}”",
+            "href": url_for("audits.edit_section", audit_id=audit.id, section_id=item.section_id,
+                            _anchor=missing_anchor(item, answers, template)),
+        } for item in incomplete.missing]
+        return _render_check(audit, errors), 400
+    except InvalidInput as refused:
+        audit = get_audit(session, user, audit_id)
+        errors = [{"text": e.message, "href": url_for("audits.judgement", audit_id=audit.id, _anchor=e.field or "auditor_grade")}
+                  for e in refused.errors]
+        return _render_check(audit, errors), 400
+    except StaleEdit as stale:
+        return _render_check(get_audit(session, user, audit_id), changed=stale.changed_by or ["someone"]), 409
+    except WorkflowError as closed:
+        flash(closed.message, "info")
+        return redirect(url_for("audits.show_audit", audit_id=audit_id))
+    return redirect(url_for("audits.submitted", audit_id=audit_id))

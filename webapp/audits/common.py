@@ -1,0 +1,57 @@
+"""Helpers shared by the audit views: who may use them, and small facts pages keep asking."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import abort, url_for
+from flask_login import current_user
+from werkzeug.routing import BuildError
+
+from qaframework.checklists.model import Section, Template
+from qaframework.framework import Role
+from qaframework.store import Audit, User
+
+#: Everyone who works with individual audits; board viewers see aggregates only.
+VIEW_ROLES = (Role.AUDITOR, Role.PANEL_MEMBER, Role.SYSTEM_LEADER, Role.ADMIN)
+#: Roles that carry out audits themselves (the library checks authorship and tier).
+AUDITING_ROLES = (Role.AUDITOR, Role.PANEL_MEMBER, Role.SYSTEM_LEADER)
+#: Roles that may send a submitted audit back to its author.
+RETURN_ROLES = (Role.PANEL_MEMBER, Role.ADMIN)
+
+
+def actor() -> User:
+    return current_user._get_current_object()  # type: ignore[no-any-return]
+
+
+def optional_url(endpoint: str, **values: Any) -> str | None:
+    """A link to another team's page, or None while that journey is not part of this app."""
+    try:
+        return url_for(endpoint, **values)
+    except BuildError:
+        return None
+
+
+def section_or_404(template: Template, section_id: str) -> tuple[int, Section]:
+    for index, section in enumerate(template.sections):
+        if section.id == section_id:
+            return index, section
+    abort(404)
+
+
+def section_grade(audit: Audit, section_id: str) -> str | None:
+    """The stored suggested grade of one section (kept up to date at every save)."""
+    return next((g.suggested_grade for g in audit.section_grades if g.section_id == section_id), None)
+
+
+def after_section(audit: Audit, index: int) -> str:
+    """Where "Save and continue" goes: the next section, then the overall judgement."""
+    sections = audit.template.sections
+    if index + 1 < len(sections):
+        return url_for("audits.edit_section", audit_id=audit.id, section_id=sections[index + 1].id)
+    return url_for("audits.judgement", audit_id=audit.id)
+
+
+def rules_mode(audit: Audit) -> bool:
+    """False for checklists (Tier 4) that leave every grade to the reviewer's judgement."""
+    return audit.template.grading.mode == "rules"

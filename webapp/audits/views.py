@@ -1,0 +1,209 @@
+"""Audit pages around the checklist: the list, starting an audit, the overview, the printable
+report, the submitted confirmation and a panel member's return."""
+
+from __future__ import annotations
+
+from collections import Counter
+from typing import Any
+
+from flask import flash, redirect, render_template, request, url_for
+
+from qaframework.framework import SUBJECT_LABELS, AuditStatus, Subject, Tier
+from qaframework.operations.actions import actions_for_audit
+from qaframework.operations.audit_queries import (
+    SCOPES,
+    AuditListFilters,
+    answered_by_section,
+    can_list_all_audits,
+    list_audits as query_audits,
+    status_counts,
+)
+from qaframework.operations.audits import answers_of, get_audit, missing_items, return_audit as return_to_author, start_audit
+from qaframework.operations.base import InvalidInput, WorkflowError
+from qaframework.operations.cases import find_case, get_case
+from qaframework.operations.peer import challenges_for_audit
+from qaframework.operations.templates import templates_for
+from qaframework.operations.users import list_agencies
+from qaframework.permissions import can_edit_audit, can_return_audit
+from qaframework.scoring import MissingItem
+from qaframework.store import Audit
+from webapp.access import requires
+from webapp.audits import bp
+from webapp.audits.common import AUDITING_ROLES, RETURN_ROLES, VIEW_ROLES, actor, rules_mode
+from webapp.audits.forms import text
+from webapp.cases import page_number, pagination
+from webapp.db import db_session
+
+PER_PAGE = 25
+
+
+@bp.route("")
+@requires(*VIEW_ROLES)
+def list_audits() -> Any:
+    session, user = db_session(), actor()
+    can_all = can_list_all_audits(user)
+    scope = request.args.get("scope", "mine")
+    scope = scope if scope in SCOPES else "mine"
+    args = {name: (request.args.get(name) or "").strip()[:40] for name in ("status", "tier", "agency")}
+    if scope != "all":
+        args["agency"] = ""
+    filters = AuditListFilters(scope=scope, **args)
+    page = page_number(request.args.get("page"))
+    audits, total = query_audits(session, user, filters, page, PER_PAGE)
+    return render_template(
+        "audits/list.html",
+        audits=audits,
+        total=total,
+        scope=scope,
+        can_all=can_all,
+        args=args,
+        counts=status_counts(session, user, filters),
+        statuses=[s.value for s in AuditStatus],
+        tiers=list(Tier),
+        agencies=list_agencies(session) if scope == "all" else [],
+        pagination=pagination(page, total, PER_PAGE, "audits.list_audits", {"scope": scope if scope == "all" else "", **args}),
+    )
+
+
+def _new_audit_step_one(case_ref: str, subject: str, errors: dict[str, str]) -> Any:
+    return render_template("audits/new_case.html", case_ref=case_ref, subject=subject, errors=errors,
+                           subjects=SUBJECT_LABELS, has_errors=bool(errors))
+
+
+def _new_audit_step_two(case: Any, subject: str, error: str | None = None, chosen: str = "") -> Any:
+    offered = templates_for(db_session(), actor(), subject)
+    return render_template("audits/new_template.html", case=case, subject=subject, templates=offered,
+                           error=error, chosen=chosen, has_errors=bool(error))
+
+
+@bp.route("/new", methods=["GET", "POST"])
+@requires(*AUDITING_ROLES)
+def new_audit() -> Any:
+    """Two steps: which case and what is audited (a GET form), then which checklist (POST)."""
+    session, user = db_session(), actor()
+    if request.method == "POST":
+        return _start(request.form)
+    subject = request.args.get("subject", "")
+    if "case_ref" not in request.args:
+        case_id = request.args.get("case_id", "")
+        case_ref = get_case(session, user, int(case_id)).case_ref if case_id.isdigit() else ""
+        return _new_audit_step_one(case_ref, subject if subject in SUBJECT_LABELS else "", {})
+    case_ref = request.args["case_ref"].strip()[:40]
+    errors: dict[str, str] = {}
+    case = find_case(session, case_ref) if case_ref else None
+    if not case_ref:
+        errors["case_ref"] = "Enter the case reference"
+    elif case is None:
+        errors["case_ref"] = f"There is no case with reference {case_ref}. Check the reference, or find the case in the case list"
+    if subject not in {s.value for s in Subject}:
+        errors["subject"] = "Select what you are auditing"
+    if errors:
+        return _new_audit_step_one(case_ref, subject, errors)
+    assert case is not None
+    return _new_audit_step_two(get_case(session, user, case.id), subject)
+
+
+def _start(form: Any) -> Any:
+    session, user = db_session(), actor()
+    case_id, subject, chosen = form.get("case_id", ""), form.get("subject", ""), form.get("template_version_id", "")
+    if not case_id.isdigit() or subject not in {s.value for s in Subject}:
+        return redirect(url_for("audits.new_audit"))
+    case = get_case(session, user, int(case_id))
+    offered = {str(tv.id) for tv in templates_for(session, user, subject)}
+    if chosen not in offered:
+        return _new_audit_step_two(case, subject, "Select the checklist you will use")
+    try:
+        audit = start_audit(session, user, case_id=case.id, template_version_id=int(chosen), subject=subject)
+    except (InvalidInput, WorkflowError) as refused:
+        return _new_audit_step_two(case, subject, refused.message, chosen)
+    flash("Audit started. Work through the sections in any order; your answers are saved as a draft each time you save.", "success")
+    return redirect(url_for("audits.show_audit", audit_id=audit.id))
+
+
+def _section_rows(audit: Audit, missing: list[MissingItem]) -> list[dict[str, Any]]:
+    """Task-list rows: progress and suggested grade of each section, counted in SQL."""
+    answered = answered_by_section(db_session(), audit.id)
+    to_fix = Counter(item.section_id for item in missing)
+    grades = {g.section_id: g.suggested_grade for g in audit.section_grades}
+    rows = []
+    for section in audit.template.sections:
+        done, total = answered.get(section.id, 0), len(section.questions)
+        unanswered = total - done
+        problems = to_fix.get(section.id, 0) - unanswered
+        if done == total and problems <= 0:
+            status = "Completed"
+        elif done:
+            status = "In progress"
+        else:
+            status = "Not started"
+        rows.append({
+            "section": section, "done": done, "total": total, "problems": max(problems, 0), "status": status,
+            "grade": grades.get(section.id),
+            "href": url_for("audits.edit_section", audit_id=audit.id, section_id=section.id),
+        })
+    return rows
+
+
+@bp.route("/<int:audit_id>")
+@requires(*VIEW_ROLES)
+def show_audit(audit_id: int) -> Any:
+    session, user = db_session(), actor()
+    audit = get_audit(session, user, audit_id)
+    can_edit = can_edit_audit(user, audit)
+    missing = missing_items(audit)
+    return render_template(
+        "audits/show.html",
+        audit=audit,
+        template=audit.template,
+        sections=_section_rows(audit, missing),
+        missing_count=len(missing),
+        can_edit=can_edit,
+        can_return=can_return_audit(user, audit),
+        rules_mode=rules_mode(audit),
+        actions=actions_for_audit(session, user, audit.id),
+        challenges=challenges_for_audit(session, audit),
+    )
+
+
+@bp.route("/<int:audit_id>/report")
+@requires(*VIEW_ROLES)
+def report(audit_id: int) -> Any:
+    session, user = db_session(), actor()
+    audit = get_audit(session, user, audit_id)
+    return render_template(
+        "audits/report.html",
+        audit=audit,
+        template=audit.template,
+        answers=answers_of(audit),
+        grades={g.section_id: g.suggested_grade for g in audit.section_grades},
+        actions=actions_for_audit(session, user, audit.id),
+        rules_mode=rules_mode(audit),
+    )
+
+
+@bp.route("/<int:audit_id>/submitted")
+@requires(*VIEW_ROLES)
+def submitted(audit_id: int) -> Any:
+    audit = get_audit(db_session(), actor(), audit_id)
+    if audit.status != AuditStatus.SUBMITTED or audit.auditor_id != actor().id:
+        return redirect(url_for("audits.show_audit", audit_id=audit.id))
+    return render_template("audits/submitted.html", audit=audit)
+
+
+@bp.route("/<int:audit_id>/return", methods=["GET", "POST"])
+@requires(*RETURN_ROLES)
+def return_audit(audit_id: int) -> Any:
+    session, user = db_session(), actor()
+    audit = get_audit(session, user, audit_id)
+    comment, errors = "", {}
+    if request.method == "POST":
+        comment = text(request.form, "comment")
+        try:
+            return_to_author(session, user, audit.id, comment)
+        except InvalidInput as refused:
+            errors = {e.field or "comment": e.message for e in refused.errors}
+        else:
+            flash(f"Audit returned to {audit.auditor.display_name} with your comments.", "success")
+            return redirect(url_for("audits.show_audit", audit_id=audit.id))
+    return render_template("audits/return.html", audit=audit, comment=comment, errors=errors,
+                           can_return=can_return_audit(user, audit), has_errors=bool(errors))
