@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from sqlalchemy import inspect, select
+from sqlalchemy import func, inspect, select
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
@@ -67,3 +67,43 @@ def test_stale_audit_write_is_refused_by_version_column(engine, session: Session
         session.flush()
     session.rollback()
     assert session.scalar(select(Audit.summary).where(Audit.id == audit.id)) is None
+
+
+def test_concurrent_writers_queue_instead_of_failing(tmp_path: Path) -> None:
+    """A reads, B writes and commits meanwhile, then A writes. With deferred SQLite transactions
+    A fails at once with "database is locked"; writers must queue instead and both succeed."""
+    import threading
+    import time
+
+    from qaframework.store import AreaSetting
+    from qaframework.store.db import session_factory
+
+    with scratch_database(tmp_path, "qa_concurrency") as url:
+        engine = make_engine(url)
+        try:
+            upgrade(engine)
+            sessions = session_factory(engine)
+            errors: list[BaseException] = []
+
+            def work(key: str, delay_before: float, hold: float) -> None:
+                time.sleep(delay_before)
+                try:
+                    with sessions() as s:
+                        s.scalar(select(AreaSetting.key))
+                        time.sleep(hold)
+                        s.add(AreaSetting(key=key, value=1))
+                        s.commit()
+                except BaseException as exc:  # noqa: BLE001 - reported below
+                    errors.append(exc)
+
+            threads = [threading.Thread(target=work, args=("a", 0.0, 0.6)),
+                       threading.Thread(target=work, args=("b", 0.2, 0.0))]
+            for t in threads:
+                t.start()
+            for t in threads:
+                t.join(timeout=20)
+            assert errors == []
+            with sessions() as s:
+                assert sorted(s.scalars(select(AreaSetting.key))) == ["a", "b"]
+        finally:
+            engine.dispose()

@@ -61,8 +61,20 @@ def _configure_sqlite(engine: Engine) -> None:
 
     @event.listens_for(engine, "begin")
     def _on_begin(conn: Any) -> None:
-        conn.exec_driver_sql("BEGIN")
+        # A deferred transaction that reads and then writes cannot wait for a busy writer: SQLite
+        # answers "database is locked" at once. Writers begin IMMEDIATE, so busy_timeout applies.
+        conn.exec_driver_sql("BEGIN IMMEDIATE" if conn.get_execution_options().get(WRITE_OPTION) else "BEGIN")
 
 
-def session_factory(engine: Engine) -> sessionmaker[Session]:
-    return sessionmaker(bind=engine, expire_on_commit=False)
+WRITE_OPTION = "qa_writes"
+
+
+def writer(engine: Engine) -> Engine:
+    """The same engine (and pool), for sessions that will write: on SQLite they take the write lock
+    when they begin and queue for it instead of failing. PostgreSQL ignores the option."""
+    return engine.execution_options(**{WRITE_OPTION: True})
+
+
+def session_factory(engine: Engine, *, writes: bool = True) -> sessionmaker[Session]:
+    """Sessions for the CLI and scripts (which write); the web app asks for readers on GET."""
+    return sessionmaker(bind=writer(engine) if writes else engine, expire_on_commit=False)

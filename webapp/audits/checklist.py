@@ -8,6 +8,7 @@ theirs and keeps their input, so nothing is overwritten and nothing typed is los
 from __future__ import annotations
 
 from collections.abc import Mapping
+from urllib.parse import urlencode
 from typing import Any
 
 from flask import abort, flash, redirect, render_template, request, url_for
@@ -63,7 +64,11 @@ def _version_or_400() -> int:
 
 
 def _action_url(audit: Audit) -> Any:
-    return lambda question_id: optional_url("actions.new_action", audit_id=audit.id, question_id=question_id)
+    """The "raise an action" link per question; url_for once, not once per question (60 on a page)."""
+    base = optional_url("actions.new_action", audit_id=audit.id)
+    if base is None:
+        return lambda _question_id: None
+    return lambda question_id: f"{base}?{urlencode({'question_id': question_id})}"
 
 
 # --- Sections ---------------------------------------------------------------------------------
@@ -136,7 +141,7 @@ def _answer_rows(saved: tuple[str | None, str, str], yours: tuple[str | None, st
 
 
 def _section_conflict(audit_id: int, section: Section, given: Mapping[str, ResponseInput],
-                      changed_by: list[str], closed: str | None = None) -> str:
+                      changed_by: list[str], closed: str | None = None, whole: bool = False) -> str:
     """Nothing was saved: compare the stored answers with the user's and keep theirs in a form."""
     session, user = db_session(), actor()
     audit = get_audit(session, user, audit_id)  # fresh: the failed save rolled back
@@ -153,10 +158,66 @@ def _section_conflict(audit_id: int, section: Section, given: Mapping[str, Respo
         states=states(section.questions, given),
         version=audit.version_id,
         raise_action_url=_action_url(audit),
-        reload_url=url_for("audits.edit_section", audit_id=audit.id, section_id=section.id),
+        reload_url=(url_for("audits.edit_checklist", audit_id=audit.id) if whole
+                    else url_for("audits.edit_section", audit_id=audit.id, section_id=section.id)),
+        form_action=url_for("audits.edit_checklist", audit_id=audit.id) if whole else None,
         continue_label="Save my answers and continue",
         save_label="Save my answers",
     )
+
+
+# --- The whole checklist on one page ----------------------------------------------------------
+
+
+def _whole(audit: Audit) -> Section:
+    """Every question as one pseudo-section, so the section parsing, errors and conflicts apply."""
+    return Section.model_construct(id="all", title="All sections", plan_sections=[], limiting=False,
+                                   description=None, questions=audit.template.questions())
+
+
+def _render_checklist(audit: Audit, values: Mapping[str, Answer | ResponseInput],
+                      inline: Mapping[str, dict[str, str]] | None = None, errors: list[dict[str, str]] | None = None,
+                      version: int | None = None) -> str:
+    return render_template(
+        "audits/checklist.html",
+        audit=audit,
+        template=audit.template,
+        sections=[(section, states(section.questions, values, inline)) for section in audit.template.sections],
+        can_edit=can_edit_audit(actor(), audit),
+        errors=errors or [],
+        has_errors=bool(errors),
+        version=audit.version_id if version is None else version,
+        rules_mode=rules_mode(audit),
+        section_grade=lambda section_id: section_grade(audit, section_id),
+        raise_action_url=_action_url(audit),
+    )
+
+
+@bp.route("/<int:audit_id>/checklist", methods=["GET", "POST"])
+@requires(*VIEW_ROLES)
+def edit_checklist(audit_id: int) -> Any:
+    """All sections on one page with one save, for auditors who prefer a single long form."""
+    session, user = db_session(), actor()
+    audit = get_audit(session, user, audit_id)
+    if request.method == "GET":
+        return _render_checklist(audit, answers_of(audit))
+    version = _version_or_400()
+    whole = _whole(audit)
+    given = parse_section(request.form, whole, audit.template)
+    try:
+        audit = save_responses(session, user, audit.id, version, given)
+    except StaleEdit as stale:
+        return _section_conflict(audit_id, whole, given, stale.changed_by, whole=True), 409
+    except InvalidInput as refused:
+        inline, summary = place_errors(refused.errors, whole)
+        return _render_checklist(get_audit(session, user, audit_id), given, inline, summary, version), 400
+    except WorkflowError as closed:
+        return _section_conflict(audit_id, whole, given, [], closed.message, whole=True), 409
+    overall = audit.suggested_grade
+    flash("Your answers have been saved." + (f" Suggested overall grade: {grade_label(overall)}." if rules_mode(audit) and overall else ""), "success")
+    if request.form.get("next") == "continue":
+        return redirect(url_for("audits.judgement", audit_id=audit.id))
+    return redirect(url_for("audits.edit_checklist", audit_id=audit.id))
 
 
 # --- Overall judgement ------------------------------------------------------------------------
