@@ -70,11 +70,13 @@ def test_stale_audit_write_is_refused_by_version_column(engine, session: Session
 
 
 def test_concurrent_writers_queue_instead_of_failing(tmp_path: Path) -> None:
-    """A reads, B writes and commits meanwhile, then A writes. With deferred SQLite transactions
-    A fails at once with "database is locked"; writers must queue instead and both succeed."""
+    """A reads, B writes and commits meanwhile, then A writes through an operation. With a deferred
+    SQLite transaction A would fail at once with "database is locked"; operations take the write
+    lock when they start, so writers queue instead and both succeed (as web requests do)."""
     import threading
     import time
 
+    from qaframework.operations.settings import set_setting
     from qaframework.store import AreaSetting
     from qaframework.store.db import session_factory
 
@@ -82,7 +84,7 @@ def test_concurrent_writers_queue_instead_of_failing(tmp_path: Path) -> None:
         engine = make_engine(url)
         try:
             upgrade(engine)
-            sessions = session_factory(engine)
+            sessions = session_factory(engine, writes=False)  # as the web app's requests
             errors: list[BaseException] = []
 
             def work(key: str, delay_before: float, hold: float) -> None:
@@ -91,8 +93,7 @@ def test_concurrent_writers_queue_instead_of_failing(tmp_path: Path) -> None:
                     with sessions() as s:
                         s.scalar(select(AreaSetting.key))
                         time.sleep(hold)
-                        s.add(AreaSetting(key=key, value=1))
-                        s.commit()
+                        set_setting(s, None, key, 1)
                 except BaseException as exc:  # noqa: BLE001 - reported below
                     errors.append(exc)
 

@@ -64,6 +64,9 @@ def _init_jinja(app: Flask) -> None:
     )
     app.add_template_global(_asset_url, "asset_url")
     presenters.init_app(app)
+    from webapp.audits import rendering
+
+    rendering.init_app(app)
     WTFormsHelpers(app)
 
 

@@ -10,14 +10,10 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 
-from flask import Flask, current_app, g, request
+from flask import Flask, current_app, g
 from sqlalchemy.orm import Session
 
 from qaframework.store.db import database_url, make_engine, session_factory
-
-
-#: Requests that only read; every other method may write and so takes SQLite's write lock up front.
-SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
 
 def init_app(app: Flask) -> None:
@@ -28,8 +24,8 @@ def init_app(app: Flask) -> None:
             url = f"sqlite:///{Path(app.instance_path) / 'qa.sqlite'}"
         engine = make_engine(database_url(url))
         app.extensions["qa_engine"] = engine
-        readers, writers = session_factory(engine, writes=False), session_factory(engine)
-        factory = lambda: writers() if request.method not in SAFE_METHODS else readers()  # noqa: E731
+        # Requests read in deferred transactions; each operation takes the write lock itself.
+        factory = session_factory(engine, writes=False)
     app.extensions["qa_session_factory"] = factory
     app.teardown_appcontext(_close_session)
 

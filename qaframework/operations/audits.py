@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, joinedload, selectinload
 
 from qaframework.framework import AuditStatus, Rating, Role, Subject
 from qaframework.operations.base import (
@@ -38,6 +38,10 @@ class ResponseInput:
     na_reason: str = ""
 
 
+#: What every audit page and save needs, fetched up front instead of one lazy query at a time.
+_AUDIT_PAGE_LOAD = (joinedload(Audit.case), selectinload(Audit.responses), selectinload(Audit.section_grades))
+
+
 class IncompleteAudit(WorkflowError):
     """Submit refused: ``missing`` lists each unanswered or unexplained question."""
 
@@ -47,7 +51,7 @@ class IncompleteAudit(WorkflowError):
 
 
 def get_audit(session: Session, actor: User, audit_id: int) -> Audit:
-    audit = session.get(Audit, audit_id)
+    audit = session.get(Audit, audit_id, options=_AUDIT_PAGE_LOAD)
     if audit is None:
         raise NotFound(f"There is no audit {audit_id}")
     if not can_view_audit(actor, audit):

@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
 from qaframework.store import TrailEntry, User
+from qaframework.store.db import WRITE_OPTION
 
 
 class OperationError(Exception):
@@ -117,6 +118,7 @@ def operation(fn: Callable[P, R]) -> Callable[P, R]:
         session = args[0]
         assert isinstance(session, Session), "operations take the session as their first argument"
         try:
+            begin_writing(session)
             result = fn(*args, **kwargs)
             session.commit()
         except StaleDataError as exc:
@@ -130,10 +132,24 @@ def operation(fn: Callable[P, R]) -> Callable[P, R]:
     return wrapper
 
 
+def begin_writing(session: Session) -> None:
+    """Start the operation's own transaction, as a writer.
+
+    Reads before the operation (loading the signed-in user, say) ran in a deferred transaction,
+    which on SQLite cannot later wait for the write lock; end it, then begin with the write
+    lock (``BEGIN IMMEDIATE``, see ``qaframework.store.db``) so concurrent writers queue for just
+    the length of the operation. Nothing is expired (sessions use ``expire_on_commit=False``).
+    """
+    if session.in_transaction():
+        session.commit()
+    session.connection(execution_options={WRITE_OPTION: True})
+
+
 @contextmanager
 def atomic(session: Session) -> Iterator[Session]:
     """The same guarantee as :func:`operation`, for scripts that group several steps."""
     try:
+        begin_writing(session)
         yield session
         session.commit()
     except BaseException:

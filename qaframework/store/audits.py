@@ -30,7 +30,8 @@ class TemplateVersion(Base):
     tier: Mapped[int] = mapped_column(Integer)
     agencies: Mapped[list[str]] = mapped_column(JSON)
     subjects: Mapped[list[str]] = mapped_column(JSON)
-    content: Mapped[dict[str, Any]] = mapped_column(JSON)
+    #: Deferred: parsed templates are cached by checksum, so most requests never need the JSON.
+    content: Mapped[dict[str, Any]] = mapped_column(JSON, deferred=True)
     checksum: Mapped[str] = mapped_column(String(64))
     #: Retired versions stay for the audits that used them but cannot start new audits.
     retired: Mapped[bool] = mapped_column(Boolean, default=False)

@@ -1,0 +1,124 @@
+"""Rendering checklist questions fast: GOV.UK Frontend markup for a question's answer fields.
+
+A 60-question page rendered through the govukRadios/govukTextarea macros took over 100 ms, and
+through a plain Jinja macro still about 4 ms of Jinja's per-expression overhead. So:
+- a question's unchanging parts (legend, references, guidance, "what good looks like") are
+  rendered once per process from the Jinja macros in ``audits/_question.html`` and reused
+  (template versions never change);
+- the per-request parts (radios, conditional N/A reason, evidence, errors) are written here with
+  f-strings and explicit escaping. The markup is GOV.UK Frontend's own (radios with conditional
+  reveal, textarea, error message); keep it in step when govuk-frontend is upgraded. The web
+  tests check ids, names, aria-describedby links, checked state and escaping.
+"""
+
+from __future__ import annotations
+
+from typing import Protocol
+
+from flask import Flask, current_app
+from markupsafe import Markup, escape
+
+from qaframework.checklists.model import Question
+
+RATINGS = (("met", "Met", ""), ("partially_met", "Partially met", "-2"), ("not_met", "Not met", "-3"))
+EVIDENCE_HINT = "Quote or point to what in the plan supports your rating. Needed for Partially met and Not met."
+
+
+class QuestionState(Protocol):
+    question: Question
+    rating: str | None
+    evidence: str
+    na_reason: str
+    errors: dict[str, str]
+
+PARTS = {"legend": "question_static", "help": "question_help"}
+MAX_ENTRIES = 20_000
+
+#: (id of the question, part) → (the question, kept alive so its id cannot be reused; the HTML).
+#: Questions come from templates parsed once per process, so the same object returns each time.
+_cache: dict[tuple[int, str], tuple[Question, Markup]] = {}
+
+
+def question_static_html(question: Question, part: str) -> Markup:
+    key = (id(question), part)
+    hit = _cache.get(key)
+    if hit is not None and hit[0] is question:
+        return hit[1]
+    if len(_cache) >= MAX_ENTRIES:
+        _cache.clear()
+    module = current_app.jinja_env.get_template("audits/_question.html").module
+    html = Markup(getattr(module, PARTS[part])(question))
+    _cache[key] = (question, html)
+    return html
+
+
+def _error(field_id: str, message: str | None) -> str:
+    if not message:
+        return ""
+    return f'<p id="{field_id}-error" class="govuk-error-message"><span class="govuk-visually-hidden">Error:</span> {escape(message)}</p>'
+
+
+def _group(message: str | None, extra: str = "") -> str:
+    return f'govuk-form-group{" govuk-form-group--error" if message else ""}{extra}'
+
+
+def _described(field_id: str, message: str | None) -> str:
+    return f'{field_id}-hint {field_id}-error' if message else f'{field_id}-hint'
+
+
+def _textarea(field_id: str, value: str, message: str | None) -> str:
+    css = "govuk-textarea govuk-textarea--error" if message else "govuk-textarea"
+    return (f'<textarea class="{css}" id="{field_id}" name="{field_id}" rows="3" '
+            f'aria-describedby="{_described(field_id, message)}">{escape(value)}</textarea>')
+
+
+def question_fields_html(state: QuestionState, action_href: str | None = None) -> Markup:
+    """One question's fieldset (rating radios, N/A reason where allowed) and evidence box."""
+    q, errors = state.question, state.errors
+    qid = escape(q.id)
+    rid, eid, nid = f"rating-{qid}", f"evidence-{qid}", f"na_reason-{qid}"
+    rating_error, evidence_error, na_error = errors.get("rating"), errors.get("evidence"), errors.get("na_reason")
+    parts = [
+        f'<div class="app-question" id="question-{qid}">',
+        f'<div class="{_group(rating_error, " govuk-!-margin-bottom-4")}">',
+        f'<fieldset class="govuk-fieldset" aria-describedby="{_described(rid, rating_error)}">',
+        question_static_html(q, "legend"),
+        _error(rid, rating_error),
+        '<div class="govuk-radios" data-module="govuk-radios">',
+        question_static_html(q, "help"),
+    ]
+    for value, label, suffix in RATINGS:
+        checked = " checked" if state.rating == value else ""
+        parts.append(f'<div class="govuk-radios__item"><input class="govuk-radios__input" id="{rid}{suffix}" name="{rid}" '
+                     f'type="radio" value="{value}"{checked}><label class="govuk-label govuk-radios__label" '
+                     f'for="{rid}{suffix}">{label}</label></div>')
+    if q.not_applicable.allowed:
+        chosen = state.rating == "not_applicable"
+        parts += [
+            '<div class="govuk-radios__divider">or</div>',
+            f'<div class="govuk-radios__item"><input class="govuk-radios__input" id="{rid}-5" name="{rid}" type="radio" '
+            f'value="not_applicable"{" checked" if chosen else ""} data-aria-controls="conditional-{rid}-5">'
+            f'<label class="govuk-label govuk-radios__label" for="{rid}-5">Not applicable</label></div>',
+            f'<div class="govuk-radios__conditional{"" if chosen else " govuk-radios__conditional--hidden"}" id="conditional-{rid}-5">',
+            f'<div class="{_group(na_error)}"><label class="govuk-label" for="{nid}">Why is this not applicable?</label>',
+            f'<div id="{nid}-hint" class="govuk-hint">Not applicable is right when: {escape(q.not_applicable.when or "")}</div>',
+            _error(nid, na_error), _textarea(nid, state.na_reason, na_error), "</div></div>",
+        ]
+    parts += [
+        "</div></fieldset></div>",
+        f'<div class="{_group(evidence_error)}"><label class="govuk-label govuk-label--s" for="{eid}">Evidence'
+        f'<span class="govuk-visually-hidden"> for {qid}</span></label>',
+        f'<div id="{eid}-hint" class="govuk-hint">{EVIDENCE_HINT}</div>',
+        _error(eid, evidence_error), _textarea(eid, state.evidence, evidence_error), "</div>",
+    ]
+    if action_href:
+        parts.append(f'<p class="govuk-body app-question__action"><a class="govuk-link" href="{escape(action_href)}" '
+                     f'target="_blank" rel="noopener noreferrer">Raise an action<span class="govuk-visually-hidden"> '
+                     f'about {qid}</span> (opens in new tab)</a></p>')
+    parts.append("</div>")
+    return Markup("\n".join(parts))
+
+
+def init_app(app: Flask) -> None:
+    app.add_template_global(question_static_html, "question_static_html")
+    app.add_template_global(question_fields_html, "question_fields_html")
