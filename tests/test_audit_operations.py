@@ -160,3 +160,22 @@ def test_panel_returns_and_author_revises(session: Session, t1_audit, make_user)
     submit_audit(session, auditor, audit.id, audit.version_id)
     actions = [e.action for e in session.scalars(select(TrailEntry).where(TrailEntry.entity_id == str(audit.id)).order_by(TrailEntry.id))]
     assert actions == ["audit.start", "audit.save", "audit.submit", "audit.return", "audit.save", "audit.submit"]
+
+
+def test_tier4_judgement_needs_its_reasoning(session: Session, make_user, make_case, template_version) -> None:  # type: ignore[no-untyped-def]
+    leader, case = make_user(Role.SYSTEM_LEADER), make_case()
+    session.add(ConsentRecord(case_id=case.id, given_by="parent_carer", decision="given", recorded_by_id=leader.id))
+    session.commit()
+    audit = start_audit(session, leader, case_id=case.id, template_version_id=template_version("t4-system-leader-review").id,
+                        subject="final_plan")
+    answers = {q.id: ResponseInput("met", "Said by the family.") for q in audit.template.questions()}
+    save_responses(session, leader, audit.id, audit.version_id, answers)
+    with pytest.raises(InvalidInput, match="Choose an overall judgement"):
+        submit_audit(session, leader, audit.id, audit.version_id)
+    save_responses(session, leader, audit.id, audit.version_id, {}, update_judgement=True, auditor_grade="mixed")
+    with pytest.raises(InvalidInput, match="how you reached this judgement"):
+        submit_audit(session, leader, audit.id, audit.version_id)
+    save_responses(session, leader, audit.id, audit.version_id, {}, update_judgement=True, auditor_grade="mixed",
+                   override_rationale="Provision in F is not delivered as written.")
+    assert submit_audit(session, leader, audit.id, audit.version_id).status == "submitted"
+    assert audit.suggested_grade is None and audit.reported_grade == "mixed"

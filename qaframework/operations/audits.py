@@ -260,7 +260,13 @@ def save_responses(
 
 
 def override_problem(audit: Audit) -> str | None:
-    if audit.auditor_grade and audit.auditor_grade != audit.suggested_grade and not audit.override_rationale:
+    """A grade needs its reasons: why it differs from the suggestion, or (Tier 4, where there is no
+    suggestion) how the reviewer reached the judgement, which is the narrative the board reads."""
+    if not audit.auditor_grade or audit.override_rationale:
+        return None
+    if audit.template.grading.mode == "judgement":
+        return "Explain how you reached this judgement"
+    if audit.auditor_grade != audit.suggested_grade:
         return "Explain why your overall grade differs from the suggested grade"
     return None
 

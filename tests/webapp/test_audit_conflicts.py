@@ -76,23 +76,44 @@ def test_second_save_gets_a_conflict_page_and_can_then_save_theirs(two_tabs, tem
     assert stored(session, audit_id, untouched.id) == ("partially_met", "Only I answered this")
 
     # The first tab is now the stale one.
-    response = first.post(action, data=first_data | {"next": "stay"})
+    response = first.post(action, data=first_data | {f"evidence-{q.id}": "First person again", "next": "stay"})
     assert response.status_code == 409
     check_page(response)
 
 
-def test_conflict_with_no_overlap_says_so(two_tabs, template_version) -> None:  # type: ignore[no-untyped-def]
+def test_unchanged_page_saves_nothing_and_cannot_conflict(two_tabs, template_version, session: Session) -> None:  # type: ignore[no-untyped-def]
     first, second, _, audit_id = two_tabs
     sections = template_version(T1).template.sections
     _, a_data, a_action = open_form(first, f"/audits/{audit_id}/sections/{sections[0].id}")
     _, b_data, b_action = open_form(second, f"/audits/{audit_id}/sections/{sections[1].id}")
     q0 = sections[0].questions[0]
     assert first.post(a_action, data=a_data | {f"rating-{q0.id}": "met", "next": "stay"}).status_code == 302
-    response = second.post(b_action, data=b_data | {"next": "stay"})  # nothing typed on this page
+    response = second.post(b_action, data=b_data | {"next": "stay"}, follow_redirects=True)  # nothing typed
+    assert response.status_code == 200
+    assert "You had not changed anything, so nothing needed saving." in check_page(response).get_text()
+    assert stored(session, audit_id, q0.id) == ("met", "")
+
+
+def test_saving_mine_after_a_conflict_keeps_a_colleagues_other_answers(two_tabs, template_version, session: Session) -> None:  # type: ignore[no-untyped-def]
+    """Three-way merge: only the questions this user changed are sent, so a colleague's answers to
+    other questions on the same page survive the "save my answers" that follows a conflict."""
+    first, second, _, audit_id = two_tabs
+    section = template_version(T1).template.sections[0]
+    theirs, mine = section.questions[0], section.questions[1]
+    url = f"/audits/{audit_id}/sections/{section.id}"
+    _, first_data, action = open_form(first, url)
+    _, second_data, _ = open_form(second, url)
+    assert first.post(action, data=first_data | {f"rating-{theirs.id}": "met", f"evidence-{theirs.id}": "Colleague", "next": "stay"}).status_code == 302
+    response = second.post(action, data=second_data | {f"rating-{mine.id}": "not_met", f"evidence-{mine.id}": "Me", "next": "stay"})
     assert response.status_code == 409
     soup = check_page(response)
-    assert "Your answers on this page are the same as the saved ones" in soup.get_text()
-    assert soup.select("table.app-compare") == []
+    captions = [t.caption.get_text(" ", strip=True) for t in soup.select("table.app-compare")]
+    assert captions == [f"{mine.id} {mine.text}"]  # only what this user changed is compared
+    kept = form_values(soup.select_one("form#checklist-form"))
+    assert kept[f"rating-{theirs.id}"] == "met"  # the colleague's saved answer is shown, not the stale one
+    assert second.post(action, data=kept | {"next": "stay"}).status_code == 302
+    assert stored(session, audit_id, theirs.id) == ("met", "Colleague")
+    assert stored(session, audit_id, mine.id) == ("not_met", "Me")
 
 
 def test_judgement_conflict_keeps_their_judgement(two_tabs, session: Session) -> None:  # type: ignore[no-untyped-def]
@@ -122,7 +143,8 @@ def test_stale_submit_is_not_submitted(two_tabs, session: Session, template_vers
     _, submit_data, submit_action = open_form(second, f"/audits/{audit_id}/submit")
     section = template_version(T1).template.sections[0]
     _, data, action = open_form(first, f"/audits/{audit_id}/sections/{section.id}")
-    assert first.post(action, data=data | {"next": "stay"}).status_code == 302
+    q = section.questions[0]
+    assert first.post(action, data=data | {f"rating-{q.id}": "met", "next": "stay"}).status_code == 302
     response = second.post(submit_action, data=submit_data)
     assert response.status_code == 409
     soup = check_page(response)

@@ -32,6 +32,9 @@ from webapp.audits import bp
 from webapp.audits.common import VIEW_ROLES, actor, after_section, optional_url, rules_mode, section_grade, section_or_404
 from webapp.audits.forms import (
     JudgementInput,
+    answer_digest,
+    bases_from,
+    changed_only,
     allows_exemplary,
     differences,
     exemplary_candidates,
@@ -76,7 +79,7 @@ def _action_url(audit: Audit) -> Any:
 
 def _render_section(audit: Audit, index: int, section: Section, values: Mapping[str, Answer | ResponseInput],
                     inline: Mapping[str, dict[str, str]] | None = None, errors: list[dict[str, str]] | None = None,
-                    version: int | None = None) -> str:
+                    version: int | None = None, bases: Mapping[str, str] | None = None) -> str:
     sections = audit.template.sections
     return render_template(
         "audits/section.html",
@@ -84,7 +87,7 @@ def _render_section(audit: Audit, index: int, section: Section, values: Mapping[
         template=audit.template,
         section=section,
         index=index,
-        states=states(section.questions, values, inline),
+        states=states(section.questions, values, inline, bases),
         can_edit=can_edit_audit(actor(), audit),
         errors=errors or [],
         has_errors=bool(errors),
@@ -115,18 +118,21 @@ def edit_section(audit_id: int, section_id: str) -> Any:
     if request.method == "GET":
         return _render_section(audit, index, section, answers_of(audit))
     version = _version_or_400()
-    given = parse_section(request.form, section, audit.template)
+    typed = parse_section(request.form, section, audit.template)
+    bases = bases_from(request.form, section.questions)
+    given = changed_only(typed, bases)
     try:
-        audit = save_responses(session, user, audit.id, version, given)
+        if given:
+            audit = save_responses(session, user, audit.id, version, given)
     except StaleEdit as stale:
         return _section_conflict(audit_id, section, given, stale.changed_by), 409
     except InvalidInput as refused:
         inline, summary = place_errors(refused.errors, section)
         audit = get_audit(session, user, audit_id)
-        return _render_section(audit, index, section, given, inline, summary, version), 400
+        return _render_section(audit, index, section, typed, inline, summary, version, bases), 400
     except WorkflowError as closed:
         return _section_conflict(audit_id, section, given, [], closed.message), 409
-    flash(_saved_message(audit, section), "success")
+    flash(_saved_message(audit, section) if given else "You had not changed anything, so nothing needed saving.", "success")
     if request.form.get("next") == "continue":
         return redirect(after_section(audit, index))
     return redirect(url_for("audits.edit_section", audit_id=audit.id, section_id=section.id))
@@ -145,7 +151,8 @@ def _section_conflict(audit_id: int, section: Section, given: Mapping[str, Respo
     """Nothing was saved: compare the stored answers with the user's and keep theirs in a form."""
     session, user = db_session(), actor()
     audit = get_audit(session, user, audit_id)  # fresh: the failed save rolled back
-    found = differences(section.questions, answers_of(audit), given)
+    stored = answers_of(audit)
+    found = differences(section.questions, stored, given)
     return render_template(
         "audits/conflict.html",
         audit=audit,
@@ -155,7 +162,9 @@ def _section_conflict(audit_id: int, section: Section, given: Mapping[str, Respo
         closed=closed,
         can_save=closed is None and can_edit_audit(user, audit),
         form_template="audits/_section_form.html",
-        states=states(section.questions, given),
+        # The user's changed answers over what is saved now; the saved answers are the new base,
+        # so saving from here sends only what this user changed.
+        states=states(section.questions, {**stored, **given}, bases={q.id: answer_digest(stored.get(q.id)) for q in section.questions}),
         version=audit.version_id,
         raise_action_url=_action_url(audit),
         reload_url=(url_for("audits.edit_checklist", audit_id=audit.id) if whole
@@ -177,12 +186,12 @@ def _whole(audit: Audit) -> Section:
 
 def _render_checklist(audit: Audit, values: Mapping[str, Answer | ResponseInput],
                       inline: Mapping[str, dict[str, str]] | None = None, errors: list[dict[str, str]] | None = None,
-                      version: int | None = None) -> str:
+                      version: int | None = None, bases: Mapping[str, str] | None = None) -> str:
     return render_template(
         "audits/checklist.html",
         audit=audit,
         template=audit.template,
-        sections=[(section, states(section.questions, values, inline)) for section in audit.template.sections],
+        sections=[(section, states(section.questions, values, inline, bases)) for section in audit.template.sections],
         can_edit=can_edit_audit(actor(), audit),
         errors=errors or [],
         has_errors=bool(errors),
@@ -203,18 +212,24 @@ def edit_checklist(audit_id: int) -> Any:
         return _render_checklist(audit, answers_of(audit))
     version = _version_or_400()
     whole = _whole(audit)
-    given = parse_section(request.form, whole, audit.template)
+    typed = parse_section(request.form, whole, audit.template)
+    bases = bases_from(request.form, whole.questions)
+    given = changed_only(typed, bases)
     try:
-        audit = save_responses(session, user, audit.id, version, given)
+        if given:
+            audit = save_responses(session, user, audit.id, version, given)
     except StaleEdit as stale:
         return _section_conflict(audit_id, whole, given, stale.changed_by, whole=True), 409
     except InvalidInput as refused:
         inline, summary = place_errors(refused.errors, whole)
-        return _render_checklist(get_audit(session, user, audit_id), given, inline, summary, version), 400
+        return _render_checklist(get_audit(session, user, audit_id), typed, inline, summary, version, bases), 400
     except WorkflowError as closed:
         return _section_conflict(audit_id, whole, given, [], closed.message, whole=True), 409
     overall = audit.suggested_grade
-    flash("Your answers have been saved." + (f" Suggested overall grade: {grade_label(overall)}." if rules_mode(audit) and overall else ""), "success")
+    if not given:
+        flash("You had not changed anything, so nothing needed saving.", "success")
+    else:
+        flash("Your answers have been saved." + (f" Suggested overall grade: {grade_label(overall)}." if rules_mode(audit) and overall else ""), "success")
     if request.form.get("next") == "continue":
         return redirect(url_for("audits.judgement", audit_id=audit.id))
     return redirect(url_for("audits.edit_checklist", audit_id=audit.id))

@@ -8,6 +8,8 @@ which is what lets an error summary link land on the exact question.
 
 from __future__ import annotations
 
+import hashlib
+import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
@@ -17,7 +19,8 @@ from qaframework.operations.audits import ResponseInput
 from qaframework.operations.base import FieldError
 from qaframework.scoring import Answer, MissingItem, suggest_grades
 
-RATING, EVIDENCE, NA_REASON = "rating", "evidence", "na_reason"
+RATING, EVIDENCE, NA_REASON, BASE = "rating", "evidence", "na_reason", "base"
+DIGEST_RE = re.compile(r"^[0-9a-f]{16}$")
 KINDS = (RATING, EVIDENCE, NA_REASON)
 #: Where an error that belongs to no field on the page links to.
 FORM_ANCHOR = "checklist-form"
@@ -47,6 +50,35 @@ class QuestionState:
     evidence: str = ""
     na_reason: str = ""
     errors: dict[str, str] = field(default_factory=dict)
+    #: Digest of the answer as this page first showed it, so a save sends only what the user changed.
+    base: str = ""
+
+
+def answer_digest(value: Answer | ResponseInput | None) -> str:
+    """A short fingerprint of an answer as the library would store it."""
+    if value is None:
+        normal = _normal(None, "", "")
+    else:
+        rating = value.rating.value if isinstance(value, Answer) and value.rating else getattr(value, "rating", None)
+        normal = _normal(rating, value.evidence, value.na_reason)
+    return hashlib.sha1("\x1f".join(x or "" for x in normal).encode()).hexdigest()[:16]
+
+
+def bases_from(form: Mapping[str, str], questions: Iterable[Question]) -> dict[str, str]:
+    """The digests the page was rendered with (ignoring anything malformed)."""
+    found = {}
+    for q in questions:
+        raw = (form.get(field_id(BASE, q.id)) or "").strip()
+        if DIGEST_RE.match(raw):
+            found[q.id] = raw
+    return found
+
+
+def changed_only(given: Mapping[str, ResponseInput], bases: Mapping[str, str]) -> dict[str, ResponseInput]:
+    """Only the answers the user changed since the page was shown (three-way merge: a colleague's
+    saved answers to other questions are left alone). Without a digest, the answer counts as changed;
+    ids the template does not know are passed on so the library refuses them."""
+    return {qid: value for qid, value in given.items() if qid not in bases or answer_digest(value) != bases[qid]}
 
 
 def parse_section(form: Mapping[str, str], section: Section, template: Template) -> dict[str, ResponseInput]:
@@ -74,6 +106,7 @@ def states(
     questions: Iterable[Question],
     values: Mapping[str, Answer | ResponseInput],
     errors: Mapping[str, dict[str, str]] | None = None,
+    bases: Mapping[str, str] | None = None,
 ) -> list[QuestionState]:
     """One state per question, from stored answers or the user's own input."""
     result = []
@@ -86,6 +119,7 @@ def states(
             evidence=value.evidence if value else "",
             na_reason=value.na_reason if value else "",
             errors=dict((errors or {}).get(q.id, {})),
+            base=(bases or {}).get(q.id) or answer_digest(value),
         ))
     return result
 
@@ -203,7 +237,7 @@ def judgement_errors(template: Template, answers: Mapping[str, Answer], given: J
     if not given.auditor_grade or given.override_rationale.strip():
         return errors
     if template.grading.mode == "judgement":
-        # No suggestion to differ from, so the library asks for the reasoning behind every judgement.
+        # No suggestion to differ from: the library asks for the reasoning behind every judgement.
         errors["override_rationale"] = "Explain how you reached this judgement"
     elif given.auditor_grade != suggested_with(template, answers, given.exemplary):
         errors["override_rationale"] = "Explain why your overall grade differs from the suggested grade"

@@ -30,6 +30,7 @@ class QuestionState(Protocol):
     evidence: str
     na_reason: str
     errors: dict[str, str]
+    base: str
 
 PARTS = {"legend": "question_static", "help": "question_help"}
 MAX_ENTRIES = 20_000
@@ -80,6 +81,7 @@ def question_fields_html(state: QuestionState, action_href: str | None = None) -
     rating_error, evidence_error, na_error = errors.get("rating"), errors.get("evidence"), errors.get("na_reason")
     parts = [
         f'<div class="app-question" id="question-{qid}">',
+        f'<input type="hidden" name="base-{qid}" value="{escape(state.base)}">',
         f'<div class="{_group(rating_error, " govuk-!-margin-bottom-4")}">',
         f'<fieldset class="govuk-fieldset" aria-describedby="{_described(rid, rating_error)}">',
         question_static_html(q, "legend"),
