@@ -94,13 +94,15 @@ def world(live_database: tuple[str, BrowserWorld]) -> BrowserWorld:
 
 
 @pytest.fixture(scope="session")
-def live_app(tmp_path_factory: pytest.TempPathFactory, live_database: tuple[str, BrowserWorld]) -> Flask:
+def live_app(tmp_path_factory: pytest.TempPathFactory, live_database: tuple[str, BrowserWorld]) -> Iterator[Flask]:
     """The app under test, on its own database, with CSRF on as in production."""
     instance = tmp_path_factory.mktemp("browser-instance")
     with pytest.MonkeyPatch.context() as mp:
         mp.setenv("QA_INSTANCE_PATH", str(instance))
-        return create_app({"TESTING": True, "SECRET_KEY": "browser-tests", "DATABASE_URL": live_database[0],
-                           "RATELIMIT_ENABLED": False})
+        app = create_app({"TESTING": True, "SECRET_KEY": "browser-tests", "DATABASE_URL": live_database[0],
+                          "RATELIMIT_ENABLED": False})
+    yield app
+    app.extensions["qa_engine"].dispose()  # close pooled connections before the database is dropped
 
 
 @pytest.fixture(scope="session")
