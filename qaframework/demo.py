@@ -16,6 +16,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from qaframework.checklists.model import Template
 from qaframework.framework import (
     FAMILY_EXPERIENCE3,
     AuditStatus,
@@ -42,6 +43,7 @@ from qaframework.store import (
     Request,
     Response,
     TemplateVersion,
+    TrailEntry,
     User,
 )
 
@@ -74,8 +76,6 @@ SETTINGS = {"Mainstream school": 45, "Special school": 22, "Resourced provision"
             "Independent special school": 7, "Early years setting": 5, "Further education college": 8,
             "Education otherwise than at school": 3, "Out of area placement": 2}
 YEAR_GROUPS = ["N2", "R"] + [str(n) for n in range(1, 15)]
-#: Sections where real audits most often find weaknesses, and how much harder they are.
-WEAK_SECTION_PENALTY = {"A": 0.35, "C": 0.30, "D": 0.40, "H": 0.25, "F": 0.15, "E": 0.15}
 GENEROUS_AUDITOR = "tom.reid"
 EVIDENCE = {
     Rating.MET: ["Clear and specific; matches the advice in K.", "Written in the child's words and attributed.",
@@ -151,6 +151,7 @@ def load_demo(session: Session, *, seed: int = 2026, case_total: int = 300, toda
     cycles = _recent_cycles(today, 6)
     summary.cycles = [c.label for c in cycles]
     audits = _make_audits(session, rng, users, cases, templates, cycles, today)
+    _record_history(session, audits)
     _make_moderation(session, rng, users, audits, summary)
     _make_actions_and_challenges(session, rng, users, audits, today, summary)
     for audit in audits:
@@ -206,14 +207,55 @@ def _make_cases(session: Session, rng: random.Random, total: int, today: date, s
     return cases
 
 
-def _answer(rng: random.Random, quality: float, section_id: str, na_allowed: bool) -> tuple[Rating, str, str]:
-    if na_allowed and rng.random() < 0.12:
-        return Rating.NOT_APPLICABLE, "", "Not relevant for this child at this stage (e.g. under Year 9, no personal budget requested)."
-    penalty = max((p for prefix, p in WEAK_SECTION_PENALTY.items() if section_id.upper().startswith(prefix)), default=0.0)
-    p_met = max(0.05, min(0.97, quality - penalty))
-    roll = rng.random()
-    rating = Rating.MET if roll < p_met else (Rating.PARTIALLY_MET if roll < p_met + (1 - p_met) * 0.65 else Rating.NOT_MET)
-    return rating, rng.choice(EVIDENCE[rating]), ""
+#: How often each kind of plan comes up in the first half term, and how that shifts each half term
+#: (plans get better): roughly the shape of published reviews (about a third Good, most RI).
+PROFILE_START = {"outstanding": 0.01, "good": 0.14, "requires_improvement": 0.65, "inadequate": 0.20}
+PROFILE_SHIFT = {"outstanding": 0.004, "good": 0.04, "requires_improvement": -0.02, "inadequate": -0.024}
+#: Sections where audits most often find weaknesses, and how much likelier they are to hold them.
+WEAK_SECTION_WEIGHT = {"a": 4, "c": 4, "d": 5, "h": 3, "f": 2, "e": 2}
+NA_REASON = "Not relevant for this child at this stage (e.g. under Year 9, no personal budget requested)."
+
+
+def _profile(rng: random.Random, half_term_index: int) -> str:
+    weights = {k: max(0.01, PROFILE_START[k] + PROFILE_SHIFT[k] * half_term_index) for k in PROFILE_START}
+    return _weighted_float(rng, weights)
+
+
+def _weighted_float(rng: random.Random, weights: dict[str, float]) -> str:
+    return rng.choices(list(weights), weights=list(weights.values()))[0]
+
+
+def _weakness_weight(section_id: str) -> int:
+    return next((w for prefix, w in WEAK_SECTION_WEIGHT.items() if section_id.lower().startswith(prefix)), 1)
+
+
+def _answers(rng: random.Random, template: Template, profile: str) -> dict[str, tuple[Rating, str, str]]:
+    """Answers consistent with the kind of plan: Good plans meet every statutory item; RI plans have
+    a few statutory weaknesses, mostly in the usual sections; Inadequate ones also miss something
+    that makes the plan unenforceable."""
+    answers: dict[str, tuple[Rating, str, str]] = {}
+    questions = template.questions()
+    for q in questions:
+        if q.not_applicable.allowed and rng.random() < 0.12:
+            answers[q.id] = (Rating.NOT_APPLICABLE, "", NA_REASON)
+        elif not q.statutory and rng.random() < (0.15 if profile in ("good", "outstanding") else 0.35):
+            answers[q.id] = (Rating.PARTIALLY_MET, rng.choice(EVIDENCE[Rating.PARTIALLY_MET]), "")
+        else:
+            answers[q.id] = (Rating.MET, rng.choice(EVIDENCE[Rating.MET]), "")
+    if profile == "outstanding":
+        return {qid: (Rating.MET if r != Rating.NOT_APPLICABLE else r, rng.choice(EVIDENCE[Rating.MET]) if r != Rating.NOT_APPLICABLE else "", na)
+                for qid, (r, _e, na) in answers.items()}
+    if profile in ("requires_improvement", "inadequate"):
+        statutory = [q for q in questions if q.statutory and answers[q.id][0] != Rating.NOT_APPLICABLE]
+        weights = [_weakness_weight(template.section_of(q.id).id) for q in statutory]
+        for q in {q.id: q for q in rng.choices(statutory, weights=weights, k=rng.randint(1, 4))}.values():
+            answers[q.id] = (Rating.PARTIALLY_MET, rng.choice(EVIDENCE[Rating.PARTIALLY_MET]), "")
+    if profile == "inadequate":
+        limiting = [q for q in questions if q.limiting and answers[q.id][0] != Rating.NOT_APPLICABLE] or questions
+        weights = [_weakness_weight(template.section_of(q.id).id) for q in limiting]
+        q = rng.choices(limiting, weights=weights)[0]
+        answers[q.id] = (Rating.NOT_MET, rng.choice(EVIDENCE[Rating.NOT_MET]), "")
+    return answers
 
 
 def _day_in(rng: random.Random, cycle: Cycle, today: date) -> date:
@@ -232,7 +274,6 @@ def _make_audits(session: Session, rng: random.Random, users: dict[str, User], c
     plan_cases = [c for c in cases if any(r.final_issued_date for r in c.requests)] or cases
     current = cycles[-1]
     for index, cycle in enumerate(cycles):
-        trend = 0.55 + 0.05 * index  # plans get better half term by half term
         is_current = cycle is current
         plan: list[tuple[User, str, str]] = []
         for coordinator in coordinators:
@@ -248,13 +289,13 @@ def _make_audits(session: Session, rng: random.Random, users: dict[str, User], c
             plan += [(rng.choice(leaders), "t4-system-leader-review", "final_plan")]
         for auditor, template_id, subject in plan:
             audits.append(_make_audit(session, rng, auditor, rng.choice(plan_cases), templates[template_id], subject,
-                                      cycle, trend, is_current, today))
+                                      cycle, index, is_current, today))
     session.flush()
     return audits
 
 
 def _make_audit(session: Session, rng: random.Random, auditor: User, case: Case, tv: TemplateVersion, subject: str,
-                cycle: Cycle, trend: float, is_current: bool, today: date) -> Audit:
+                cycle: Cycle, half_term_index: int, is_current: bool, today: date) -> Audit:
     template = tv.template
     day = _day_in(rng, cycle, today)
     if is_current and auditor.agency_code == "send_service" and rng.random() < 0.6:
@@ -265,17 +306,18 @@ def _make_audit(session: Session, rng: random.Random, auditor: User, case: Case,
                   tier=tv.tier, agency_code=auditor.agency_code if auditor.role == Role.AUDITOR else None,
                   auditor=auditor, status=AuditStatus.DRAFT.value, cycle=cycle.label, exemplary_sections=[],
                   created_at=started, updated_at=started)
-    quality = min(0.98, max(0.2, rng.gauss(trend, 0.15)))
+    profile = _profile(rng, half_term_index)
+    answers = _answers(rng, template, profile)
     draft = is_current and rng.random() < 0.25
     questions = template.questions()
     answered = questions if not draft else questions[: rng.randint(3, len(questions))]
     for question in answered:
-        section = template.section_of(question.id)
-        rating, evidence, na_reason = _answer(rng, quality, section.id, question.not_applicable.allowed)
-        audit.responses.append(Response(question_id=question.id, section_id=section.id, rating=rating.value,
-                                        evidence=evidence, na_reason=na_reason, updated_at=started))
-    if quality > 0.9 and rng.random() < 0.5:
-        audit.exemplary_sections = [template.sections[0].id]
+        rating, evidence, na_reason = answers[question.id]
+        audit.responses.append(Response(question_id=question.id, section_id=template.section_of(question.id).id,
+                                        rating=rating.value, evidence=evidence, na_reason=na_reason, updated_at=started))
+    if profile == "outstanding":
+        audit.exemplary_sections = [s.id for s in template.sections]
+    quality = {"outstanding": 0.95, "good": 0.8, "requires_improvement": 0.55, "inadequate": 0.3}[profile]
     session.add(audit)
     regrade(audit)
     if template.grading.mode == "judgement":
@@ -283,7 +325,7 @@ def _make_audit(session: Session, rng: random.Random, auditor: User, case: Case,
         audit.summary = "The family recognised their child in the plan; the speech and language therapy in F is not yet being delivered."
         session.add(ConsentRecord(case_id=case.id, given_by="parent_carer", decision="given", method="Phone call, then written consent",
                                   recorded_by_id=auditor.id, recorded_at=started - timedelta(days=3)))
-    elif audit.suggested_grade and (rng.random() < 0.08 or (auditor.email.startswith(GENEROUS_AUDITOR) and rng.random() < 0.45)):
+    elif audit.suggested_grade and (rng.random() < 0.04 or (auditor.email.startswith(GENEROUS_AUDITOR) and rng.random() < 0.45)):
         scale = template.scale
         audit.auditor_grade = scale.from_rank(scale.rank(audit.suggested_grade) + 1)
         if audit.auditor_grade != audit.suggested_grade:
@@ -296,6 +338,17 @@ def _make_audit(session: Session, rng: random.Random, auditor: User, case: Case,
         elif is_current and rng.random() < 0.05:
             audit.status, audit.return_comment = AuditStatus.RETURNED.value, "Please add evidence for section F: which provision is unquantified?"
     return audit
+
+
+def _record_history(session: Session, audits: list[Audit]) -> None:
+    """The audit-trail entries the real workflow would have written, with their own dates."""
+    for audit in audits:
+        session.add(TrailEntry(at=audit.created_at, actor_id=audit.auditor_id, action="audit.start", entity="audit",
+                               entity_id=str(audit.id), after={"case_ref": audit.case.case_ref, "cycle": audit.cycle}))
+        if audit.submitted_at:
+            session.add(TrailEntry(at=audit.submitted_at, actor_id=audit.auditor_id, action="audit.submit", entity="audit",
+                                   entity_id=str(audit.id), before={"status": "draft"},
+                                   after={"status": "submitted", "suggested_grade": audit.suggested_grade}))
 
 
 def _make_moderation(session: Session, rng: random.Random, users: dict[str, User], audits: list[Audit], summary: DemoSummary) -> None:
