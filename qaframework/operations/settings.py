@@ -26,13 +26,18 @@ def get_setting(session: Session, key: str) -> Any:
 @operation
 def set_setting(session: Session, actor: User | None, key: str, value: Any) -> None:
     require(actor is None or can_manage_users(actor), "Only an administrator can change area settings.")
+    _store(session, actor, "setting.update", key, value)
+
+
+def _store(session: Session, actor: User | None, action: str, key: str, value: Any) -> None:
+    """Insert or replace one setting and record the change."""
     row = session.get(AreaSetting, key)
     before = None if row is None else {"value": row.value}
     if row is None:
         session.add(AreaSetting(key=key, value=value))
     else:
         row.value = value
-    record(session, actor, "setting.update", "setting", key, before, {"value": value})
+    record(session, actor, action, "setting", key, before, {"value": value})
 
 
 def tier1_target(session: Session) -> int:
@@ -106,10 +111,4 @@ def set_term_dates(session: Session, actor: User | None, cycles: list[Cycle]) ->
         for c in cycles
     ]
     rows.sort(key=lambda r: r["start"])
-    row = session.get(AreaSetting, TERM_DATES)
-    before = None if row is None else {"value": row.value}
-    if row is None:
-        session.add(AreaSetting(key=TERM_DATES, value=rows))
-    else:
-        row.value = rows
-    record(session, actor, "setting.term_dates", "setting", TERM_DATES, before, {"value": rows})
+    _store(session, actor, "setting.term_dates", TERM_DATES, rows)
