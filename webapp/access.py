@@ -49,7 +49,8 @@ def requires(*roles: Role, team_manager: bool = False) -> Callable[[F], F]:
             if team_manager and role is not Role.ADMIN and not current_user.is_team_manager:
                 abort(403, description="Only team managers can see this page.")
             if role not in allowed:
-                names = ", ".join(sorted(r.label.lower() + "s" for r in allowed))
+                labels = sorted(r.label.lower() + "s" for r in allowed)
+                names = labels[0] if len(labels) == 1 else ", ".join(labels[:-1]) + " and " + labels[-1]
                 abort(403, description=f"This page is for {names}. You are signed in as {role.label.lower()}.")
             return view(*args, **kwargs)
 

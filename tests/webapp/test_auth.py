@@ -117,3 +117,12 @@ def test_csrf_is_enforced_on_sign_in(instance_path, connection) -> None:  # type
     assert soup.select_one("input[name=csrf_token]")["value"]
     response = client.post("/sign-in", data={"email": "a@example.test", "password": "x"})
     assert response.status_code == 400 and "Your form could not be sent" in response.get_data(as_text=True)
+
+
+def test_403_page_says_who_the_page_is_for(client_as) -> None:  # type: ignore[no-untyped-def]
+    client, _ = client_as(Role.BOARD_VIEWER)
+    response = client.get("/cases")
+    assert response.status_code == 403
+    text = check_page(response).get_text(" ", strip=True)
+    assert ("This page is for administrators, auditors, multi-agency panel members and system leaders. "
+            "You are signed in as board viewer.") in text
