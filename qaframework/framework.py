@@ -7,6 +7,7 @@ the library speaks these words, so they live in one place with no I/O.
 from __future__ import annotations
 
 import enum
+import re
 from dataclasses import dataclass
 from datetime import date
 
@@ -256,18 +257,17 @@ class TimelinessException(enum.StrEnum):
 
 
 def phase_for_year_group(year_group: str | None) -> str | None:
-    """Education phase from an English year group (N1, N2, R, 1..14), for filters and sampling."""
+    """Education phase from an English year group (N1, N2, R, 1..14, "Year 9"), for filters and sampling."""
     if not year_group:
         return None
-    yg = year_group.strip().upper()
+    yg = re.sub(r"^(YEAR|YR|Y)\s*", "", year_group.strip().upper())
     if yg in {"N1", "N2", "NURSERY"}:
         return "early_years"
     if yg in {"R", "RECEPTION"}:
         return "primary"
-    try:
-        number = int(yg.removeprefix("Y").removeprefix("EAR "))
-    except ValueError:
+    if not yg.isdigit():
         return None
+    number = int(yg)
     if number <= 6:
         return "primary"
     if number <= 11:

@@ -179,3 +179,41 @@ def test_tier4_judgement_needs_its_reasoning(session: Session, make_user, make_c
                    override_rationale="Provision in F is not delivered as written.")
     assert submit_audit(session, leader, audit.id, audit.version_id).status == "submitted"
     assert audit.suggested_grade is None and audit.reported_grade == "mixed"
+
+
+def test_status_moves_only_along_the_declared_workflow(session: Session, t1_audit) -> None:  # type: ignore[no-untyped-def]
+    from qaframework.framework import AuditStatus
+    from qaframework.operations.audits import move_to
+
+    _, audit = t1_audit
+    with pytest.raises(WorkflowError, match="draft cannot become moderated"):
+        move_to(audit, AuditStatus.MODERATED)
+    move_to(audit, AuditStatus.SUBMITTED)
+    move_to(audit, AuditStatus.CLOSED)
+    with pytest.raises(WorkflowError, match="closed cannot become draft"):
+        move_to(audit, AuditStatus.DRAFT)
+
+
+def test_a_save_that_collides_at_write_time_is_a_clear_stale_edit(session: Session, t1_audit) -> None:  # type: ignore[no-untyped-def]
+    """Both editors pass the version check; the second write finds the row changed under it."""
+    from sqlalchemy import event
+
+    auditor, audit = t1_audit
+    first = audit.template.questions()[0].id
+    collided = {"done": False}
+
+    def someone_else_saves(sess, _ctx, _instances) -> None:  # type: ignore[no-untyped-def]
+        if not collided["done"]:
+            collided["done"] = True
+            sess.connection().execute(Audit.__table__.update().where(Audit.id == audit.id)
+                                      .values(version_id=Audit.__table__.c.version_id + 1))
+
+    event.listen(session, "before_flush", someone_else_saves)
+    try:
+        with pytest.raises(StaleEdit) as raised:
+            save_responses(session, auditor, audit.id, audit.version_id, {first: ResponseInput("met", "mine")})
+    finally:
+        event.remove(session, "before_flush", someone_else_saves)
+    assert raised.value.message.endswith("while you were saving; nothing was saved.")
+    session.expire_all()
+    assert session.get(Audit, audit.id).responses == []

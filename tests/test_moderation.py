@@ -204,3 +204,4 @@ def test_kappa_matches_textbook_formula_and_is_symmetric(pairs: list[tuple[str, 
     assert result.exact is not None and result.within_one is not None
     assert 0.0 <= result.exact <= result.within_one <= 1.0
     assert sum(map(sum, confusion_matrix(pairs, OFSTED4))) == len(pairs)
+

@@ -9,7 +9,7 @@ from datetime import date
 from sqlalchemy import select
 from sqlalchemy.orm import Session, joinedload, selectinload
 
-from qaframework.framework import AuditStatus, Rating, Role, Subject
+from qaframework.framework import AUDIT_TRANSITIONS, AuditStatus, Rating, Role, Subject
 from qaframework.operations.base import (
     FieldError,
     InvalidInput,
@@ -57,6 +57,14 @@ def get_audit(session: Session, actor: User, audit_id: int) -> Audit:
     if not can_view_audit(actor, audit):
         raise PermissionDenied("You can only see audits for your own agency.")
     return audit
+
+
+def move_to(audit: Audit, status: AuditStatus) -> None:
+    """Change an audit's workflow status, only along the moves ``AUDIT_TRANSITIONS`` allows."""
+    current = AuditStatus(audit.status)
+    if status not in AUDIT_TRANSITIONS[current]:
+        raise WorkflowError(f"An audit that is {current.value} cannot become {status.value}.")
+    audit.status = status.value
 
 
 def answers_of(audit: Audit) -> dict[str, Answer]:
@@ -156,7 +164,7 @@ def _check_version(session: Session, audit: Audit, expected_version: int) -> Non
         editors = session.scalars(
             select(User.display_name)
             .join(TrailEntry, TrailEntry.actor_id == User.id)
-            .where(TrailEntry.entity == "audit", TrailEntry.entity_id == str(audit.id), TrailEntry.id > 0)
+            .where(TrailEntry.entity == "audit", TrailEntry.entity_id == str(audit.id))
             .order_by(TrailEntry.id.desc())
             .limit(5)
         )
@@ -250,7 +258,7 @@ def save_responses(
             changed_before[key], changed_after[key] = judgement_before[key], judgement_after[key]
 
     if audit.status == AuditStatus.RETURNED and changed_after:
-        audit.status = AuditStatus.DRAFT.value
+        move_to(audit, AuditStatus.DRAFT)
     audit.updated_at = now  # always bumps version_id, so a concurrent save is detected
     session.flush()
     if changed_after:
@@ -287,7 +295,7 @@ def submit_audit(session: Session, actor: User, audit_id: int, expected_version:
     if audit.template.grading.mode == "judgement" and not audit.auditor_grade:
         raise InvalidInput([FieldError("auditor_grade", "Choose an overall judgement before you submit")])
     before = {"status": audit.status}
-    audit.status = AuditStatus.SUBMITTED.value
+    move_to(audit, AuditStatus.SUBMITTED)
     audit.submitted_at = audit.updated_at = utcnow()
     session.flush()
     record(session, actor, "audit.submit", "audit", audit.id, before, {
@@ -306,7 +314,7 @@ def return_audit(session: Session, actor: User, audit_id: int, comment: str) -> 
     if not comment.strip():
         raise InvalidInput([FieldError("comment", "Explain what the auditor needs to change")])
     before = {"status": audit.status, "return_comment": audit.return_comment}
-    audit.status = AuditStatus.RETURNED.value
+    move_to(audit, AuditStatus.RETURNED)
     audit.return_comment = comment.strip()
     audit.updated_at = utcnow()
     session.flush()

@@ -56,16 +56,18 @@ class StaleEdit(OperationError):
     """Someone saved the record after this editor opened it; nothing of theirs was overwritten."""
 
     entity: str
-    entity_id: int
-    expected_version: int
-    current_version: int
+    entity_id: int | None
+    expected_version: int | None
+    current_version: int | None
     changed_by: list[str] = field(default_factory=list)
 
     def __post_init__(self) -> None:
-        super().__init__(
-            f"This {self.entity} changed since you opened it (version {self.expected_version}, "
-            f"now {self.current_version})."
-        )
+        if self.expected_version is None:  # caught at write time: versions not known here
+            message = f"This {self.entity} was changed by someone else while you were saving; nothing was saved."
+        else:
+            message = (f"This {self.entity} changed since you opened it (version {self.expected_version}, "
+                       f"now {self.current_version}).")
+        super().__init__(message)
 
 
 def _jsonable(value: Any) -> Any:
@@ -123,7 +125,7 @@ def operation(fn: Callable[P, R]) -> Callable[P, R]:
             session.commit()
         except StaleDataError as exc:
             session.rollback()
-            raise StaleEdit("record", 0, 0, 0) from exc
+            raise StaleEdit("record", None, None, None) from exc
         except BaseException:
             session.rollback()
             raise

@@ -12,8 +12,8 @@ from collections.abc import Mapping, Sequence
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from qaframework.framework import Role, Tier
-from qaframework.operations.audits import get_audit
+from qaframework.framework import AuditStatus, Role, Tier
+from qaframework.operations.audits import get_audit, move_to
 from qaframework.operations.base import (
     FieldError,
     InvalidInput,
@@ -145,7 +145,7 @@ def respond_to_challenge(
     if revise:
         if audit.status != "submitted":
             raise WorkflowError(f"This check is {audit.status}; only a submitted check can be reopened for revision.")
-        audit.status = "returned"
+        move_to(audit, AuditStatus.RETURNED)
         audit.return_comment = "Reopened by its author after peer challenge."
         audit.updated_at = utcnow()
         record(session, actor, "audit.reopen", "audit", audit.id, {"status": "submitted"}, {"status": "returned"})
