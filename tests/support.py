@@ -1,4 +1,4 @@
-"""Helpers for tests that need a database of their own (migration tests, the CLI, the live server)."""
+"""Helpers shared by the tests: databases of their own (migrations, the CLI, the live server) and audits made through the library."""
 
 from __future__ import annotations
 
@@ -9,9 +9,30 @@ from pathlib import Path
 
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
+from sqlalchemy.orm import Session
+
+from qaframework.checklists.model import Template
+from qaframework.framework import Rating
+from qaframework.operations.audits import ResponseInput, save_responses, start_audit, submit_audit
+from qaframework.store import Audit, User
 
 TEST_DATABASE_URL = os.environ.get("QA_TEST_DATABASE_URL", "")
 TEST_PASSWORD = "correct-horse-battery"
+T1 = "t1-coordinator-plan-check"
+
+
+def all_met(template: Template) -> dict[str, ResponseInput]:
+    """Every question answered Met, with evidence."""
+    return {q.id: ResponseInput(Rating.MET.value, "Clear and specific.") for q in template.questions()}
+
+
+def submitted_check(session: Session, author: User, case_id: int, template_version_id: int, submit: bool = True) -> Audit:
+    """A Tier 1 check with every question Met and evidenced, submitted through the library."""
+    audit = start_audit(session, author, case_id=case_id, template_version_id=template_version_id, subject="final_plan")
+    save_responses(session, author, audit.id, audit.version_id, all_met(audit.template))
+    if submit:
+        submit_audit(session, author, audit.id, audit.version_id)
+    return audit
 
 
 def on_postgres() -> bool:

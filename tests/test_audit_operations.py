@@ -17,6 +17,7 @@ from qaframework.operations.audits import (
 )
 from qaframework.operations.base import InvalidInput, PermissionDenied, StaleEdit, WorkflowError
 from qaframework.store import Audit, ConsentRecord, TrailEntry
+from tests.support import all_met
 
 
 @pytest.fixture
@@ -25,10 +26,6 @@ def t1_audit(session: Session, make_user, make_case, template_version):  # type:
     audit = start_audit(session, auditor, case_id=make_case().id,
                         template_version_id=template_version("t1-coordinator-plan-check").id, subject="final_plan")
     return auditor, audit
-
-
-def all_met(audit: Audit) -> dict[str, ResponseInput]:
-    return {q.id: ResponseInput(Rating.MET.value, "Clear and specific.") for q in audit.template.questions()}
 
 
 def test_start_records_cycle_agency_and_trail(session: Session, t1_audit) -> None:  # type: ignore[no-untyped-def]
@@ -69,7 +66,7 @@ def test_tier4_needs_a_consent_decision_first(session: Session, make_user, make_
 def test_saving_updates_suggested_grades_and_bumps_version(session: Session, t1_audit) -> None:  # type: ignore[no-untyped-def]
     auditor, audit = t1_audit
     version = audit.version_id
-    save_responses(session, auditor, audit.id, version, all_met(audit))
+    save_responses(session, auditor, audit.id, version, all_met(audit.template))
     assert audit.version_id == version + 1
     assert audit.suggested_grade == "good"
     limiting = next(q for q in audit.template.questions() if q.limiting)
@@ -110,10 +107,10 @@ def test_only_the_author_edits_and_only_drafts(session: Session, t1_audit, make_
     colleague = make_user()
     with pytest.raises(PermissionDenied):
         save_responses(session, colleague, audit.id, audit.version_id, {})
-    save_responses(session, auditor, audit.id, audit.version_id, all_met(audit))
+    save_responses(session, auditor, audit.id, audit.version_id, all_met(audit.template))
     submit_audit(session, auditor, audit.id, audit.version_id)
     with pytest.raises(WorkflowError, match="submitted"):
-        save_responses(session, auditor, audit.id, audit.version_id, all_met(audit))
+        save_responses(session, auditor, audit.id, audit.version_id, all_met(audit.template))
     outsider = make_user(agency="health")
     with pytest.raises(PermissionDenied):
         save_responses(session, outsider, audit.id, audit.version_id, {})
@@ -122,7 +119,7 @@ def test_only_the_author_edits_and_only_drafts(session: Session, t1_audit, make_
 def test_submit_lists_every_missing_item(session: Session, t1_audit) -> None:  # type: ignore[no-untyped-def]
     auditor, audit = t1_audit
     questions = audit.template.questions()
-    answers = all_met(audit)
+    answers = all_met(audit.template)
     answers[questions[0].id] = ResponseInput(None)
     answers[questions[1].id] = ResponseInput("not_met", "")
     save_responses(session, auditor, audit.id, audit.version_id, answers)
@@ -134,7 +131,7 @@ def test_submit_lists_every_missing_item(session: Session, t1_audit) -> None:  #
 
 def test_override_needs_a_rationale(session: Session, t1_audit) -> None:  # type: ignore[no-untyped-def]
     auditor, audit = t1_audit
-    save_responses(session, auditor, audit.id, audit.version_id, all_met(audit), update_judgement=True, auditor_grade="outstanding")
+    save_responses(session, auditor, audit.id, audit.version_id, all_met(audit.template), update_judgement=True, auditor_grade="outstanding")
     with pytest.raises(InvalidInput, match="Explain why"):
         submit_audit(session, auditor, audit.id, audit.version_id)
     save_responses(session, auditor, audit.id, audit.version_id, {}, update_judgement=True, auditor_grade="outstanding",
@@ -145,7 +142,7 @@ def test_override_needs_a_rationale(session: Session, t1_audit) -> None:  # type
 
 def test_panel_returns_and_author_revises(session: Session, t1_audit, make_user) -> None:  # type: ignore[no-untyped-def]
     auditor, audit = t1_audit
-    save_responses(session, auditor, audit.id, audit.version_id, all_met(audit))
+    save_responses(session, auditor, audit.id, audit.version_id, all_met(audit.template))
     submit_audit(session, auditor, audit.id, audit.version_id)
     with pytest.raises(PermissionDenied):
         return_audit(session, make_user(), audit.id, "no")

@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 from qaframework.framework import Role
 from qaframework.store import Action, Audit, User
 from tests.webapp.pagecheck import check_page
-from tests.webapp.test_peer import T1, submitted_check
+from tests.support import T1, submitted_check
 from webapp.actions import parse_due_date
 
 

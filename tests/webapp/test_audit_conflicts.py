@@ -10,7 +10,8 @@ from sqlalchemy.orm import Session
 from qaframework.framework import Role
 from qaframework.store import Audit
 from tests.webapp.conftest import sign_in
-from tests.webapp.test_audits import T1, check_page, form_values, open_form, start_via_pages
+from tests.support import T1
+from tests.webapp.journey import check_page, form_values, open_form, start_via_pages
 
 
 def stored(session: Session, audit_id: int, question_id: str) -> tuple[str | None, str]:

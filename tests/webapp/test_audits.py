@@ -6,98 +6,26 @@ exactly as a browser would from the HTML that was served.
 
 from __future__ import annotations
 
-import re
 import time
-from typing import Any
 
 import pytest
-from bs4 import BeautifulSoup, Tag
-from flask.testing import FlaskClient
 from sqlalchemy import event
 from sqlalchemy.orm import Session
 
-from qaframework.checklists.model import Section
 from qaframework.framework import Role
 from qaframework.operations.audits import ResponseInput, save_responses, start_audit, submit_audit
 from qaframework.store import Audit, ConsentRecord, TemplateVersion
-from tests.webapp.pagecheck import check_page as _check_page
-
-T1 = "t1-coordinator-plan-check"
-T1_TITLE = "EHC co-ordinator plan quality check"
-
-
-# --- Helpers ----------------------------------------------------------------------------------
-
-
-def check_page(response: Any) -> BeautifulSoup:
-    """The shared page checks, plus: no markup escaped into the visible text (a macro misuse)."""
-    soup = _check_page(response)
-    assert "</" not in soup.get_text(), "escaped HTML in the page text"
-    return soup
-
-
-
-def form_values(form: Tag) -> dict[str, Any]:
-    """What a browser sends for this form as served (no submit button pressed)."""
-    data: dict[str, Any] = {}
-    for field in form.find_all(["input", "textarea", "select"]):
-        name = field.get("name")
-        if not name or (field.name == "input" and field.get("type") in ("submit", "button")):
-            continue
-        if field.name == "textarea":
-            data[name] = field.get_text()
-        elif field.name == "select":
-            chosen = field.find("option", selected=True) or field.find("option")
-            data[name] = chosen["value"] if chosen else ""
-        elif field.get("type") == "radio":
-            if field.has_attr("checked"):
-                data[name] = field.get("value", "on")
-        elif field.get("type") == "checkbox":
-            if field.has_attr("checked"):
-                data.setdefault(name, []).append(field.get("value", "on"))
-        else:
-            data[name] = field.get("value", "")
-    return data
-
-
-def start_via_pages(client: FlaskClient, case_ref: str, subject: str = "final_plan", title: str = T1_TITLE) -> int:
-    soup = check_page(client.get(f"/audits/new?case_ref={case_ref}&subject={subject}"))
-    label = soup.find("label", string=lambda s: s is not None and s.strip() == title)
-    assert label is not None, f"checklist {title!r} not offered"
-    form = soup.select_one("form[method=post]")
-    data = {**form_values(form), "template_version_id": soup.find(id=label["for"])["value"]}
-    response = client.post(form["action"], data=data)
-    assert response.status_code == 302, response.get_data(as_text=True)[:300]
-    match = re.fullmatch(r"/audits/(\d+)", response.headers["Location"])
-    assert match, response.headers["Location"]
-    return int(match.group(1))
-
-
-def answers_for(section: Section, rating: str = "met", evidence: str = "Clear and specific.") -> dict[str, str]:
-    data: dict[str, str] = {}
-    for q in section.questions:
-        data[f"rating-{q.id}"] = rating
-        data[f"evidence-{q.id}"] = evidence
-    return data
-
-
-def open_form(client: FlaskClient, url: str, selector: str = "form[method=post]") -> tuple[BeautifulSoup, dict[str, Any], str]:
-    soup = check_page(client.get(url))
-    form = soup.select_one(selector)
-    assert form is not None, f"no form on {url}"
-    return soup, form_values(form), form["action"]
-
-
-def error_summary(soup: BeautifulSoup) -> list[tuple[str, str]]:
-    return [(a.get_text(" ", strip=True), a["href"]) for a in soup.select(".govuk-error-summary__list a")]
-
-
-def audit_row(session: Session, audit_id: int) -> Audit:
-    session.expire_all()
-    audit = session.get(Audit, audit_id)
-    assert audit is not None
-    return audit
-
+from tests.support import T1, all_met
+from tests.webapp.journey import (
+    T1_TITLE,
+    answers_for,
+    audit_row,
+    check_page,
+    error_summary,
+    form_values,
+    open_form,
+    start_via_pages,
+)
 
 # --- Fixtures ---------------------------------------------------------------------------------
 
@@ -123,8 +51,7 @@ def draft(coordinator, make_case):  # type: ignore[no-untyped-def]
 def complete(session: Session, user, audit_id: int, template) -> None:  # type: ignore[no-untyped-def]
     """Answer every question Met through the library (the pages are tested elsewhere)."""
     audit = session.get(Audit, audit_id)
-    save_responses(session, user, audit_id, audit.version_id,
-                   {q.id: ResponseInput("met", "Clear and specific.") for q in template.questions()})
+    save_responses(session, user, audit_id, audit.version_id, all_met(template))
 
 
 # --- Starting an audit ------------------------------------------------------------------------

@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 
 from qaframework.framework import Role
 from qaframework.operations.audits import start_audit
-from tests.webapp.test_audits import check_page
+from tests.webapp.journey import check_page
 
 
 def _refs(soup) -> list[str]:  # type: ignore[no-untyped-def]

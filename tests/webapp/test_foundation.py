@@ -7,7 +7,7 @@ import stat
 from pathlib import Path
 
 import pytest
-from flask import Flask, abort, flash, render_template, render_template_string
+from flask import Flask, abort, flash, render_template_string
 from flask.testing import FlaskClient
 
 from tests.webapp.pagecheck import check_page, csp_nonce_of

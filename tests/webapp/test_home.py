@@ -4,17 +4,11 @@ from __future__ import annotations
 
 from sqlalchemy.orm import Session
 
-from qaframework.framework import Rating, Role
-from qaframework.operations.audits import ResponseInput, save_responses, start_audit, submit_audit
+from qaframework.framework import Role
+from qaframework.operations.audits import start_audit
 from qaframework.operations.settings import TIER1_MONTHLY_TARGET, set_setting
+from tests.support import submitted_check
 from tests.webapp.pagecheck import check_page
-
-
-def _submitted_check(session: Session, auditor, case, tv):  # type: ignore[no-untyped-def]
-    audit = start_audit(session, auditor, case_id=case.id, template_version_id=tv.id, subject="final_plan")
-    answers = {q.id: ResponseInput(Rating.MET.value, "Clear.") for q in audit.template.questions()}
-    save_responses(session, auditor, audit.id, audit.version_id, answers)
-    return submit_audit(session, auditor, audit.id, audit.version_id)
 
 
 def test_home_shows_drafts_submitted_and_target(client_as, session: Session, make_case, template_version) -> None:  # type: ignore[no-untyped-def]
@@ -23,7 +17,7 @@ def test_home_shows_drafts_submitted_and_target(client_as, session: Session, mak
     tv = template_version("t1-coordinator-plan-check")
     draft_case, done_case = make_case("HOME01"), make_case("HOME02")
     start_audit(session, auditor, case_id=draft_case.id, template_version_id=tv.id, subject="draft_plan")
-    _submitted_check(session, auditor, done_case, tv)
+    submitted_check(session, auditor, done_case.id, tv.id)
     soup = check_page(client.get("/"))
     text = soup.get_text(" ", strip=True)
     assert "1 of 4 checks submitted" in text and "3 still due" in text

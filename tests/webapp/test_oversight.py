@@ -14,7 +14,7 @@ from qaframework.operations.peer import request_challenge
 from qaframework.operations.settings import tier1_target
 from qaframework.store import Audit, User
 from tests.webapp.pagecheck import check_page
-from tests.webapp.test_peer import T1, submitted_check
+from tests.support import T1, submitted_check
 
 
 @pytest.fixture

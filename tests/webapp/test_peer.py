@@ -11,23 +11,12 @@ from flask import Flask, render_template
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from qaframework.framework import Rating, Role
-from qaframework.operations.audits import ResponseInput, save_responses, start_audit, submit_audit
+from qaframework.framework import Role
 from qaframework.operations.peer import request_challenge, review_challenge
 from qaframework.store import Audit, PeerChallenge, User
+from tests.support import T1, submitted_check
 from tests.webapp.pagecheck import check_page
 
-T1 = "t1-coordinator-plan-check"
-
-
-def submitted_check(session: Session, author: User, case_id: int, template_version_id: int, submit: bool = True) -> Audit:
-    """A Tier 1 check with every question Met and evidenced, submitted through the library."""
-    audit = start_audit(session, author, case_id=case_id, template_version_id=template_version_id, subject="final_plan")
-    answers = {q.id: ResponseInput(Rating.MET.value, "Clear and specific.") for q in audit.template.questions()}
-    save_responses(session, author, audit.id, audit.version_id, answers)
-    if submit:
-        submit_audit(session, author, audit.id, audit.version_id)
-    return audit
 
 
 @pytest.fixture

@@ -29,7 +29,7 @@ from qaframework.scoring import Answer
 from qaframework.store import Audit
 from webapp.access import requires
 from webapp.audits import bp
-from webapp.audits.common import VIEW_ROLES, actor, after_section, optional_url, rules_mode, section_grade, section_or_404
+from webapp.audits.common import VIEW_ROLES, actor, after_section, rules_mode, section_grade, section_or_404
 from webapp.audits.forms import (
     JudgementInput,
     answer_digest,
@@ -68,9 +68,7 @@ def _version_or_400() -> int:
 
 def _action_url(audit: Audit) -> Any:
     """The "raise an action" link per question; url_for once, not once per question (60 on a page)."""
-    base = optional_url("actions.new_action", audit_id=audit.id)
-    if base is None:
-        return lambda _question_id: None
+    base = url_for("actions.new_action", audit_id=audit.id)
     return lambda question_id: f"{base}?{urlencode({'question_id': question_id})}"
 
 

@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Any
 
 from flask import abort, url_for
 from flask_login import current_user
-from werkzeug.routing import BuildError
 
 from qaframework.checklists.model import Section, Template
 from qaframework.framework import Role
@@ -22,14 +20,6 @@ RETURN_ROLES = (Role.PANEL_MEMBER, Role.ADMIN)
 
 def actor() -> User:
     return current_user._get_current_object()  # type: ignore[no-any-return]
-
-
-def optional_url(endpoint: str, **values: Any) -> str | None:
-    """A link to another team's page, or None while that journey is not part of this app."""
-    try:
-        return url_for(endpoint, **values)
-    except BuildError:
-        return None
 
 
 def section_or_404(template: Template, section_id: str) -> tuple[int, Section]:
