@@ -9,6 +9,7 @@ from datetime import date
 from sqlalchemy import select
 from sqlalchemy.orm import Session, joinedload, selectinload
 
+from qaframework.checklists.model import Template
 from qaframework.framework import AUDIT_TRANSITIONS, AuditStatus, Rating, Role, Subject
 from qaframework.operations.base import (
     FieldError,
@@ -267,16 +268,21 @@ def save_responses(
     return audit
 
 
-def override_problem(audit: Audit) -> str | None:
+def judgement_problem(template: Template, auditor_grade: str | None, suggested_grade: str | None,
+                      rationale: str | None) -> str | None:
     """A grade needs its reasons: why it differs from the suggestion, or (Tier 4, where there is no
     suggestion) how the reviewer reached the judgement, which is the narrative the board reads."""
-    if not audit.auditor_grade or audit.override_rationale:
+    if not auditor_grade or (rationale or "").strip():
         return None
-    if audit.template.grading.mode == "judgement":
+    if template.grading.mode == "judgement":
         return "Explain how you reached this judgement"
-    if audit.auditor_grade != audit.suggested_grade:
+    if auditor_grade != suggested_grade:
         return "Explain why your overall grade differs from the suggested grade"
     return None
+
+
+def override_problem(audit: Audit) -> str | None:
+    return judgement_problem(audit.template, audit.auditor_grade, audit.suggested_grade, audit.override_rationale)
 
 
 @operation

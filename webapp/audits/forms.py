@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 
 from qaframework.checklists.model import Question, Section, Template
 from qaframework.framework import Rating
-from qaframework.operations.audits import ResponseInput
+from qaframework.operations.audits import ResponseInput, judgement_problem
 from qaframework.operations.base import FieldError
 from qaframework.scoring import Answer, MissingItem, suggest_grades
 
@@ -230,17 +230,16 @@ def suggested_with(template: Template, answers: Mapping[str, Answer], exemplary:
 
 
 def judgement_errors(template: Template, answers: Mapping[str, Answer], given: JudgementInput) -> dict[str, str]:
-    """Checks made on save, so the auditor hears about a missing rationale straight away."""
+    """Checks made on save, so the auditor hears about a missing rationale straight away (the same
+    rule the library applies on submit)."""
     errors: dict[str, str] = {}
     if given.auditor_grade and given.auditor_grade not in template.scale.codes:
         errors["auditor_grade"] = "Choose a grade from the list"
-    if not given.auditor_grade or given.override_rationale.strip():
         return errors
-    if template.grading.mode == "judgement":
-        # No suggestion to differ from: the library asks for the reasoning behind every judgement.
-        errors["override_rationale"] = "Explain how you reached this judgement"
-    elif given.auditor_grade != suggested_with(template, answers, given.exemplary):
-        errors["override_rationale"] = "Explain why your overall grade differs from the suggested grade"
+    problem = judgement_problem(template, given.auditor_grade, suggested_with(template, answers, given.exemplary),
+                                given.override_rationale)
+    if problem:
+        errors["override_rationale"] = problem
     return errors
 
 
