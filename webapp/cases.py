@@ -28,6 +28,7 @@ PER_PAGE = 25
 #: Clock status → (words before the week number, tag colour). Late and overdue are red on purpose.
 CLOCK_TAGS: dict[str, tuple[str, str]] = {
     "overdue": ("Overdue: week", "red"),
+    "due_today": ("Due today: week", "orange"),
     "at_risk": ("At risk: week", "orange"),
     "on_track": ("On track: week", "blue"),
     "issued_on_time": ("Issued in week", "green"),

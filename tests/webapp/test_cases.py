@@ -130,3 +130,11 @@ def test_unknown_case_is_404(client_as) -> None:  # type: ignore[no-untyped-def]
     response = client.get("/cases/999999")
     assert response.status_code == 404
     check_page(response)
+
+
+def test_case_page_day_140_is_due_today_not_overdue(client_as, make_case) -> None:  # type: ignore[no-untyped-def]
+    case = make_case("DUE-140", request_date=date.today() - timedelta(days=140))
+    client, _ = client_as(Role.AUDITOR)
+    soup = check_page(client.get(f"/cases/{case.id}"))
+    tags = [t.get_text(strip=True) for t in soup.select(".app-request .govuk-tag")]
+    assert tags[0] == "Due today: week 20"  # was "Overdue: week 21" (review §3.2 C1)
