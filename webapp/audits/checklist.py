@@ -170,6 +170,7 @@ def _section_conflict(audit_id: int, section: Section, given: Mapping[str, Respo
         form_action=url_for("audits.edit_checklist", audit_id=audit.id) if whole else None,
         continue_label="Save my answers and continue",
         save_label="Save my answers",
+        unsaved_from_start=True,
     )
 
 
@@ -228,9 +229,17 @@ def edit_checklist(audit_id: int) -> Any:
         flash("You had not changed anything, so nothing needed saving.", "success")
     else:
         flash("Your answers have been saved." + (f" Suggested overall grade: {grade_label(overall)}." if rules_mode(audit) and overall else ""), "success")
-    if request.form.get("next") == "continue":
-        return redirect(url_for("audits.judgement", audit_id=audit.id))
-    return redirect(url_for("audits.edit_checklist", audit_id=audit.id))
+    return redirect(_after_whole_checklist(audit, request.form.get("next") or ""))
+
+
+def _after_whole_checklist(audit: Audit, chosen: str) -> str:
+    """The judgement after "Save and continue"; after a section's own Save, back to that section."""
+    if chosen == "continue":
+        return url_for("audits.judgement", audit_id=audit.id)
+    section_id = chosen.removeprefix("section-")
+    if chosen.startswith("section-") and any(s.id == section_id for s in audit.template.sections):
+        return url_for("audits.edit_checklist", audit_id=audit.id, _anchor=f"section-{section_id}")
+    return url_for("audits.edit_checklist", audit_id=audit.id)
 
 
 # --- Overall judgement ------------------------------------------------------------------------
@@ -333,6 +342,7 @@ def _judgement_conflict(audit_id: int, given: JudgementInput, changed_by: list[s
         reload_url=url_for("audits.judgement", audit_id=audit.id),
         continue_label="Save my judgement and continue",
         save_label="Save my judgement",
+        unsaved_from_start=True,
     )
 
 
