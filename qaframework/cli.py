@@ -12,7 +12,7 @@ from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 
 from qaframework.case_import import CaseFileError
-from qaframework.checklists.loader import DEFAULT_TEMPLATE_DIR, check_paths
+from qaframework.checklists.loader import DEFAULT_TEMPLATE_DIR, check_folder, check_paths
 from qaframework.framework import Role
 from qaframework.operations.base import InvalidInput, OperationError
 from qaframework.store.db import make_engine, session_factory
@@ -96,16 +96,24 @@ def templates_check(paths: tuple[Path, ...]) -> None:
     missing = [p for p in targets if not p.exists()]
     if missing:
         raise click.ClickException(f"No such file or folder: {', '.join(map(str, missing))}")
-    found, problems = check_paths(targets)
+    result = check_folder(targets)
+    found, problems = result.templates, result.problems
+    for rule in result.rules:
+        click.echo(f"ok  grading rule {rule.key}  {rule.title}")
     for template in found:
-        click.echo(f"ok  {template.key}  tier {int(template.tier)}  {len(template.questions())} questions  {template.title}")
+        rule = template.grading.rule
+        graded = f"rule {rule.key}" if rule else "inline rules"
+        click.echo(
+            f"ok  {template.key}  tier {int(template.tier)}  {len(template.questions())} questions  "
+            f"{graded}  {template.title}"
+        )
     for problem in problems:
         click.echo(f"ERROR {problem}", err=True)
     if problems:
         sys.exit(1)
-    if not found:
+    if not found and not result.rules:
         raise click.ClickException("No template files found.")
-    click.echo(f"{len(found)} template(s) valid.")
+    click.echo(f"{len(found)} template(s) and {len(result.rules)} grading rule(s) valid.")
 
 
 @templates.command("list")

@@ -58,6 +58,8 @@ class Subject(enum.StrEnum):
     DRAFT_PLAN = "draft_plan"
     FINAL_PLAN = "final_plan"
     ANNUAL_REVIEW = "annual_review"
+    #: A decision not to assess or not to issue a plan (CFA s36(8), Reg 5(3), Reg 10).
+    REFUSAL_DECISION = "refusal_decision"
 
     @property
     def label(self) -> str:
@@ -69,6 +71,7 @@ SUBJECT_LABELS: dict[Subject, str] = {
     Subject.DRAFT_PLAN: "Draft EHC plan",
     Subject.FINAL_PLAN: "Final EHC plan",
     Subject.ANNUAL_REVIEW: "Annual review",
+    Subject.REFUSAL_DECISION: "Decision not to assess or not to issue",
 }
 
 
@@ -147,7 +150,16 @@ FAMILY_EXPERIENCE3 = GradeScale(
     codes=("positive", "mixed", "negative"),
     labels=("Positive", "Mixed", "Negative"),
 )
-GRADE_SCALES: dict[str, GradeScale] = {s.code: s for s in (OFSTED4, FAMILY_EXPERIENCE3)}
+#: Tier 4 from checklist version 2: the three area SEND inspection outcomes' words, "inconsistent"
+#: in place of v1's "mixed" (domain review §2.3-4). A separate scale, so audits graded "mixed" on
+#: the v1 scale keep their grade and label.
+FAMILY_EXPERIENCE_AREA3 = GradeScale(
+    code="family_experience_area3",
+    name="Family experience (area SEND outcomes)",
+    codes=("positive", "inconsistent", "negative"),
+    labels=("Positive", "Inconsistent", "Negative"),
+)
+GRADE_SCALES: dict[str, GradeScale] = {s.code: s for s in (OFSTED4, FAMILY_EXPERIENCE3, FAMILY_EXPERIENCE_AREA3)}
 
 #: The board headline counts these grades as "good or better".
 GOOD_OR_BETTER = frozenset({"outstanding", "good", "positive"})
@@ -239,6 +251,59 @@ class RequestOutcome(enum.StrEnum):
     @property
     def label(self) -> str:
         return self.value.replace("_", " ").capitalize()
+
+
+class Breach(enum.StrEnum):
+    """A kind of statutory-compliance breach, reported beside (not inside) the quality grade.
+
+    A checklist question carries ``breach: <code>`` when a Not met on it is a breach of that kind;
+    ``issued_late``, ``review_lapsed`` and ``advice_late`` are also read from the case's clock.
+    """
+
+    VIEWS_MISSING = "views_missing"
+    ADVICE_MISSING = "advice_missing"
+    NEEDS_NOT_SPECIFIED = "needs_not_specified"
+    PROVISION_NOT_SPECIFIED = "provision_not_specified"
+    PFA_MISSING = "pfa_missing"
+    SETTING_NAMED_AT_DRAFT = "setting_named_at_draft"
+    PLACEMENT_NOT_NAMED = "placement_not_named"
+    DECISION_NOTICE_DEFECTIVE = "decision_notice_defective"
+    REVIEW_PROCESS_BREACH = "review_process_breach"
+    ISSUED_LATE = "issued_late"
+    REVIEW_LAPSED = "review_lapsed"
+    ADVICE_LATE = "advice_late"
+
+    @property
+    def label(self) -> str:
+        return BREACH_LABELS[self][0]
+
+    @property
+    def reference(self) -> str:
+        """Where the duty comes from, as a reader would cite it."""
+        return BREACH_LABELS[self][1]
+
+
+#: (plain-English label, legal reference) per breach kind.
+BREACH_LABELS: dict[Breach, tuple[str, str]] = {
+    Breach.VIEWS_MISSING: ("The child's or family's views are missing", "SEND Regs 2014 reg 12(1)(a); CFA 2014 s19"),
+    Breach.ADVICE_MISSING: ("Statutory advice is missing", "SEND Regs 2014 reg 6, reg 12(1)(k)"),
+    Breach.NEEDS_NOT_SPECIFIED: ("Needs are not specified", "SEND Regs 2014 reg 12(1)(b)-(d)"),
+    Breach.PROVISION_NOT_SPECIFIED: (
+        "Provision is not specified",
+        "SEND Regs 2014 reg 12(1)(f)-(h); CFA 2014 s42",
+    ),
+    Breach.PFA_MISSING: ("Preparing for adulthood provision is missing (Year 9 onwards)", "SEND Regs 2014 reg 12(3)"),
+    Breach.SETTING_NAMED_AT_DRAFT: ("A setting was named in the draft plan", "CFA 2014 s38(5)"),
+    Breach.PLACEMENT_NOT_NAMED: ("The final plan does not name the placement", "SEND Regs 2014 reg 12(1)(i)"),
+    Breach.DECISION_NOTICE_DEFECTIVE: (
+        "The decision notice is defective",
+        "SEND Regs 2014 reg 5(3), reg 10",
+    ),
+    Breach.REVIEW_PROCESS_BREACH: ("The annual review process was not followed", "SEND Regs 2014 regs 18, 20-22"),
+    Breach.ISSUED_LATE: ("The final plan was issued after 20 weeks", "SEND Regs 2014 reg 13(2)"),
+    Breach.REVIEW_LAPSED: ("The plan was not reviewed within 12 months", "CFA 2014 s44"),
+    Breach.ADVICE_LATE: ("Advice was given after 6 weeks", "SEND Regs 2014 reg 8"),
+}
 
 
 class TimelinessException(enum.StrEnum):

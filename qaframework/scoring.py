@@ -10,11 +10,12 @@ from __future__ import annotations
 from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 
-from qaframework.checklists.model import Section, Template
+from qaframework.checklists.model import OverallCapRule, Section, Template
 from qaframework.framework import GradeScale, Rating
 
 __all__ = [
     "Answer",
+    "FiredCap",
     "GradeSuggestion",
     "MissingItem",
     "completeness",
@@ -34,11 +35,36 @@ class Answer:
 
 
 @dataclass(frozen=True)
+class FiredCap:
+    """An overall cap that held the suggestion down, and how many answers set it off."""
+
+    rule: OverallCapRule
+    count: int
+
+    def describe(self, scale: GradeScale) -> str:
+        """E.g. "2 statutory questions Not met: overall at most Requires improvement"."""
+        kinds = []
+        if self.rule.statutory is not None:
+            kinds.append("statutory" if self.rule.statutory else "good-practice")
+        if self.rule.limiting is not None:
+            kinds.append("limiting" if self.rule.limiting else "non-limiting")
+        noun = "question" if self.count == 1 else "questions"
+        rating = Rating(self.rule.rating).label
+        threshold = f" ({self.rule.at_least} or more)" if self.rule.at_least > 1 else ""
+        subject = " ".join([str(self.count), *kinds, noun])
+        return f"{subject} {rating}{threshold}: overall at most {scale.label(self.rule.cap)}"
+
+
+@dataclass(frozen=True)
 class GradeSuggestion:
-    """Suggested grade per section id (template order) and overall; None means nothing to grade."""
+    """Suggested grade per section id (template order) and overall; None means nothing to grade.
+
+    ``held_by`` lists the overall caps that fired (empty for rules without ``overall_caps``).
+    """
 
     sections: dict[str, str | None]
     overall: str | None
+    held_by: tuple[FiredCap, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -121,7 +147,34 @@ def suggest_grades(
         if grade is not None:
             (limiting if section.limiting else others).append(grade)
     overall = overall_grade(template.scale, limiting, others, grading.others_max_bands_above)
-    return GradeSuggestion(sections=sections, overall=overall)
+    if overall is None:
+        return GradeSuggestion(sections=sections, overall=None)
+    fired = _fired_overall_caps(template, answers)
+    if fired:
+        overall = template.scale.worst([overall, *(f.rule.cap for f in fired)])
+    return GradeSuggestion(sections=sections, overall=overall, held_by=tuple(fired))
+
+
+def _fired_overall_caps(template: Template, answers: Mapping[str, Answer | Rating]) -> list[FiredCap]:
+    """Whole-audit ceilings whose count of matching answers reached ``at_least``.
+
+    Counted across every section, so a statutory failure in a section that cannot limit the
+    overall grade (views, advice, timeliness) still reaches the headline.
+    """
+    rules = template.grading.overall_caps
+    if not rules:
+        return []
+    graded = [(q, _as_answer(answers.get(q.id)).rating) for q in template.questions()]
+    fired = []
+    for rule in rules:
+        count = sum(
+            1
+            for q, rating in graded
+            if rating is not None and rating is not Rating.NOT_APPLICABLE and rule.matches(rating, q.statutory, q.limiting)
+        )
+        if count >= rule.at_least:
+            fired.append(FiredCap(rule, count))
+    return fired
 
 
 def _problem(question_id: str, na_allowed: bool, answer: Answer) -> str | None:

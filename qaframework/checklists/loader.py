@@ -20,11 +20,16 @@ import yaml
 from pydantic import BaseModel, ValidationError
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
-from qaframework.checklists.model import ID_PATTERN, Template
+from qaframework.checklists.model import GRADING_RULES_CONTEXT, ID_PATTERN, GradingRuleFile, Template
 from qaframework.framework import DEFAULT_AGENCIES
 
 #: The templates shipped with the project (works from a source checkout or an editable install).
 DEFAULT_TEMPLATE_DIR: Path = Path(__file__).resolve().parent.parent.parent / "audit_templates"
+#: Shared grading rule files live in this sub-folder of a templates folder.
+GRADING_DIR_NAME = "grading"
+
+#: Published rule files by reference (``plan-quality.v2``); None where the file has problems.
+RuleRegistry = dict[str, GradingRuleFile | None]
 
 TEMPLATE_SUFFIXES = (".yaml", ".yml")
 _FILE_NAME = re.compile(r"^(?P<id>.+)\.v(?P<version>\d+)\.(?P<ext>[A-Za-z]+)$")
@@ -75,6 +80,7 @@ class _Loaded:
 
     source: str
     template: Template | None = None
+    rule: GradingRuleFile | None = None
     data: Any = None
     root: Node | None = None
     problems: list[TemplateProblem] = field(default_factory=list)
@@ -202,9 +208,9 @@ def _model_in(annotation: Any) -> type[BaseModel] | None:
     return None
 
 
-def _allowed_keys(loc: Loc) -> list[str]:
+def _allowed_keys(loc: Loc, root: type[BaseModel]) -> list[str]:
     """The keys the model accepts at the mapping that holds ``loc[-1]``."""
-    model: type[BaseModel] | None = Template
+    model: type[BaseModel] | None = root
     for part in loc[:-1]:
         if isinstance(part, int):
             continue
@@ -215,14 +221,14 @@ def _allowed_keys(loc: Loc) -> list[str]:
     return list(model.model_fields) if model else []
 
 
-def _problem_from_error(error: dict[str, Any]) -> tuple[Loc, str]:
+def _problem_from_error(error: dict[str, Any], root: type[BaseModel] = Template) -> tuple[Loc, str]:
     """Turn one pydantic error into (location, message a QA lead can act on)."""
     loc: Loc = tuple(error["loc"])
     kind, message, value = error["type"], error["msg"], error.get("input")
     if kind == "missing":
         return loc, f"required key {loc[-1]!r} is missing"
     if kind == "extra_forbidden":
-        allowed = _allowed_keys(loc)
+        allowed = _allowed_keys(loc, root)
         close = difflib.get_close_matches(str(loc[-1]), allowed, n=1)
         hint = f" (did you mean {close[0]!r}?)" if close else ""
         return loc, f"unknown key {loc[-1]!r}{hint}; allowed keys here: {', '.join(allowed)}"
@@ -273,7 +279,7 @@ def _duplicate_ids(loaded: _Loaded) -> set[str]:
     return reported
 
 
-def _validate(loaded: _Loaded) -> None:
+def _validate(loaded: _Loaded, rules: RuleRegistry) -> None:
     if loaded.data is None:
         loaded.problem((), "the file is empty; a template needs id, version, title, description, tier ...")
         return
@@ -284,7 +290,7 @@ def _validate(loaded: _Loaded) -> None:
         return
     reported = _duplicate_ids(loaded)
     try:
-        loaded.template = Template.model_validate(loaded.data)
+        loaded.template = Template.model_validate(loaded.data, context={GRADING_RULES_CONTEXT: rules})
     except ValidationError as exc:
         for error in exc.errors():
             loc, message = _problem_from_error(error)
@@ -292,23 +298,50 @@ def _validate(loaded: _Loaded) -> None:
                 loaded.problem(loc, message)
 
 
-def _load_text(text: str, source: str) -> _Loaded:
+def _validate_rule(loaded: _Loaded) -> None:
+    if not isinstance(loaded.data, dict):
+        got = "nothing" if loaded.data is None else _show(loaded.data)
+        loaded.problem((), f"a grading rule file holds a mapping (id: ..., version: ..., caps: ...), got {got}")
+        return
+    try:
+        loaded.rule = GradingRuleFile.model_validate(loaded.data)
+    except ValidationError as exc:
+        for error in exc.errors():
+            loaded.problem(*_problem_from_error(error, GradingRuleFile))
+
+
+def _load_text(text: str, source: str, rules: RuleRegistry | None = None, *, rule_file: bool = False) -> _Loaded:
     loaded = _Loaded(source)
     _parse_yaml(text, loaded)
     if not loaded.problems and _check_tree(loaded):
-        _validate(loaded)
+        if rule_file:
+            _validate_rule(loaded)
+        else:
+            _validate(loaded, shipped_rules() if rules is None else rules)
     if loaded.problems:
         loaded.template = None
+        loaded.rule = None
     loaded.problems.sort(key=lambda p: p.line or 0)
     return loaded
 
 
-def load_template_text(text: str, source: str) -> Template:
-    """Parse and validate one template; ``source`` names it in problems (usually the file path)."""
-    loaded = _load_text(text, source)
+def load_template_text(text: str, source: str, rules: RuleRegistry | None = None) -> Template:
+    """Parse and validate one template; ``source`` names it in problems (usually the file path).
+
+    A ``grading: <rule-id>.v<N>`` reference is resolved from ``rules`` (default: the shipped rules).
+    """
+    loaded = _load_text(text, source, rules)
     if loaded.template is None:
         raise TemplateError(loaded.problems)
     return loaded.template
+
+
+def load_rule_text(text: str, source: str) -> GradingRuleFile:
+    """Parse and validate one grading rule file's text."""
+    loaded = _load_text(text, source, rule_file=True)
+    if loaded.rule is None:
+        raise TemplateError(loaded.problems)
+    return loaded.rule
 
 
 # --- files -----------------------------------------------------------------------------------------
@@ -344,7 +377,7 @@ def _check_file_name(path: Path, loaded: _Loaded) -> None:
     loaded.problem(loc, message)
 
 
-def _load_file(path: Path) -> _Loaded:
+def _load_file(path: Path, rules: RuleRegistry | None = None, *, rule_file: bool = False) -> _Loaded:
     source = str(path)
     try:
         raw = path.read_bytes()
@@ -358,22 +391,94 @@ def _load_file(path: Path) -> _Loaded:
         line = raw.count(b"\n", 0, exc.start) + 1
         message = f"the file is not UTF-8 text (byte 0x{raw[exc.start]:02x}); save it as UTF-8"
         return _Loaded(source, problems=[TemplateProblem(source, "", line, message)])
-    loaded = _load_text(text, source)
+    loaded = _load_text(text, source, rules, rule_file=rule_file)
     if loaded.root is not None:
         before = len(loaded.problems)
         _check_file_name(path, loaded)
         if len(loaded.problems) > before:
             loaded.template = None
+            loaded.rule = None
             loaded.problems.sort(key=lambda p: p.line or 0)
     return loaded
 
 
-def load_template_file(path: Path) -> Template:
+def load_template_file(path: Path, rules: RuleRegistry | None = None) -> Template:
     """Load one file, also checking that its name matches its id and version."""
-    loaded = _load_file(Path(path))
+    loaded = _load_file(Path(path), rules)
     if loaded.template is None:
         raise TemplateError(loaded.problems)
     return loaded.template
+
+
+# --- grading rule files ----------------------------------------------------------------------------
+
+
+def _rule_files(folder: Path) -> list[Path]:
+    if not folder.is_dir():
+        return []
+    return sorted(p for p in folder.iterdir() if p.suffix in TEMPLATE_SUFFIXES and p.is_file())
+
+
+def load_rules(folders: Iterable[Path]) -> tuple[RuleRegistry, list[GradingRuleFile], list[TemplateProblem]]:
+    """Every rule file in ``folders``; an earlier folder's rule wins over a later one's.
+
+    Returns the registry templates resolve against (a broken file's key maps to None, so a
+    template naming it is told to fix that file rather than that the rule does not exist), the
+    valid rules, and every problem in the files.
+    """
+    registry: RuleRegistry = {}
+    valid: list[GradingRuleFile] = []
+    problems: list[TemplateProblem] = []
+    seen: set[Path] = set()
+    for folder in folders:
+        in_this_folder: dict[str, str] = {}
+        for file in _rule_files(Path(folder)):
+            if file.resolve() in seen:
+                continue
+            seen.add(file.resolve())
+            loaded = _load_file(file, rule_file=True)
+            problems.extend(loaded.problems)
+            match = _FILE_NAME.match(file.name)
+            key = loaded.rule.key if loaded.rule is not None else (
+                f"{match['id']}.v{match['version']}" if match else None
+            )
+            if key is None:
+                continue
+            if key in in_this_folder:
+                message = f"grading rule {key} is already defined in {in_this_folder[key]}; bump the version"
+                problems.append(TemplateProblem(loaded.source, "id", line_of(loaded.root, ("id",)), message))
+                continue
+            in_this_folder[key] = loaded.source
+            if key in registry:
+                continue  # an earlier folder (the one being checked) takes precedence
+            registry[key] = loaded.rule
+            if loaded.rule is not None:
+                valid.append(loaded.rule)
+    return registry, valid, problems
+
+
+def shipped_rules() -> RuleRegistry:
+    """The grading rules published with the project, for resolving templates read from text."""
+    registry, _, _ = load_rules([DEFAULT_TEMPLATE_DIR / GRADING_DIR_NAME])
+    return registry
+
+
+def _is_rule_path(path: Path) -> bool:
+    return path.name == GRADING_DIR_NAME if path.is_dir() else path.parent.name == GRADING_DIR_NAME
+
+
+def _rule_folders(paths: Iterable[Path]) -> list[Path]:
+    """The ``grading`` folder beside the files checked (or inside the folder checked), then the shipped one."""
+    folders: list[Path] = []
+    for path in map(Path, paths):
+        base = path if path.is_dir() else path.parent
+        folders.append(base / GRADING_DIR_NAME)
+    folders.append(DEFAULT_TEMPLATE_DIR / GRADING_DIR_NAME)
+    unique: list[Path] = []
+    for folder in folders:
+        if folder.resolve() not in {f.resolve() for f in unique}:
+            unique.append(folder)
+    return unique
 
 
 def _expand(paths: Iterable[Path]) -> tuple[list[Path], list[TemplateProblem]]:
@@ -397,19 +502,75 @@ def _expand(paths: Iterable[Path]) -> tuple[list[Path], list[TemplateProblem]]:
     return files, problems
 
 
-def check_paths(
-    paths: Iterable[Path], known_agencies: Collection[str] | None = None
-) -> tuple[list[Template], list[TemplateProblem]]:
-    """Load every template under ``paths`` and report all problems, including ones across files.
+@dataclass
+class CheckResult:
+    """What checking a set of template files found: the valid templates and rules, and every problem."""
 
-    Returns the templates that are valid on their own and in the set, plus every problem found.
+    templates: list[Template]
+    rules: list[GradingRuleFile]
+    problems: list[TemplateProblem]
+
+
+def _same_test_problems(placed: list[tuple[_Loaded, Template]]) -> list[TemplateProblem]:
+    """Questions applying the same shared ``test`` must agree on basis and limiting.
+
+    Only each template's newest version counts: older versions are kept for past audits and
+    cannot change. Every question that differs from the test's first use is reported, naming both.
     """
+    newest: dict[str, int] = {}
+    for _, template in placed:
+        newest[template.id] = max(newest.get(template.id, 0), template.version)
+    first: dict[str, tuple[str, int | None, str, bool, str]] = {}
+    problems: list[TemplateProblem] = []
+    for loaded, template in placed:
+        if template.version != newest[template.id]:
+            continue
+        for s_index, section in enumerate(template.sections):
+            for q_index, question in enumerate(section.questions):
+                if question.test is None:
+                    continue
+                loc: Loc = ("sections", s_index, "questions", q_index, "test")
+                line = line_of(loaded.root, loc)
+                here = (loaded.source, line, question.id, question.limiting, question.basis.value)
+                if question.test not in first:
+                    first[question.test] = here
+                    continue
+                source, other_line, other_id, limiting, basis = first[question.test]
+                if (limiting, basis) == (question.limiting, question.basis.value):
+                    continue
+
+                def kind(b: str, lim: bool) -> str:
+                    return f"{b.replace('_', ' ')}{', limiting' if lim else ', not limiting'}"
+
+                where = source if other_line is None else f"{source}:{other_line}"
+                message = (
+                    f"test {question.test!r}: {question.id} is {kind(question.basis.value, question.limiting)} "
+                    f"but {other_id} ({where}) is {kind(basis, limiting)}; the same test needs the same "
+                    "basis and limiting flag on every tier"
+                )
+                problems.append(TemplateProblem(loaded.source, format_path(loc), line, message))
+    return problems
+
+
+def check_folder(
+    paths: Iterable[Path], known_agencies: Collection[str] | None = None
+) -> CheckResult:
+    """Load every template under ``paths`` and the grading rules they use; report all problems,
+    including ones across files (duplicate versions, shared tests that disagree)."""
+    given = [Path(p) for p in paths]
+    # A grading folder, or a file in one, is checked as rules, not as a template.
+    rule_paths = [p for p in given if _is_rule_path(p)]
+    paths = [p for p in given if not _is_rule_path(p)]
     known = set(known_agencies) if known_agencies is not None else {a.code for a in DEFAULT_AGENCIES}
-    files, problems = _expand(paths)
+    folders = [p if p.is_dir() else p.parent for p in rule_paths] + _rule_folders(paths)
+    registry, rules, rule_problems = load_rules(folders)
+    files, problems = _expand(paths) if paths or not rule_paths else ([], [])
+    problems.extend(rule_problems)
     templates: list[Template] = []
+    placed: list[tuple[_Loaded, Template]] = []
     first_file: dict[tuple[str, int], str] = {}
     for file in files:
-        loaded = _load_file(file)
+        loaded = _load_file(file, registry)
         problems.extend(loaded.problems)
         template = loaded.template
         if template is None:
@@ -429,7 +590,20 @@ def check_paths(
                 problems.append(TemplateProblem(loaded.source, format_path(loc), line_of(loaded.root, loc), message))
         if len(problems) == before:
             templates.append(template)
-    return templates, problems
+            placed.append((loaded, template))
+    problems.extend(_same_test_problems(placed))
+    return CheckResult(templates, rules, problems)
+
+
+def check_paths(
+    paths: Iterable[Path], known_agencies: Collection[str] | None = None
+) -> tuple[list[Template], list[TemplateProblem]]:
+    """Load every template under ``paths`` and report all problems, including ones across files.
+
+    Returns the templates that are valid on their own and in the set, plus every problem found.
+    """
+    result = check_folder(paths, known_agencies)
+    return result.templates, result.problems
 
 
 def load_directory(path: Path, known_agencies: Collection[str] | None = None) -> list[Template]:
@@ -440,7 +614,29 @@ def load_directory(path: Path, known_agencies: Collection[str] | None = None) ->
     return templates
 
 
+#: Keys added to the model after templates were first published, dropped from the checksum while
+#: they hold their default, so a version stored before they existed keeps its checksum.
+_LATER_DEFAULTS: dict[str, object] = {"test": None, "breach": None, "rule": None, "overall_caps": []}
+
+
+def _without_later_defaults(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {
+            k: _without_later_defaults(v)
+            for k, v in value.items()
+            if not (k in _LATER_DEFAULTS and v == _LATER_DEFAULTS[k])
+        }
+    if isinstance(value, list):
+        return [_without_later_defaults(v) for v in value]
+    return value
+
+
 def template_checksum(template: Template) -> str:
-    """Fingerprint of a template's meaning, to catch a file edited without bumping its version."""
-    canonical = json.dumps(template.model_dump(mode="json"), sort_keys=True, separators=(",", ":"))
+    """Fingerprint of a template's meaning, to catch a file edited without bumping its version.
+
+    A template that uses a shared rule file has the rule's content copied in, so an edited rule
+    file changes the checksum of every stored template that uses it.
+    """
+    content = _without_later_defaults(template.model_dump(mode="json"))
+    canonical = json.dumps(content, sort_keys=True, separators=(",", ":"))
     return hashlib.sha256(canonical.encode("ascii")).hexdigest()

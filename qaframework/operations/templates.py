@@ -26,6 +26,7 @@ def sync_templates(session: Session, actor: User | None, templates: list[Templat
     published versions are never edited, because finished audits must keep saying what they said."""
     require(actor is None or can_manage_users(actor), "Only an administrator can load templates.")
     report, errors = SyncReport(), []
+    rule_errors: set[str] = set()
     existing = {(tv.template_id, tv.version): tv for tv in session.scalars(select(TemplateVersion))}
     for template in templates:
         checksum = template_checksum(template)
@@ -45,6 +46,20 @@ def sync_templates(session: Session, actor: User | None, templates: list[Templat
             existing[(template.id, template.version)] = tv
             report.added.append(template.key)
         elif stored.checksum != checksum:
+            changed_rule = _changed_rule(stored, template)
+            if changed_rule is not None:
+                if changed_rule not in rule_errors:
+                    rule_errors.add(changed_rule)
+                    rule_id, _, version = changed_rule.rpartition(".v")
+                    errors.append(
+                        FieldError(
+                            changed_rule,
+                            f"grading rule {rule_id} version {version} is already in use (by {template.key}) and "
+                            f"its content has changed; save the change as {rule_id}.v{int(version) + 1} and "
+                            "publish new template versions that use it",
+                        )
+                    )
+                continue
             errors.append(
                 FieldError(
                     template.key,
@@ -60,6 +75,21 @@ def sync_templates(session: Session, actor: User | None, templates: list[Templat
     if report.added:
         record(session, actor, "templates.load", "template_version", None, after={"added": report.added})
     return report
+
+
+def _changed_rule(stored: TemplateVersion, template: Template) -> str | None:
+    """The shared rule (``id.vN``) whose published content differs from what ``stored`` was loaded
+    with, or None when the change is elsewhere in the template."""
+    rule = template.grading.rule
+    stored_grading = stored.content.get("grading") if isinstance(stored.content, dict) else None
+    stored_rule = stored_grading.get("rule") if isinstance(stored_grading, dict) else None
+    if rule is None or not isinstance(stored_rule, dict):
+        return None
+    if (stored_rule.get("id"), stored_rule.get("version")) != (rule.id, rule.version):
+        return None
+    if stored_grading == template.grading.model_dump(mode="json"):
+        return None
+    return rule.key
 
 
 def current_versions(session: Session) -> list[TemplateVersion]:
