@@ -8,6 +8,8 @@ from zoneinfo import ZoneInfo
 
 from flask import Flask
 
+from qaframework.checklists.model import PLAN_SECTIONS
+
 from qaframework.framework import GRADE_SCALES, PHASES, PRIMARY_NEEDS, ROLE_LABELS, RATING_LABELS, Rating, Role, Subject, Tier
 
 UK = ZoneInfo("Europe/London")
@@ -70,7 +72,29 @@ def activity_text(entry: Any) -> str:
     return f"{text} ({entry.entity.replace('_', ' ')} {entry.entity_id})" if entry.entity_id and entry.entity in {"audit", "action"} else text
 
 
+def plan_sections_text(codes: list[str]) -> str:
+    """"Plan sections B and F", or the words for a part that is not a lettered section
+    ("Process and timeliness"), never the stored codes."""
+    letters = [code for code in codes if len(code) <= 2]
+    parts = [f"Plan section{'s' if len(letters) > 1 else ''} {and_list(letters)}"] if letters else []
+    parts += [PLAN_SECTIONS.get(code, code) for code in codes if len(code) > 2]
+    return "; ".join(parts)
+
+
+def and_list(items: list[str]) -> str:
+    return items[0] if len(items) == 1 else f"{', '.join(items[:-1])} and {items[-1]}" if items else ""
+
+
+def in_sentence(label: str) -> str:
+    """A label in the middle of a sentence: "Draft EHC plan" → "draft EHC plan" (acronyms kept)."""
+    if len(label) > 1 and label[1].isupper():
+        return label
+    return label[:1].lower() + label[1:]
+
+
 def init_app(app: Flask) -> None:
+    app.add_template_filter(plan_sections_text, "plan_sections_text")
+    app.add_template_filter(in_sentence, "in_sentence")
     app.add_template_filter(activity_text, "activity_text")
     app.add_template_filter(uk_date, "uk_date")
     app.add_template_filter(uk_datetime, "uk_datetime")

@@ -13,7 +13,8 @@ from typing import Any
 
 from flask import abort, flash, redirect, render_template, request, url_for
 
-from qaframework.checklists.model import Section
+from qaframework.checklists.model import Question, Section
+from qaframework.framework import Rating
 from qaframework.operations.audits import (
     IncompleteAudit,
     ResponseInput,
@@ -41,6 +42,7 @@ from webapp.audits.forms import (
     judgement_differences,
     judgement_errors,
     missing_anchor,
+    needs_attention,
     parse_judgement,
     parse_section,
     parse_version,
@@ -75,10 +77,21 @@ def _action_url(audit: Audit) -> Any:
 # --- Sections ---------------------------------------------------------------------------------
 
 
+def _attention(audit: Audit, questions: list[Question]) -> tuple[dict[str, dict[str, str]], list[dict[str, str]]]:
+    """Saved answers on this page that still need evidence or a reason: inline marks and links."""
+    marks = needs_attention(missing_items(audit), answers_of(audit), audit.template, [q.id for q in questions])
+    links = [{"text": message, "href": f"#{kind}-{question_id}"}
+             for question_id, kinds in marks.items() for kind, message in kinds.items()]
+    return marks, links
+
+
 def _render_section(audit: Audit, index: int, section: Section, values: Mapping[str, Answer | ResponseInput],
                     inline: Mapping[str, dict[str, str]] | None = None, errors: list[dict[str, str]] | None = None,
                     version: int | None = None, bases: Mapping[str, str] | None = None) -> str:
     sections = audit.template.sections
+    attention: list[dict[str, str]] = []
+    if inline is None and can_edit_audit(actor(), audit):
+        inline, attention = _attention(audit, section.questions)
     return render_template(
         "audits/section.html",
         audit=audit,
@@ -95,7 +108,20 @@ def _render_section(audit: Audit, index: int, section: Section, values: Mapping[
         previous=sections[index - 1] if index > 0 else None,
         following=sections[index + 1] if index + 1 < len(sections) else None,
         raise_action_url=_action_url(audit),
+        attention=attention,
+        no_grade_reason=_no_grade_reason(audit, section),
     )
+
+
+def _no_grade_reason(audit: Audit, section: Section) -> str:
+    """Why a section has no suggested grade, so "Not graded" is never a mystery."""
+    if not rules_mode(audit) or section_grade(audit, section.id) is not None:
+        return ""
+    answers = answers_of(audit)
+    ratings = [answers[q.id].rating if q.id in answers else None for q in section.questions]
+    if ratings and all(r is Rating.NOT_APPLICABLE for r in ratings):
+        return "Every question in this section is not applicable, so it has no grade and does not count towards the overall grade."
+    return "It will have one once you rate a question Met, Partially met or Not met."
 
 
 def _saved_message(audit: Audit, section: Section) -> str:
@@ -103,7 +129,8 @@ def _saved_message(audit: Audit, section: Section) -> str:
     if not rules_mode(audit):
         return message
     here, overall = section_grade(audit, section.id), audit.suggested_grade
-    return (f"{message} Suggested grade for this section: {grade_label(here) if here else 'none yet'}. "
+    section_text = f"{grade_label(here)}." if here else f"none. {_no_grade_reason(audit, section)}"
+    return (f"{message} Suggested grade for this section: {section_text} "
             f"Suggested overall grade: {grade_label(overall) if overall else 'none yet'}.")
 
 
@@ -186,8 +213,12 @@ def _whole(audit: Audit) -> Section:
 def _render_checklist(audit: Audit, values: Mapping[str, Answer | ResponseInput],
                       inline: Mapping[str, dict[str, str]] | None = None, errors: list[dict[str, str]] | None = None,
                       version: int | None = None, bases: Mapping[str, str] | None = None) -> str:
+    attention: list[dict[str, str]] = []
+    if inline is None and can_edit_audit(actor(), audit):
+        inline, attention = _attention(audit, audit.template.questions())
     return render_template(
         "audits/checklist.html",
+        attention=attention,
         audit=audit,
         template=audit.template,
         sections=[(section, states(section.questions, values, inline, bases)) for section in audit.template.sections],

@@ -188,6 +188,24 @@ def missing_anchor(item: MissingItem, answers: Mapping[str, Answer], template: T
     return field_id(EVIDENCE, item.question_id)
 
 
+def needs_attention(missing: Iterable[MissingItem], answers: Mapping[str, Answer], template: Template,
+                    question_ids: Iterable[str]) -> dict[str, dict[str, str]]:
+    """Answered questions on this page that still miss evidence or a reason, as inline messages.
+
+    The rule of what is missing is the library's (``scoring.completeness``); unanswered questions
+    are work still to do, not a problem, so only answers already given are marked.
+    """
+    shown = set(question_ids)
+    marks: dict[str, dict[str, str]] = {}
+    for item in missing:
+        answer = answers.get(item.question_id)
+        if item.question_id not in shown or answer is None or answer.rating is None:
+            continue
+        kind = missing_anchor(item, answers, template).split("-", 1)[0]
+        marks.setdefault(item.question_id, {})[kind] = item.problem
+    return marks
+
+
 # --- The overall judgement -------------------------------------------------------------------
 
 

@@ -21,7 +21,10 @@ from markupsafe import Markup, escape
 from qaframework.checklists.model import Question
 
 RATINGS = (("met", "Met", ""), ("partially_met", "Partially met", "-2"), ("not_met", "Not met", "-3"))
-EVIDENCE_HINT = "Quote or point to what in the plan supports your rating. Needed for Partially met and Not met."
+EVIDENCE_HINT = ("Quote or point to what in the plan supports your rating. You must give evidence for Partially met "
+                 "and Not met. Do not enter names or other details that identify the child or family.")
+NA_REASON_HINT = ("You must say why before you can submit. Not applicable is right when: {when} "
+                  "Do not enter names or other details that identify the child or family.")
 
 
 class QuestionState(Protocol):
@@ -103,7 +106,7 @@ def question_fields_html(state: QuestionState, action_href: str | None = None) -
             f'<label class="govuk-label govuk-radios__label" for="{rid}-5">Not applicable</label></div>',
             f'<div class="govuk-radios__conditional{"" if chosen else " govuk-radios__conditional--hidden"}" id="conditional-{rid}-5">',
             f'<div class="{_group(na_error)}"><label class="govuk-label" for="{nid}">Why is this not applicable?</label>',
-            f'<div id="{nid}-hint" class="govuk-hint">Not applicable is right when: {escape(q.not_applicable.when or "")}</div>',
+            f'<div id="{nid}-hint" class="govuk-hint">{escape(NA_REASON_HINT.format(when=q.not_applicable.when or ""))}</div>',
             _error(nid, na_error), _textarea(nid, state.na_reason, na_error), "</div></div>",
         ]
     parts += [

@@ -130,7 +130,9 @@ def _section_rows(audit: Audit, missing: list[MissingItem]) -> list[dict[str, An
         done, total = answered.get(section.id, 0), len(section.questions)
         unanswered = total - done
         problems = to_fix.get(section.id, 0) - unanswered
-        if done == total and problems <= 0:
+        if problems > 0:
+            status = "Needs attention"
+        elif done == total:
             status = "Completed"
         elif done:
             status = "In progress"
