@@ -21,7 +21,7 @@ from qaframework.operations.audit_queries import (
 from qaframework.operations.audits import answers_of, get_audit, missing_items, return_audit as return_to_author, start_audit
 from qaframework.operations.base import InvalidInput, WorkflowError
 from qaframework.operations.cases import find_case, get_case
-from qaframework.operations.peer import challenges_for_audit
+from qaframework.operations.peer import challenges_for_audit, request_refusal
 from qaframework.operations.templates import templates_for
 from qaframework.operations.users import list_agencies
 from qaframework.permissions import can_edit_audit, can_return_audit
@@ -186,10 +186,13 @@ def report(audit_id: int) -> Any:
 @bp.route("/<int:audit_id>/submitted")
 @requires(*VIEW_ROLES)
 def submitted(audit_id: int) -> Any:
-    audit = get_audit(db_session(), actor(), audit_id)
-    if audit.status != AuditStatus.SUBMITTED or audit.auditor_id != actor().id:
+    session, user = db_session(), actor()
+    audit = get_audit(session, user, audit_id)
+    if audit.status != AuditStatus.SUBMITTED or audit.auditor_id != user.id:
         return redirect(url_for("audits.show_audit", audit_id=audit.id))
-    return render_template("audits/submitted.html", audit=audit)
+    challenges = challenges_for_audit(session, audit)
+    return render_template("audits/submitted.html", audit=audit, challenge=challenges[-1] if challenges else None,
+                           can_ask_peer=request_refusal(user, audit, challenges) is None)
 
 
 @bp.route("/<int:audit_id>/return", methods=["GET", "POST"])
