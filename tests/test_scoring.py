@@ -9,7 +9,7 @@ from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 from pydantic import ValidationError
 
-from qaframework.checklists.model import Basis, CapRule, Grading, NotApplicable, Question, Section, Template
+from qaframework.checklists.model import Basis, CapRule, Grading, NotApplicable, OverallCapRule, Question, Section, Template
 from qaframework.framework import GRADE_SCALES, OFSTED4, Rating, Subject, Tier
 from qaframework.scoring import (
     Answer,
@@ -257,6 +257,19 @@ def gradings(draw: st.DrawFn) -> Grading:
             # Mirror each partial rule with a no-better not-met rule so the template stays valid.
             worse = [c for c in scale.codes if scale.rank(c) <= scale.rank(cap)]
             caps.append(CapRule(rating="not_met", cap=draw(st.sampled_from(worse)), **filters))
+    overall_caps: list[OverallCapRule] = []
+    for _ in range(draw(st.integers(0, 3))):
+        filters = {
+            "statutory": draw(st.sampled_from([None, True, False])),
+            "limiting": draw(st.sampled_from([None, True, False])),
+        }
+        rating = draw(st.sampled_from(["partially_met", "not_met"]))
+        cap = draw(grade)
+        overall_caps.append(OverallCapRule(rating=rating, cap=cap, at_least=draw(st.integers(1, 4)), **filters))
+        if rating == "partially_met":
+            # The loader demands a single-Not-met cap at least as low over the same questions.
+            worse = [c for c in scale.codes if scale.rank(c) <= scale.rank(cap)]
+            overall_caps.append(OverallCapRule(rating="not_met", cap=draw(st.sampled_from(worse)), **filters))
     uncapped = draw(grade)
     no_worse = [c for c in scale.codes if scale.rank(c) >= scale.rank(uncapped)]
     return Grading(
@@ -264,6 +277,7 @@ def gradings(draw: st.DrawFn) -> Grading:
         uncapped=uncapped,
         exemplary=draw(st.one_of(st.none(), st.sampled_from(no_worse))),
         caps=caps,
+        overall_caps=overall_caps,
         others_max_bands_above=draw(st.integers(0, 3)),
     )
 
