@@ -17,20 +17,76 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
-from qaframework.framework import PRIMARY_NEEDS, RequestOutcome, TimelinessException
+from qaframework.framework import EHC_PLAN_NEEDS, PRIMARY_NEEDS, RequestOutcome, TimelinessException
+from qaframework.timeliness import AdviceException, PhaseTransfer, RequestKind, RequestSource, ReviewOutcome
 
-COLUMNS = (
-    "case_ref", "year_group", "date_of_birth", "primary_need", "setting_type", "team", "request_date",
-    "decision_to_assess_date", "final_issued_date", "outcome", "exception", "last_review_date",
+#: Every column a case file may have, with the words people read for it (the import preview's headings).
+COLUMN_LABELS: dict[str, str] = {
+    "case_ref": "Case reference",
+    "year_group": "Year group",
+    "date_of_birth": "Academic year of birth (from the date of birth)",
+    "academic_year_of_birth": "Academic year of birth",
+    "primary_need": "Primary need",
+    "setting_type": "Setting",
+    "team": "Team",
+    "next_phase": "Next phase transfer",
+    "phase_transfer_date": "Phase transfer date",
+    "phase_transfer_final_date": "Plan amended for the transfer",
+    "transferred_in_date": "Transferred in",
+    "transfer_from_la": "Transferred from (LA code)",
+    "transfer_family_told_date": "Family told of the transfer",
+    "review_notice_date": "Review notice sent",
+    "review_papers_date": "Review papers sent",
+    "review_meeting_date": "Review meeting",
+    "review_report_date": "Review report",
+    "review_decision_date": "Review decision",
+    "review_outcome": "Review outcome",
+    "review_amendments_sent_date": "Proposed amendments sent",
+    "review_amended_plan_date": "Amended plan issued",
+    "request_date": "Request received",
+    "request_kind": "Request kind",
+    "request_source": "Request source",
+    "responsible_date": "Authority responsible from",
+    "decision_to_assess_date": "Decision to assess",
+    "assessment_outcome_date": "Decision whether to issue",
+    "draft_issued_date": "Draft plan sent",
+    "final_issued_date": "Final plan issued",
+    "outcome": "Outcome",
+    "exception": "Exception",
+    "exception_start": "Exception from",
+    "exception_end": "Exception to",
+    "family_told_date": "Family told of the exception",
+    "advice_agency": "Advice from",
+    "advice_requested_date": "Advice requested",
+    "advice_received_date": "Advice received",
+    "advice_exception": "Advice exception",
+}
+COLUMNS = tuple(COLUMN_LABELS)
+#: Older header names still read, for the column they always meant. SEN2 LastReview is the date of
+#: the review *decision*, so ``last_review_date`` is read as that (domain review §3.2 C3).
+ALIASES = {"last_review_date": "review_decision_date"}
+DATE_COLUMNS = tuple(name for name in COLUMNS if name.endswith("_date") or name in {"date_of_birth", "exception_start", "exception_end"})
+REVIEW_COLUMNS = (
+    "review_notice_date", "review_papers_date", "review_meeting_date", "review_report_date", "review_decision_date",
+    "review_outcome", "review_amendments_sent_date", "review_amended_plan_date", "phase_transfer_final_date",
 )
-DATE_COLUMNS = ("date_of_birth", "request_date", "decision_to_assess_date", "final_issued_date", "last_review_date")
-CASE_COLUMNS = ("year_group", "date_of_birth", "primary_need", "setting_type", "team", "last_review_date")
-REQUEST_COLUMNS = ("decision_to_assess_date", "final_issued_date", "outcome", "exception")
+CASE_COLUMNS = (
+    "year_group", "date_of_birth", "academic_year_of_birth", "primary_need", "setting_type", "team", "next_phase",
+    "phase_transfer_date", "transferred_in_date", "transfer_from_la", "transfer_family_told_date", *REVIEW_COLUMNS,
+)
+ADVICE_COLUMNS = ("advice_agency", "advice_requested_date", "advice_received_date", "advice_exception")
+REQUEST_COLUMNS = (
+    "request_kind", "request_source", "responsible_date", "decision_to_assess_date", "assessment_outcome_date",
+    "draft_issued_date", "final_issued_date", "outcome", "exception", "exception_start", "exception_end",
+    "family_told_date", *ADVICE_COLUMNS,
+)
 MAX_ROWS = 100_000
 #: The widths of the columns these values are stored in.
 TEXT_LIMITS = {"setting_type": 60, "team": 80}
 CASE_REF_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9/_.-]{0,39}$")
 YEAR_GROUP_RE = re.compile(r"^(N1|N2|R|[1-9]|1[0-4])$")
+LA_CODE_RE = re.compile(r"^\d{3}$")
+ACADEMIC_YEAR_RE = re.compile(r"^(\d{4})(?:\s*[-/]\s*(\d{2}|\d{4}))?$")
 
 
 @dataclass(frozen=True)
@@ -105,7 +161,8 @@ def _read_xlsx(data: bytes) -> list[list[Any]]:
 
 
 def _header_key(value: Any) -> str:
-    return re.sub(r"[\s-]+", "_", str(value or "").strip().lower())
+    key = re.sub(r"[\s-]+", "_", str(value or "").strip().lower())
+    return ALIASES.get(key, key)
 
 
 def _blank(value: Any) -> bool:
@@ -191,8 +248,9 @@ def parse_case_rows(table: list[list[Any]]) -> list[CaseRow]:
         raise CaseFileError([ImportProblem(None, None, f"The file has more than {MAX_ROWS:,} rows; split it")])
 
     rows: list[CaseRow] = []
-    seen_requests: dict[tuple[str, date], int] = {}
+    seen_requests: dict[tuple[str, date, str], int] = {}
     case_values: dict[str, dict[str, tuple[Any, int]]] = {}
+    request_values: dict[tuple[str, date], dict[str, tuple[Any, int]]] = {}
     for row_number, cells in _iter_data_rows(table):
         raw = {name: (cells[i] if i < len(cells) else None) for name, i in positions.items()}
         row_problems: list[ImportProblem] = []
@@ -213,11 +271,21 @@ def parse_case_rows(table: list[list[Any]]) -> list[CaseRow]:
             row_problems.append(ImportProblem(row_number, "case_ref", f"“{case_ref}” is not a valid reference (letters, digits, / _ . - up to 40)"))
         row_problems += _check_logic(row_number, values)
         if case_ref and "request_date" in values:
-            key = (case_ref.upper(), values["request_date"])
+            # A request may take several rows, one per body asked for advice; its own values must agree.
+            agency = values.get("advice_agency", "")
+            key = (case_ref.upper(), values["request_date"], agency)
             if key in seen_requests:
-                row_problems.append(ImportProblem(row_number, "request_date", f"duplicate of row {seen_requests[key]} (same case_ref and request_date)"))
+                same = "same case_ref, request_date and advice_agency" if agency else "same case_ref and request_date"
+                row_problems.append(ImportProblem(row_number, "request_date", f"duplicate of row {seen_requests[key]} ({same})"))
             else:
                 seen_requests[key] = row_number
+            known_request = request_values.setdefault(key[:2], {})
+            for name in REQUEST_COLUMNS:
+                if name in values and name not in ADVICE_COLUMNS:
+                    if name in known_request and known_request[name][0] != values[name]:
+                        row_problems.append(ImportProblem(row_number, name, f"differs from row {known_request[name][1]} for the same request"))
+                    else:
+                        known_request.setdefault(name, (values[name], row_number))
         if case_ref:
             known = case_values.setdefault(case_ref.upper(), {})
             for name in CASE_COLUMNS:
@@ -235,17 +303,81 @@ def parse_case_rows(table: list[list[Any]]) -> list[CaseRow]:
     return rows
 
 
+def _whole_number(value: Any) -> str:
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value).strip()
+
+
+def academic_year_of_birth(value: Any) -> int:
+    """The cohort from "2012-13", "2012/13" or "2012" (the year its 1 September falls in)."""
+    text = _whole_number(value)
+    match = ACADEMIC_YEAR_RE.match(text)
+    if match:
+        start, end = int(match.group(1)), match.group(2)
+        if end is None or int(end) % 100 == (start + 1) % 100 and (len(end) == 2 or int(end) == start + 1):
+            if 1990 <= start <= 2100:
+                return start
+    raise ValueError(f"“{text}” is not an academic year; write it like 2012-13 (born 1 September 2012 to 31 August 2013)")
+
+
+def _primary_need(value: Any) -> str:
+    code = _code(value, PRIMARY_NEEDS, "primary need code")
+    if code not in EHC_PLAN_NEEDS:
+        raise ValueError(f"{code} is a school census code for SEN support, not an EHC plan need (SEN2); use one of "
+                         + ", ".join(sorted(EHC_PLAN_NEEDS)))
+    return code
+
+
+def _request_source(value: Any) -> int:
+    text = _whole_number(value)
+    if text.isdigit() and int(text) in {s.value for s in RequestSource}:
+        return int(text)
+    for source in RequestSource:
+        if text.lower() in {source.name.lower(), source.name.lower().replace("_", " "), source.label.lower()}:
+            return source.value
+    raise ValueError(f"“{text}” is not a request source; use 1 young person or parent, 2 setting, 3 health, "
+                     "4 social care or 5 other (SEN2 RequestSource)")
+
+
+def _review_outcome(value: Any) -> str:
+    text = str(value).strip()
+    for outcome in ReviewOutcome:
+        if text.upper() == outcome.value or text.lower() == outcome.name.lower():
+            return outcome.value
+    raise ValueError(f"“{text}” is not a review outcome; use A (amend), C (cease) or M (maintain)")
+
+
 def _convert(name: str, value: Any) -> Any:
     if name in DATE_COLUMNS:
         return parse_date(value)
     if name == "year_group":
         return _normalise_year_group(value)
+    if name == "academic_year_of_birth":
+        return academic_year_of_birth(value)
     if name == "primary_need":
-        return _code(value, PRIMARY_NEEDS, "primary need code")
+        return _primary_need(value)
     if name == "outcome":
         return _code(value, {o.value for o in RequestOutcome}, "outcome")
     if name == "exception":
         return _code(value, {e.value for e in TimelinessException}, "exception")
+    if name == "advice_exception":
+        return _code(value, {e.value for e in AdviceException}, "advice exception (reg 8(2))")
+    if name == "request_kind":
+        return _code(value, {k.value for k in RequestKind}, "request kind")
+    if name == "next_phase":
+        return _code(value, {p.value for p in PhaseTransfer}, "phase transfer")
+    if name == "request_source":
+        return _request_source(value)
+    if name == "review_outcome":
+        return _review_outcome(value)
+    if name == "transfer_from_la":
+        text = _whole_number(value).zfill(3)
+        if not LA_CODE_RE.match(text):
+            raise ValueError(f"“{value}” is not a local authority code; use the 3-digit DfE code")
+        return text
+    if name == "advice_agency":
+        return str(value).strip().lower().replace(" ", "_")
     text = str(value).strip()
     limit = TEXT_LIMITS.get(name, 80)
     if len(text) > limit:
@@ -254,7 +386,7 @@ def _convert(name: str, value: Any) -> Any:
 
 
 def _check_logic(row: int, v: dict[str, Any]) -> list[ImportProblem]:
-    problems: list[ImportProblem] = []
+    problems = _check_case_logic(row, v)
     request = v.get("request_date")
     if request is None:
         for name in REQUEST_COLUMNS:
@@ -271,6 +403,28 @@ def _check_logic(row: int, v: dict[str, Any]) -> list[ImportProblem]:
     birth = v.get("date_of_birth")
     if birth and birth > request:
         problems.append(ImportProblem(row, "date_of_birth", "is after the request_date"))
+    for name in ("responsible_date", "assessment_outcome_date", "draft_issued_date", "exception_start"):
+        if v.get(name) and v[name] < request:
+            problems.append(ImportProblem(row, name, "is before the request_date"))
+    outcome_date, draft = v.get("assessment_outcome_date"), v.get("draft_issued_date")
+    if outcome_date and decision and outcome_date < decision:
+        problems.append(ImportProblem(row, "assessment_outcome_date", "is before the decision_to_assess_date"))
+    if draft and final and final < draft:
+        problems.append(ImportProblem(row, "final_issued_date", "is before the draft_issued_date"))
+    if v.get("exception_start") and v.get("exception_end") and v["exception_end"] < v["exception_start"]:
+        problems.append(ImportProblem(row, "exception_end", "is before the exception_start"))
+    for name in ("exception_start", "exception_end", "family_told_date"):
+        if name in v and "exception" not in v:
+            problems.append(ImportProblem(row, name, "needs the exception on the same row"))
+    if "advice_agency" in v:
+        if "advice_requested_date" not in v:
+            problems.append(ImportProblem(row, "advice_requested_date", "advice needs the date the body received the request"))
+        elif v.get("advice_received_date") and v["advice_received_date"] < v["advice_requested_date"]:
+            problems.append(ImportProblem(row, "advice_received_date", "is before the advice_requested_date"))
+    else:
+        for name in ("advice_requested_date", "advice_received_date", "advice_exception"):
+            if name in v:
+                problems.append(ImportProblem(row, name, "needs the advice_agency on the same row"))
     outcome = v.get("outcome")
     if outcome == RequestOutcome.ISSUED and not final:
         problems.append(ImportProblem(row, "final_issued_date", "an issued plan needs its final_issued_date"))
@@ -278,4 +432,27 @@ def _check_logic(row: int, v: dict[str, Any]) -> list[ImportProblem]:
         problems.append(ImportProblem(row, "outcome", f"is {outcome} but the row has a final_issued_date"))
     if outcome == RequestOutcome.REFUSED_TO_ISSUE and not decision:
         problems.append(ImportProblem(row, "decision_to_assess_date", "a refusal to issue follows a decision to assess"))
+    return problems
+
+
+def _check_case_logic(row: int, v: dict[str, Any]) -> list[ImportProblem]:
+    """The case-level dates: the review's steps in order, a transfer and its notice, a move with its date."""
+    problems: list[ImportProblem] = []
+    meeting = v.get("review_meeting_date")
+    for name in ("review_report_date", "review_decision_date"):
+        if meeting and v.get(name) and v[name] < meeting:
+            problems.append(ImportProblem(row, name, "is before the review_meeting_date"))
+    sent, amended = v.get("review_amendments_sent_date"), v.get("review_amended_plan_date")
+    if sent and amended and amended < sent:
+        problems.append(ImportProblem(row, "review_amended_plan_date", "is before the review_amendments_sent_date"))
+    if v.get("transfer_family_told_date") and not v.get("transferred_in_date"):
+        problems.append(ImportProblem(row, "transfer_family_told_date", "needs the transferred_in_date on the same row"))
+    elif v.get("transfer_family_told_date") and v["transfer_family_told_date"] < v["transferred_in_date"]:
+        problems.append(ImportProblem(row, "transfer_family_told_date", "is before the transferred_in_date"))
+    if ("next_phase" in v) != ("phase_transfer_date" in v):
+        missing = "phase_transfer_date" if "next_phase" in v else "next_phase"
+        problems.append(ImportProblem(row, missing, "a phase transfer needs both next_phase and phase_transfer_date"))
+    birth, cohort = v.get("date_of_birth"), v.get("academic_year_of_birth")
+    if birth and cohort is not None and (birth.year if birth.month >= 9 else birth.year - 1) != cohort:
+        problems.append(ImportProblem(row, "academic_year_of_birth", "does not match the date_of_birth"))
     return problems

@@ -31,8 +31,10 @@ from qaframework.operations.audits import regrade
 from qaframework.operations.base import record
 from qaframework.operations.templates import current_versions
 from qaframework.passwords import hash_password
+from qaframework.timeliness import months_starting_with
 from qaframework.store import (
     Action,
+    AdviceRequest,
     Audit,
     Case,
     CaseNeed,
@@ -42,6 +44,7 @@ from qaframework.store import (
     PeerComment,
     Request,
     Response,
+    Review,
     TemplateVersion,
     TrailEntry,
     User,
@@ -164,18 +167,21 @@ def load_demo(session: Session, *, seed: int = 2026, case_total: int = 300, toda
 
 def _make_cases(session: Session, rng: random.Random, total: int, today: date, summary: DemoSummary) -> list[Case]:
     cases: list[Case] = []
+    academic_year = today.year if today.month >= 9 else today.year - 1
     for n in range(total):
         year_group = rng.choice(YEAR_GROUPS)
         age = {"N2": 3, "R": 4}.get(year_group) or int(year_group) + 4
-        birth = date(today.year - age - (1 if today.month < 9 else 0), rng.randint(1, 12), 1)
+        rng.randint(1, 12)  # was the birth month; kept so the seeded area stays the same
         need = _weighted(rng, NEEDS)
         setting = "Early years setting" if year_group in {"N2"} else _weighted(rng, SETTINGS)
         if setting == "Early years setting" and year_group not in {"N2", "R"}:
             setting = "Mainstream school"
         if int(year_group) >= 12 if year_group.isdigit() else False:
             setting = rng.choice(["Further education college", "Special school", "Further education college"])
-        case = Case(case_ref=f"EHC{100000 + n * 7 + rng.randint(0, 6):06d}", year_group=year_group, birth_month=birth,
-                    primary_need=need, setting_type=setting, team=rng.choice(["North", "South"]))
+        # Age on 1 September is ``age``, so the academic year of birth is the one ``age + 1`` years back.
+        case = Case(case_ref=f"EHC{100000 + n * 7 + rng.randint(0, 6):06d}", year_group=year_group,
+                    birth_cohort=academic_year - age - 1, primary_need=need, setting_type=setting,
+                    team=rng.choice(["North", "South"]))
         case.needs.append(CaseNeed(need=need, rank=1))
         if rng.random() < 0.1:  # an earlier refusal, then the request that led to a plan
             first = today - timedelta(days=rng.randint(500, 800))
@@ -195,16 +201,115 @@ def _make_cases(session: Session, rng: random.Random, total: int, today: date, s
             if weeks > 20 and rng.random() < 0.2:
                 request.exception = rng.choice(["school_closure", "exceptional_personal_circumstances", "absent_from_area"])
             if (today - final).days > 365:
-                case.last_review_date = final + timedelta(days=rng.randint(300, 380))
+                rng.randint(300, 380)  # was the last review date; reviews now come from _add_clock_dates
         else:
             request.outcome = "in_progress"
         case.requests.append(request)
+        _add_clock_dates(case, request, random.Random(case.case_ref), today, academic_year)
         session.add(case)
         cases.append(case)
         summary.requests += len(case.requests)
     session.flush()
     summary.cases = len(cases)
     return cases
+
+
+#: Who asks for assessments (SEN2 RequestSource), roughly as published.
+SOURCES = {1: 45, 2: 40, 3: 8, 4: 4, 5: 3}
+ADVICE_AGENCIES = ("education", "health", "childrens_social_care")
+#: Days each body takes to give its advice: education and social care mostly within 6 weeks, health often not.
+ADVICE_DAYS = {"education": (25, 50), "health": (30, 75), "childrens_social_care": (20, 55)}
+#: Year group → the move at the end of this academic year (reg 18).
+PHASE_MOVES = {"N2": "early_years_to_school", "6": "primary_to_secondary", "11": "secondary_to_post_16"}
+
+
+def _add_clock_dates(case: Case, request: Request, rng: random.Random, today: date, academic_year: int) -> None:
+    """The dates the statutory clocks need: source, decisions, draft, advice, reviews, transfers.
+
+    A separate generator per case (seeded by its reference) keeps the rest of the seeded area as it was.
+    """
+    def past(day: date) -> date | None:
+        return day if day <= today else None
+
+    request.request_source = rng.choices(list(SOURCES), weights=list(SOURCES.values()))[0]
+    decided = request.decision_to_assess_date
+    if decided is not None and request.outcome != "refused_to_assess":
+        for agency in ADVICE_AGENCIES:
+            asked = decided + timedelta(days=rng.randint(0, 4))
+            if asked > today:
+                continue
+            low, high = ADVICE_DAYS[agency]
+            advice = AdviceRequest(agency_code=agency, requested_date=asked,
+                                   received_date=past(asked + timedelta(days=rng.randint(low, high))))
+            if advice.received_date and (advice.received_date - asked).days > 42 and rng.random() < 0.25:
+                advice.exception = rng.choice(["missed_appointment", "absent_from_area", "exceptional_circumstances"])
+            request.advice.append(advice)
+    start = request.request_date
+    if request.final_issued_date is not None:
+        final = request.final_issued_date
+        request.draft_issued_date = final - timedelta(days=rng.randint(16, 30))
+        request.assessment_outcome_date = max(decided or start, request.draft_issued_date - timedelta(days=rng.randint(0, 10)))
+        if request.exception:
+            request.exception_start = start + timedelta(days=rng.randint(50, 90))
+            request.exception_end = request.exception_start + timedelta(days=rng.randint(28, 56))
+            request.family_told_date = request.exception_start + timedelta(days=rng.randint(1, 10))
+        _add_reviews(case, final, rng, today)
+        if rng.random() < 0.04:  # a re-assessment asked for after the plan
+            asked = final + timedelta(days=rng.randint(120, 400))
+            if asked + timedelta(days=20) <= today:
+                case.requests.append(Request(request_date=asked, kind="reassessment", outcome="in_progress",
+                                             decision_to_assess_date=asked + timedelta(days=rng.randint(8, 20))))
+        if rng.random() < 0.04:  # a plan that moved here from another authority
+            case.transferred_in_date = final + timedelta(days=rng.randint(60, 200))
+            if case.transferred_in_date > today:
+                case.transferred_in_date = None
+            else:
+                case.transfer_from_la = str(rng.randint(301, 938))
+                case.transfer_family_told_date = past(case.transferred_in_date + timedelta(days=rng.randint(10, 60)))
+        move = PHASE_MOVES.get(case.year_group or "")
+        if move:
+            case.next_phase, case.phase_transfer_date = move, date(academic_year + 1, 9, 1)
+            this_year = [r for r in case.reviews if r.decision_date and r.decision_date >= date(academic_year, 9, 1)]
+            if this_year:  # reviewed this academic year: the plan names the next school
+                this_year[-1].phase_transfer_final_date = this_year[-1].amended_plan_date or this_year[-1].decision_date
+    elif request.outcome == "in_progress":
+        day = (today - start).days
+        if decided is not None and day > 70 and rng.random() < 0.8:
+            request.assessment_outcome_date = start + timedelta(days=rng.randint(70, min(day, 112)))
+        if request.assessment_outcome_date is not None and day > 95 and rng.random() < 0.7:
+            request.draft_issued_date = request.assessment_outcome_date + timedelta(
+                days=rng.randint(3, max(3, min(25, (today - request.assessment_outcome_date).days))))
+
+
+def _add_reviews(case: Case, issued: date, rng: random.Random, today: date) -> None:
+    """Annual reviews from the plan onwards: most on time, some decided late, a few lapsed."""
+    due = months_starting_with(issued, 12)
+    while due - timedelta(days=30) <= today:
+        if rng.random() < 0.12:
+            return  # this review never happened: the plan's review has lapsed
+        meeting = due - timedelta(days=rng.randint(5, 60))
+        if meeting > today:
+            return
+        review = Review(meeting_date=meeting, notice_date=meeting - timedelta(days=rng.choice([21, 18, 15, 14, 10])),
+                        papers_date=meeting - timedelta(days=rng.choice([16, 14, 14, 9, 5])),
+                        report_date=past_or_none(meeting + timedelta(days=rng.randint(5, 20)), today))
+        decision = meeting + timedelta(days=rng.choice([14, 21, 26, 28, 33, 45]))
+        if decision > today:
+            case.reviews.append(review)
+            return
+        review.decision_date = decision
+        review.outcome = rng.choices(["A", "M", "C"], weights=[60, 38, 2])[0]
+        if review.outcome == "A":
+            review.draft_date = decision
+            review.amended_plan_date = past_or_none(decision + timedelta(days=rng.choice([35, 42, 50, 56, 63, 80])), today)
+        case.reviews.append(review)
+        if review.outcome == "C":
+            return
+        due = months_starting_with(decision, 12)
+
+
+def past_or_none(day: date, today: date) -> date | None:
+    return day if day <= today else None
 
 
 #: How often each kind of plan comes up in the first half term, and how that shifts each half term

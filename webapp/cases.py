@@ -12,8 +12,9 @@ from flask_login import current_user
 
 from qaframework.framework import PHASES, PRIMARY_NEEDS, RequestOutcome, Role
 from qaframework.operations.cases import CaseFilters, audits_of_case, filter_options, get_case, search_cases
+from qaframework.operations.clocks import agency_names, at_risk, case_clocks_for, request_clock_view
 from qaframework.store import Request
-from qaframework.timeliness import RequestClock, RequestFacts, clock
+from qaframework.timeliness import AdviceException, RequestClock, RequestKind, RequestSource, ReviewOutcome
 from webapp.access import requires
 from webapp.db import db_session
 
@@ -35,6 +36,20 @@ CLOCK_TAGS: dict[str, tuple[str, str]] = {
     "issued_late": ("Issued late: week", "red"),
     "issued_late_exception": ("Late, with exception: week", "yellow"),
 }
+#: The other clocks' statuses (advice, review, phase transfer) → (words, tag colour).
+STATUS_TAGS: dict[str, tuple[str, str]] = {
+    "overdue": ("Overdue", "red"),
+    "due_today": ("Due today", "orange"),
+    "at_risk": ("Due soon", "orange"),
+    "on_track": ("On track", "blue"),
+    "received_on_time": ("Received on time", "green"),
+    "received_late": ("Received late", "red"),
+    "received_late_exception": ("Late, with exception", "yellow"),
+    "awaiting_decision": ("Awaiting decision", "blue"),
+    "decision_overdue": ("Decision overdue", "red"),
+    "done_on_time": ("Done on time", "green"),
+    "done_late": ("Done late", "red"),
+}
 
 
 @dataclass(frozen=True)
@@ -46,25 +61,36 @@ class RequestView:
     tag: dict[str, str]
 
 
+def request_tag(req: Request, result: RequestClock | None) -> dict[str, str]:
+    """The GOV.UK tag for a request's clock: week and state, grey when closed or the dates contradict."""
+    if result is None:
+        return {"text": "Dates need checking", "classes": "govuk-tag--grey"}
+    if result.status == "closed" or result.week is None:
+        return {"text": f"Closed: {RequestOutcome(req.outcome).label.lower()}", "classes": "govuk-tag--grey"}
+    words, colour = CLOCK_TAGS[result.status]
+    return {"text": f"{words} {result.week}", "classes": f"govuk-tag--{colour}"}
+
+
 def request_view(req: Request, today: date) -> RequestView:
     """The statutory clock of a stored request; dates that contradict each other show as such."""
-    try:
-        facts = RequestFacts(
-            request_date=req.request_date,
-            decision_to_assess_date=req.decision_to_assess_date,
-            final_issued_date=req.final_issued_date,
-            outcome=RequestOutcome(req.outcome),
-            exception=req.exception,  # type: ignore[arg-type]  # normalised by RequestFacts
-            closed_date=req.assessment_outcome_date if req.outcome == RequestOutcome.REFUSED_TO_ISSUE else None,
-        )
-        result = clock(facts, today)
-    except ValueError:
-        return RequestView(req, None, {"text": "Dates need checking", "classes": "govuk-tag--grey"})
-    if result.status == "closed" or result.week is None:
-        text = f"Closed: {RequestOutcome(req.outcome).label.lower()}"
-        return RequestView(req, result, {"text": text, "classes": "govuk-tag--grey"})
-    words, colour = CLOCK_TAGS[result.status]
-    return RequestView(req, result, {"text": f"{words} {result.week}", "classes": f"govuk-tag--{colour}"})
+    view = request_clock_view(req, today)
+    return RequestView(req, view.clock, request_tag(req, view.clock))
+
+
+def status_tag(status: str) -> dict[str, str]:
+    words, colour = STATUS_TAGS[status]
+    return {"text": words, "classes": f"govuk-tag--{colour}"}
+
+
+def days_text(days_left: int | None) -> str:
+    """"12 days left", "Due today", "3 days late": never a bare negative number."""
+    if days_left is None:
+        return ""
+    if days_left == 0:
+        return "Due today"
+    if days_left > 0:
+        return f"{days_left} day{'s' if days_left != 1 else ''} left"
+    return f"{-days_left} day{'s' if days_left != -1 else ''} late"
 
 
 def milestone_state(met: bool | None, due: date, today: date) -> dict[str, str]:
@@ -136,12 +162,37 @@ def show_case(case_id: int) -> Any:
     session, user = db_session(), current_user._get_current_object()
     case = get_case(session, user, case_id)
     today = date.today()
+    clocks = case_clocks_for(session, user, case, today)
     return render_template(
         "cases/show.html",
         case=case,
-        requests=[request_view(r, today) for r in reversed(case.requests)],
+        clocks=clocks,
+        requests=[RequestView(v.request, v.clock, request_tag(v.request, v.clock)) for v in clocks.requests],
         audits=audits_of_case(session, user, case),
         can_start=Role(user.role) in STARTER_ROLES,
         today=today,
         milestone_state=milestone_state,
+        status_tag=status_tag,
+        days_text=days_text,
+        kinds=RequestKind,
+        sources=RequestSource,
+        advice_exceptions=AdviceException,
+        review_outcomes=ReviewOutcome,
+        agencies=agency_names(session),
+    )
+
+
+@bp.route("/at-risk")
+@requires(*CASE_ROLES)
+def at_risk_list() -> Any:
+    """Open requests by statutory week and days left (past the at-risk week first), then the other clocks."""
+    session, user = db_session(), current_user._get_current_object()
+    team = (request.args.get("team") or "").strip()[:80]
+    lists = at_risk(session, user, date.today(), team)
+    if team and team not in lists.teams:
+        team = ""
+        lists = at_risk(session, user, date.today())
+    return render_template(
+        "cases/at_risk.html", lists=lists, team=team, today=date.today(), request_tag=request_tag,
+        status_tag=status_tag, days_text=days_text, agencies=agency_names(session),
     )

@@ -3,15 +3,17 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import date
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, selectinload
 
-from qaframework.case_import import CaseRow, parse_case_rows, read_table
-from qaframework.framework import PHASES, RequestOutcome
+from qaframework.case_import import REVIEW_COLUMNS, CaseFileError, CaseRow, ImportProblem, parse_case_rows, read_table
+from qaframework.framework import DEFAULT_SETTING_TYPES, PHASES, RequestOutcome
 from qaframework.operations.base import NotFound, operation, record, require
 from qaframework.permissions import can_manage_users, can_view_cases
-from qaframework.store import Audit, Case, CaseNeed, Request, User
+from qaframework.store import AdviceRequest, Agency, Audit, Case, CaseNeed, Request, Review, User
+from qaframework.store.cases import cohort_of
 
 
 @dataclass
@@ -21,6 +23,45 @@ class ImportReport:
     cases_updated: list[str] = field(default_factory=list)
     requests_created: int = 0
     requests_updated: int = 0
+    #: Requests touched so far (a request may take several rows, one per body asked for advice).
+    seen_requests: set[Request] = field(default_factory=set, repr=False)
+
+
+@dataclass(frozen=True)
+class KnownValues:
+    """The teams and setting types the area already uses: forms offer these, the import names any new one."""
+
+    teams: list[str]
+    setting_types: list[str]
+
+    def spelling(self, kind: str, value: str) -> str:
+        """The known spelling of a value that differs only in case or spaces ("north " → "North")."""
+        for known in self.teams if kind == "team" else self.setting_types:
+            if known.casefold() == " ".join(value.split()).casefold():
+                return known
+        return value
+
+    def new_values(self, rows: list[CaseRow]) -> dict[str, list[str]]:
+        """Values in a file that are not known yet (after matching case and spaces), by column."""
+        found: dict[str, list[str]] = {"team": [], "setting_type": []}
+        for row in rows:
+            for kind in found:
+                value = row.values.get(kind)
+                if value is not None:
+                    spelled = self.spelling(kind, value)
+                    known = self.teams if kind == "team" else self.setting_types
+                    if spelled not in known and spelled not in found[kind]:
+                        found[kind].append(spelled)
+        return {kind: sorted(values) for kind, values in found.items() if values}
+
+
+def known_case_values(session: Session) -> KnownValues:
+    """Teams (from cases and users) and setting types (the defaults plus those cases record), sorted."""
+    teams = set(session.scalars(select(Case.team).where(Case.team.is_not(None)).distinct()))
+    teams |= set(session.scalars(select(User.team).where(User.team.is_not(None)).distinct()))
+    settings = set(DEFAULT_SETTING_TYPES) | set(
+        session.scalars(select(Case.setting_type).where(Case.setting_type.is_not(None)).distinct()))
+    return KnownValues(sorted(t for t in teams if t and t.strip()), sorted(s for s in settings if s and s.strip()))
 
 
 def check_case_file(filename: str, data: bytes) -> list[CaseRow]:
@@ -33,13 +74,16 @@ def import_cases(session: Session, actor: User | None, filename: str, data: byte
     """Create or update cases and their requests from a file. Any bad row: nothing changes."""
     require(actor is None or can_manage_users(actor), "Only an administrator can import cases.")
     rows = check_case_file(filename, data)
+    _check_agencies(session, rows)
+    known = known_case_values(session)
     report = ImportReport(rows=len(rows))
     refs = sorted({r.case_ref.upper() for r in rows})
     existing: dict[str, Case] = {}
     for start in range(0, len(refs), 1000):  # bounded IN lists for large files
         chunk = refs[start:start + 1000]
         for case in session.scalars(select(Case).where(func.upper(Case.case_ref).in_(chunk)).options(
-                selectinload(Case.requests), selectinload(Case.needs))):
+                selectinload(Case.requests).selectinload(Request.advice), selectinload(Case.needs),
+                selectinload(Case.reviews))):
             existing[case.case_ref.upper()] = case
     for row in rows:
         case = existing.get(row.case_ref.upper())
@@ -50,7 +94,7 @@ def import_cases(session: Session, actor: User | None, filename: str, data: byte
             report.cases_created.append(row.case_ref)
         elif case.case_ref not in report.cases_updated and case.case_ref not in report.cases_created:
             report.cases_updated.append(case.case_ref)
-        _apply_case_values(case, row)
+        _apply_case_values(case, row, known)
         if "request_date" in row.values:
             _apply_request(case, row, report)
     session.flush()
@@ -61,13 +105,49 @@ def import_cases(session: Session, actor: User | None, filename: str, data: byte
     return report
 
 
-def _apply_case_values(case: Case, row: CaseRow) -> None:
+def _check_agencies(session: Session, rows: list[CaseRow]) -> None:
+    """Advice can only be recorded against an agency the area has (``qa agencies``)."""
+    codes = set(session.scalars(select(Agency.code)))
+    problems = [
+        ImportProblem(row.row, "advice_agency", f"“{row.values['advice_agency']}” is not an agency; use one of {', '.join(sorted(codes))}")
+        for row in rows if "advice_agency" in row.values and row.values["advice_agency"] not in codes
+    ]
+    if problems:
+        raise CaseFileError(problems)
+
+
+CASE_FIELDS = ("year_group", "next_phase", "phase_transfer_date", "transferred_in_date", "transfer_from_la",
+               "transfer_family_told_date")
+#: Import column → Review attribute.
+REVIEW_FIELDS = {
+    "review_notice_date": "notice_date", "review_papers_date": "papers_date", "review_meeting_date": "meeting_date",
+    "review_report_date": "report_date", "review_decision_date": "decision_date", "review_outcome": "outcome",
+    "review_amendments_sent_date": "draft_date", "review_amended_plan_date": "amended_plan_date",
+    "phase_transfer_final_date": "phase_transfer_final_date",
+}
+REQUEST_FIELDS = {
+    "request_kind": "kind", "request_source": "request_source", "responsible_date": "responsible_date",
+    "decision_to_assess_date": "decision_to_assess_date", "assessment_outcome_date": "assessment_outcome_date",
+    "draft_issued_date": "draft_issued_date", "final_issued_date": "final_issued_date", "exception": "exception",
+    "exception_start": "exception_start", "exception_end": "exception_end", "family_told_date": "family_told_date",
+}
+
+
+def _apply_case_values(case: Case, row: CaseRow, known: KnownValues) -> None:
     v = row.values
-    for name in ("year_group", "setting_type", "team", "last_review_date"):
+    for name in CASE_FIELDS:
         if name in v:
             setattr(case, name, v[name])
+    if "team" in v:
+        case.team = known.spelling("team", v["team"])
+    if "setting_type" in v:
+        case.setting_type = known.spelling("setting_type", v["setting_type"])
     if "date_of_birth" in v:
-        case.birth_month = v["date_of_birth"].replace(day=1)  # keep only the month: data minimisation
+        case.birth_cohort = cohort_of(v["date_of_birth"])  # only the academic year is kept: data minimisation
+    if "academic_year_of_birth" in v:
+        case.birth_cohort = v["academic_year_of_birth"]
+    if any(name in v for name in REVIEW_COLUMNS):
+        _apply_review(case, v)
     if "primary_need" in v:
         case.primary_need = v["primary_need"]
         primary = next((n for n in case.needs if n.rank == 1), None)
@@ -77,6 +157,26 @@ def _apply_case_values(case: Case, row: CaseRow) -> None:
             primary.need = v["primary_need"]
 
 
+def _apply_review(case: Case, v: dict[str, object]) -> None:
+    """The file's review columns describe one review, matched by meeting date, else decision date."""
+    meeting, decision = v.get("review_meeting_date"), v.get("review_decision_date")
+    review = None
+    if meeting is not None:
+        review = next((r for r in case.reviews if r.meeting_date == meeting), None)
+        if review is None and decision is not None:
+            review = next((r for r in case.reviews if r.meeting_date is None and r.decision_date == decision), None)
+    elif decision is not None:
+        review = next((r for r in case.reviews if r.decision_date == decision), None)
+    else:
+        review = max(case.reviews, key=lambda r: (r.meeting_date or r.decision_date or date.min), default=None)
+    if review is None:
+        review = Review()
+        case.reviews.append(review)
+    for column, attribute in REVIEW_FIELDS.items():
+        if column in v:
+            setattr(review, attribute, v[column])
+
+
 def _apply_request(case: Case, row: CaseRow, report: ImportReport) -> None:
     v = row.values
     request = next((r for r in case.requests if r.request_date == v["request_date"]), None)
@@ -84,11 +184,22 @@ def _apply_request(case: Case, row: CaseRow, report: ImportReport) -> None:
         request = Request(request_date=v["request_date"])
         case.requests.append(request)
         report.requests_created += 1
-    else:
+    elif request not in report.seen_requests:
         report.requests_updated += 1
-    for name in ("decision_to_assess_date", "final_issued_date", "exception"):
-        if name in v:
-            setattr(request, name, v[name])
+    report.seen_requests.add(request)
+    for column, attribute in REQUEST_FIELDS.items():
+        if column in v:
+            setattr(request, attribute, v[column])
+    if "advice_agency" in v:
+        advice = next((a for a in request.advice if a.agency_code == v["advice_agency"]), None)
+        if advice is None:
+            advice = AdviceRequest(agency_code=v["advice_agency"], requested_date=v["advice_requested_date"])
+            request.advice.append(advice)
+        advice.requested_date = v["advice_requested_date"]  # type: ignore[assignment]
+        if "advice_received_date" in v:
+            advice.received_date = v["advice_received_date"]  # type: ignore[assignment]
+        if "advice_exception" in v:
+            advice.exception = v["advice_exception"]  # type: ignore[assignment]
     if "outcome" in v:
         request.outcome = v["outcome"]
     elif request.final_issued_date:

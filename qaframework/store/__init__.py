@@ -2,14 +2,14 @@
 
 from qaframework.store.audits import Audit, PeerChallenge, PeerComment, Response, SectionGrade, TemplateVersion
 from qaframework.store.base import Base, utcnow
-from qaframework.store.cases import Case, CaseNeed, Placement, Request, Review
+from qaframework.store.cases import AdviceRequest, Case, CaseNeed, Placement, Request, Review
 from qaframework.store.panel import Action, ConsentRecord, ModerationRecord, Sample, SampleItem
 from qaframework.store.people import Agency, User
 from qaframework.store.settings import AreaSetting
 from qaframework.store.trail import TrailEntry, TrailIsAppendOnly
 
 __all__ = [
-    "Action", "Agency", "AreaSetting", "Audit", "Base", "Case", "CaseNeed", "ConsentRecord",
+    "Action", "AdviceRequest", "Agency", "AreaSetting", "Audit", "Base", "Case", "CaseNeed", "ConsentRecord",
     "ModerationRecord", "PeerChallenge", "PeerComment", "Placement", "Request", "Response",
     "Review", "Sample", "SampleItem", "SectionGrade", "TemplateVersion", "TrailEntry",
     "TrailIsAppendOnly", "User", "utcnow",

@@ -95,13 +95,13 @@ def test_case_page_lists_only_audits_the_user_may_see(client_as, make_case, make
                 subject="final_plan")
     client, _ = client_as(Role.AUDITOR, agency="send_service")
     soup = check_page(client.get(f"/cases/{case.id}"))
-    assert [a.get_text(strip=True) for a in soup.select("table a")] == ["EHC co-ordinator plan quality check"]
+    assert [a.get_text(strip=True) for a in soup.select("#case-audits a")] == ["EHC co-ordinator plan quality check"]
     assert coordinator.display_name in soup.get_text()
 
     client, _ = client_as(Role.AUDITOR, agency="health")
     assert health.id  # a different agency sees the case but not the other agency's audit
     soup = check_page(client.get(f"/cases/{case.id}"))
-    assert soup.select("table a") == []
+    assert soup.select("#case-audits a") == []
     assert "There are no audits of this case that you can see." in soup.get_text()
 
 
@@ -138,3 +138,71 @@ def test_case_page_day_140_is_due_today_not_overdue(client_as, make_case) -> Non
     soup = check_page(client.get(f"/cases/{case.id}"))
     tags = [t.get_text(strip=True) for t in soup.select(".app-request .govuk-tag")]
     assert tags[0] == "Due today: week 20"  # was "Overdue: week 21" (review §3.2 C1)
+
+
+def _clock_rows(soup) -> dict[str, tuple[str, str]]:  # type: ignore[no-untyped-def]
+    rows = {}
+    for tr in soup.select("#clock-summary tbody tr"):
+        cells = tr.select("td")
+        rows[cells[0].get_text(" ", strip=True)] = (cells[1].get_text(" ", strip=True), cells[2].get_text(" ", strip=True))
+    return rows
+
+
+def test_case_page_shows_every_clock_that_applies(client_as, make_case, session: Session) -> None:  # type: ignore[no-untyped-def]
+    from qaframework.store import AdviceRequest, Review
+
+    today = date.today()
+    case = make_case("ALL-1", request_date=today - timedelta(days=400))
+    request = case.requests[0]
+    request.decision_to_assess_date = today - timedelta(days=370)
+    request.assessment_outcome_date = today - timedelta(days=320)
+    request.draft_issued_date = today - timedelta(days=300)
+    request.final_issued_date, request.outcome = today - timedelta(days=250), "issued"
+    request.exception, request.exception_start = "school_closure", today - timedelta(days=340)
+    request.exception_end, request.family_told_date = today - timedelta(days=300), today - timedelta(days=338)
+    request.advice.append(AdviceRequest(agency_code="health", requested_date=today - timedelta(days=368),
+                                        received_date=today - timedelta(days=300)))
+    case.reviews.append(Review(meeting_date=today - timedelta(days=20), notice_date=today - timedelta(days=40)))
+    case.next_phase, case.phase_transfer_date = "secondary_to_post_16", date(today.year + 1, 9, 1)
+    case.birth_cohort = 2011
+    session.add(case.requests[0].__class__(request_date=today - timedelta(days=30), kind="reassessment",
+                                           outcome="in_progress", decision_to_assess_date=today - timedelta(days=20),
+                                           case_id=case.id))
+    session.commit()
+    client, _ = client_as(Role.AUDITOR)
+    soup = check_page(client.get(f"/cases/{case.id}"))
+    rows = _clock_rows(soup)
+    assert set(rows) == {
+        f"Request for a re-assessment, received {(today - timedelta(days=30)).day} {(today - timedelta(days=30)):%B %Y}",
+        f"Request for an EHC needs assessment, received {(today - timedelta(days=400)).day} {(today - timedelta(days=400)):%B %Y}",
+        "Advice from Health", "Annual review", "Phase transfer review"}
+    assert rows["Advice from Health"][1] == "Received late"
+    assert rows["Annual review"][1] == "Awaiting decision"  # meeting held 20 days ago, no decision yet
+    reassessment = next(v for k, v in rows.items() if "re-assessment" in k)
+    assert reassessment == (f"{(today + timedelta(days=78)).day} {(today + timedelta(days=78)):%B %Y} 78 days left", "On track: week 3")
+    text = soup.get_text(" ", strip=True)
+    assert "Days late net of the exception 0" in text  # issued on day 150, with a 41-day closure inside the clock
+    assert "Phase transfer" in text and "Secondary school to a post-16 institution" in text
+    assert "Academic year of birth 2011 to 2012" in text
+    steps = {tr.select("td")[0].get_text(strip=True): tr.select("td")[2].get_text(strip=True)
+             for tr in soup.select("#annual-review ~ table tbody tr")}
+    assert steps["Meeting notice (2 weeks before)"] == "Met"
+    assert steps["Advice and papers circulated (2 weeks before)"] == "Missed"  # meeting held, no papers recorded
+
+
+def test_at_risk_page_lists_requests_past_the_at_risk_week_most_urgent_first(client_as, make_case) -> None:  # type: ignore[no-untyped-def]
+    today = date.today()
+    make_case("RISK-OVER", request_date=today - timedelta(days=150), team="North")
+    make_case("RISK-TODAY", request_date=today - timedelta(days=140), team="South")
+    make_case("RISK-WK14", request_date=today - timedelta(days=92), team="North")
+    make_case("RISK-WK13", request_date=today - timedelta(days=91), team="North")  # not yet at risk
+    client, _ = client_as(Role.AUDITOR)
+    soup = check_page(client.get("/cases/at-risk"))
+    rows = [[c.get_text(" ", strip=True) for c in tr.select("th, td")] for tr in soup.select("#at-risk-requests tbody tr")]
+    assert [(r[0], r[3]) for r in rows] == [
+        ("RISK-OVER", "Overdue: week 22"), ("RISK-TODAY", "Due today: week 20"), ("RISK-WK14", "At risk: week 14")]
+    assert rows[0][2].endswith("10 days late") and rows[1][2].endswith("Due today") and rows[2][2].endswith("48 days left")
+    soup = check_page(client.get("/cases/at-risk?team=South"))
+    assert [tr.th.get_text(strip=True) for tr in soup.select("#at-risk-requests tbody tr")] == ["RISK-TODAY"]
+    assert soup.select_one("#team option[selected]")["value"] == "South"
+    assert client_as(Role.BOARD_VIEWER)[0].get("/cases/at-risk").status_code == 403

@@ -16,9 +16,9 @@ from typing import Any
 from flask import Response, current_app, redirect, render_template, request, url_for
 from werkzeug.exceptions import RequestEntityTooLarge
 
-from qaframework.case_import import COLUMNS, CaseFileError, CaseRow, ImportProblem
+from qaframework.case_import import COLUMN_LABELS, COLUMNS, DATE_COLUMNS, CaseFileError, CaseRow, ImportProblem
 from qaframework.framework import RequestOutcome, Role, TimelinessException
-from qaframework.operations.cases import check_case_file, existing_case_refs, import_cases
+from qaframework.operations.cases import check_case_file, existing_case_refs, import_cases, known_case_values
 from webapp.access import requires
 from webapp.admin.blueprint import bp
 from webapp.admin.common import acting_user
@@ -30,19 +30,22 @@ ALLOWED_SUFFIXES = (".csv", ".xlsx")
 FIELD = "case_file"
 PREVIEW_ROWS = 20
 MAX_PROBLEMS_SHOWN = 500
-HEADINGS = {
-    "case_ref": "Case reference", "year_group": "Year group", "date_of_birth": "Month of birth",
-    "primary_need": "Primary need", "setting_type": "Setting", "team": "Team", "request_date": "Request received",
-    "decision_to_assess_date": "Decision to assess", "final_issued_date": "Final plan issued", "outcome": "Outcome",
-    "exception": "Exception", "last_review_date": "Last annual review",
-}
+HEADINGS = {**COLUMN_LABELS, "date_of_birth": "Academic year of birth"}
 #: Short values that read badly when broken across lines.
-NOWRAP = frozenset({"case_ref", "date_of_birth", "request_date", "decision_to_assess_date", "final_issued_date", "last_review_date"})
+NOWRAP = frozenset({"case_ref", "date_of_birth", "academic_year_of_birth", *DATE_COLUMNS})
+#: Invented example rows, as column → value (the rest blank).
 EXAMPLE_ROWS = (
-    ("EHC-000123", "5", "2015-03-14", "ASD", "Mainstream primary school", "North",
-     "2026-01-12", "2026-02-20", "", "in_progress", "", ""),
-    ("EHC-000124", "Y9", "02/11/2011", "SEMH", "Special school", "South",
-     "2025-09-08", "2025-10-17", "2026-01-23", "issued", "", "2026-06-01"),
+    {"case_ref": "EHC-000123", "year_group": "5", "academic_year_of_birth": "2014-15", "primary_need": "ASD",
+     "setting_type": "Mainstream school", "team": "North", "request_date": "2026-01-12", "request_source": "1",
+     "decision_to_assess_date": "2026-02-20", "outcome": "in_progress", "advice_agency": "health",
+     "advice_requested_date": "2026-02-23"},
+    {"case_ref": "EHC-000123", "request_date": "2026-01-12", "decision_to_assess_date": "2026-02-20",
+     "advice_agency": "education", "advice_requested_date": "2026-02-23", "advice_received_date": "2026-03-30"},
+    {"case_ref": "EHC-000124", "year_group": "Y9", "date_of_birth": "02/11/2011", "primary_need": "SEMH",
+     "setting_type": "Special school", "team": "South", "request_date": "2025-09-08", "request_source": "2",
+     "decision_to_assess_date": "2025-10-17", "assessment_outcome_date": "2025-12-01",
+     "draft_issued_date": "2025-12-15", "final_issued_date": "2026-01-23", "outcome": "issued",
+     "review_meeting_date": "", "next_phase": "secondary_to_post_16", "phase_transfer_date": "2027-09-01"},
 )
 
 
@@ -115,6 +118,8 @@ class Preview:
     columns: list[str]
     new_cases: int
     existing_cases: int
+    #: Teams and setting types the service has not used before (a typo would make a new one).
+    new_values: dict[str, list[str]]
 
 
 def _preview(filename: str, rows: list[CaseRow]) -> Preview:
@@ -123,16 +128,19 @@ def _preview(filename: str, rows: list[CaseRow]) -> Preview:
     existing = len(existing_case_refs(session, list(refs)))
     present = {name for row in rows for name in row.values}
     columns = ["case_ref", *[c for c in COLUMNS if c != "case_ref" and c in present]]
-    return Preview(filename, rows, columns, len(refs) - existing, existing)
+    return Preview(filename, rows, columns, len(refs) - existing, existing, known_case_values(session).new_values(rows))
 
 
 def _cell(name: str, value: Any) -> str:
     """A checked value as people read it; short month names, as tables allow, keep columns narrow."""
     if value is None:
         return ""
-    if name == "date_of_birth":
-        return f"{value:%b %Y}"
-    if name.endswith("_date"):
+    if name == "date_of_birth":  # only the academic year is kept
+        cohort = value.year if value.month >= 9 else value.year - 1
+        return f"{cohort}-{str(cohort + 1)[-2:]}"
+    if name == "academic_year_of_birth":
+        return f"{value}-{str(value + 1)[-2:]}"
+    if name in DATE_COLUMNS:
         return f"{value.day} {value:%b %Y}"
     if name == "outcome":
         return RequestOutcome(value).label
@@ -185,7 +193,7 @@ def example_case_file() -> Response:
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\r\n")
     writer.writerow(COLUMNS)
-    writer.writerows(EXAMPLE_ROWS)
+    writer.writerows([[row.get(column, "") for column in COLUMNS] for row in EXAMPLE_ROWS])
     return Response(out.getvalue().encode("utf-8-sig"), mimetype="text/csv",
                     headers={"Content-Disposition": 'attachment; filename="case-import-example.csv"'})
 
