@@ -28,9 +28,10 @@ def test_birth_month_becomes_cohort_and_last_review_a_decision(tmp_path: Path) -
                     "VALUES (1, :day, 'in_progress', :day, :day)"), {"day": date(2025, 1, 6)})
             upgrade(engine, "0002")
             with engine.connect() as conn:
-                cohorts = dict(conn.execute(text("SELECT case_ref, birth_cohort FROM cases")).all())
+                cohorts: dict[str, int | None] = dict(
+                    (row[0], row[1]) for row in conn.execute(text("SELECT case_ref, birth_cohort FROM cases")))
                 reviews = conn.execute(text("SELECT case_id, meeting_date, decision_date FROM reviews")).all()
-                columns = {c for c in conn.execute(text("SELECT * FROM cases")).keys()}
+                columns = set(conn.execute(text("SELECT * FROM cases")).keys())
             assert cohorts == {"AUG-1": 2012, "SEP-1": 2013, "NONE-1": None}  # 1 September cut-off
             assert [(r[0], r[1], str(r[2])) for r in reviews] == [(1, None, "2025-03-10")]
             assert "birth_month" not in columns and "last_review_date" not in columns

@@ -12,9 +12,14 @@ from qaframework.framework import RequestOutcome, TimelinessException
 from qaframework.timeliness import (
     DECISION_LIMIT_DAYS,
     DEFAULT_MILESTONES,
+    FINAL_PLAN_LIMIT_DAYS,
+    NO_ISSUE_DECISION_LIMIT_DAYS,
     AdviceException,
     AdviceFacts,
+    LocalMilestones,
+    Milestone,
     PhaseTransfer,
+    RequestFacts,
     RequestKind,
     RequestSource,
     ReviewFacts,
@@ -24,24 +29,24 @@ from qaframework.timeliness import (
     advice_clock,
     advice_rates,
     annual_review_clock,
+    annual_review_due,
     backlog_past_limit,
+    clock,
+    decision_rates,
     issued_late,
     months_starting_with,
     phase_transfer_clock,
     phase_transfer_due,
+    phase_transfer_rate,
     phase_transfers_at_risk,
-    review_milestones,
-    transfer_in_clock,
-    FINAL_PLAN_LIMIT_DAYS,
-    NO_ISSUE_DECISION_LIMIT_DAYS,
-    LocalMilestones,
-    Milestone,
-    RequestFacts,
-    annual_review_due,
-    clock,
-    decision_rates,
+    reassessment_rates,
+    review_deadlines,
     review_lapsed,
+    review_milestones,
+    review_rates,
     statutory_week,
+    transfer_in_clock,
+    transfer_in_rate,
     twenty_week_rates,
 )
 
@@ -468,11 +473,11 @@ class TestAnnualReviewSteps:
 
     def test_review_at_risk_and_overdue(self) -> None:
         issued = date(2024, 9, 2)  # due 1 September 2025
-        statuses = [annual_review_clock(issued, [], today=d).status for d in  # type: ignore[union-attr]
+        statuses = [annual_review_clock(issued, [], today=d).status for d in
                     (date(2025, 7, 1), date(2025, 7, 21), date(2025, 9, 1), date(2025, 9, 2))]
         assert statuses == ["on_track", "at_risk", "due_today", "overdue"]
         booked = ReviewFacts(date(2025, 8, 20))
-        assert annual_review_clock(issued, [booked], today=date(2025, 7, 21)).status == "on_track"  # type: ignore[union-attr]
+        assert annual_review_clock(issued, [booked], today=date(2025, 7, 21)).status == "on_track"
         assert annual_review_clock(None, [], today=date(2025, 7, 21)) is None
 
 
@@ -544,3 +549,44 @@ class TestCalendar:
         assert months_starting_with(date(2024, 12, 31), 2) == date(2025, 2, 28)
         assert add_months(date(2024, 8, 31), -6) == date(2024, 2, 29)
         assert add_months(date(2027, 1, 10), -5) == date(2026, 8, 10)
+
+
+class TestRates:
+    def test_review_rates_count_overdue_reviews_as_late(self) -> None:
+        on_time = (date(2024, 1, 10), [ReviewFacts(date(2024, 12, 2), decision_date=date(2024, 12, 20),
+                                                   outcome=ReviewOutcome.AMEND, amendments_sent_date=date(2024, 12, 20),
+                                                   amended_plan_date=date(2025, 3, 1))])
+        lapsed: tuple[date, list[ReviewFacts]] = (date(2024, 2, 5), [])  # due 4 February 2025, never reviewed
+        late_decision = (date(2024, 3, 1), [ReviewFacts(date(2025, 1, 6), decision_date=date(2025, 3, 3))])
+        concluded, decisions, amended = review_rates([on_time, lapsed, late_decision], date(2025, 1, 1),
+                                                     date(2025, 3, 31), today=date(2025, 6, 1))
+        # Deadlines in Q1 2025: 9 Jan (met 20 Dec), 4 Feb (outstanding), 28 Feb (decided 3 March: missed).
+        assert (concluded.due, concluded.met, concluded.missed, concluded.outstanding_late) == (3, 1, 1, 1)
+        assert concluded.rate == 1 / 3
+        assert (decisions.due, decisions.met, decisions.missed) == (1, 0, 1)  # due 3 February, decided 3 March
+        assert (amended.due, amended.met, amended.missed) == (1, 0, 1)  # due 14 February, issued 1 March
+
+    def test_review_deadlines_chain_from_each_decision(self) -> None:
+        assert review_deadlines(date(2023, 5, 1), [date(2024, 4, 15)], today=date(2025, 1, 1)) == [
+            (date(2024, 4, 30), date(2024, 4, 15)), (date(2025, 4, 14), None)]
+
+    def test_phase_transfer_and_transfer_in_rates(self) -> None:
+        kind = PhaseTransfer.PRIMARY_TO_SECONDARY
+        clocks = [phase_transfer_clock(kind, date(2026, 9, 1), date(2026, 2, 1), date(2026, 3, 1)),
+                  phase_transfer_clock(kind, date(2026, 9, 1), None, date(2026, 3, 1)),
+                  phase_transfer_clock(PhaseTransfer.SECONDARY_TO_POST_16, date(2026, 9, 1), None, date(2026, 3, 1))]
+        rate = phase_transfer_rate(clocks, date(2026, 1, 1), date(2026, 12, 31), today=date(2026, 3, 1))
+        assert (rate.due, rate.met, rate.outstanding_late, rate.rate) == (3, 1, 1, 0.5)  # 30 March not yet judged
+        told = [transfer_in_clock(date(2025, 4, 1), date(2025, 4, 20), None, None, date(2025, 9, 1)),
+                transfer_in_clock(date(2025, 5, 1), None, None, None, date(2025, 9, 1))]
+        rate = transfer_in_rate(told, date(2025, 1, 1), date(2025, 12, 31), today=date(2025, 9, 1))
+        assert (rate.met, rate.outstanding_late, rate.rate) == (1, 1, 0.5)
+
+    def test_reassessment_rates(self) -> None:
+        kind = RequestKind.REASSESSMENT
+        facts = [RequestFacts(START, day(10), day(100), ISSUED, None, kind=kind),  # due day 108: in time
+                 RequestFacts(START, day(10), day(120), ISSUED, None, kind=kind),  # late
+                 RequestFacts(START, day(10), None, IN_PROGRESS, None, kind=kind),  # overdue by day 130
+                 issued_on(100)]  # an assessment, not counted
+        rates = reassessment_rates(facts, START, day(200), today=day(130))
+        assert (rates.due, rates.within_14_weeks, rates.late, rates.outstanding_late, rates.rate) == (3, 1, 1, 1, 1 / 3)

@@ -195,11 +195,11 @@ def _apply_request(case: Case, row: CaseRow, report: ImportReport) -> None:
         if advice is None:
             advice = AdviceRequest(agency_code=v["advice_agency"], requested_date=v["advice_requested_date"])
             request.advice.append(advice)
-        advice.requested_date = v["advice_requested_date"]  # type: ignore[assignment]
+        advice.requested_date = v["advice_requested_date"]
         if "advice_received_date" in v:
-            advice.received_date = v["advice_received_date"]  # type: ignore[assignment]
+            advice.received_date = v["advice_received_date"]
         if "advice_exception" in v:
-            advice.exception = v["advice_exception"]  # type: ignore[assignment]
+            advice.exception = v["advice_exception"]
     if "outcome" in v:
         request.outcome = v["outcome"]
     elif request.final_issued_date:

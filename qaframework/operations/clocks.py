@@ -78,7 +78,9 @@ class CaseClocks:
         return bool(self.requests or self.review or self.phase_transfer or self.transfer_in)
 
 
-def request_clock_view(request: Request, today: date, milestones: LocalMilestones = DEFAULT_MILESTONES) -> RequestClockView:
+def request_clock_view(
+    request: Request, today: date, milestones: LocalMilestones = DEFAULT_MILESTONES
+) -> RequestClockView:
     """One request's clock and its advice clocks; contradictory dates are reported, not raised."""
     advice = [(a, advice_clock(a.facts(), today)) for a in request.advice]
     try:

@@ -46,7 +46,8 @@ class RequestKind(enum.StrEnum):
 
     @property
     def label(self) -> str:
-        return {"assessment": "Request for an EHC needs assessment", "reassessment": "Request for a re-assessment"}[self.value]
+        labels = {"assessment": "Request for an EHC needs assessment", "reassessment": "Request for a re-assessment"}
+        return labels[self.value]
 
 
 class RequestSource(enum.IntEnum):
@@ -300,7 +301,8 @@ def clock(facts: RequestFacts, today: date, milestones: LocalMilestones = DEFAUL
     week = None if stop is None else statutory_week(start, stop)
 
     decision_start = facts.decision_start
-    decision_days = None if facts.decision_to_assess_date is None else (facts.decision_to_assess_date - decision_start).days
+    decided = facts.decision_to_assess_date
+    decision_days = None if decided is None else (decided - decision_start).days
     issue_days = None if facts.final_issued_date is None else (facts.final_issued_date - start).days
     within = None if issue_days is None else issue_days <= limit
     day = None if stop is None else (stop - start).days
@@ -516,3 +518,34 @@ def requests_at_risk(
         if result.status in ATTENTION_STATUSES:
             found.append((key, result))
     return sorted(found, key=lambda pair: pair[1].days_left if pair[1].days_left is not None else 0)
+
+
+@dataclass(frozen=True)
+class ReassessmentRates:
+    """Re-assessments whose 14 weeks ended in the period: plan issued in time, late, or still overdue."""
+
+    due: int
+    within_14_weeks: int
+    late: int
+    outstanding_late: int
+    rate: float | None
+
+
+def reassessment_rates(
+    facts: Iterable[RequestFacts], period_start: date, period_end: date, today: date
+) -> ReassessmentRates:
+    """Re-assessment final plans due in the period (reg 27(2)); an open one past its date counts as late."""
+    due = within = late = outstanding = 0
+    for f in facts:
+        counted = f.outcome in {RequestOutcome.ISSUED, RequestOutcome.IN_PROGRESS}
+        if f.kind is not RequestKind.REASSESSMENT or not counted:
+            continue
+        deadline = f.start + timedelta(days=f.final_limit_days)
+        if not period_start <= deadline <= period_end:
+            continue
+        due += 1
+        if f.final_issued_date is not None:
+            within, late = (within + 1, late) if f.final_issued_date <= deadline else (within, late + 1)
+        elif today > deadline:
+            outstanding += 1
+    return ReassessmentRates(due, within, late, outstanding, _share(within, within + late + outstanding))

@@ -187,7 +187,8 @@ def annual_review_clock(
     due = annual_review_due(plan_issued, last_decision)
     if due is None:
         return None
-    basis = "last review decision" if last_decision is not None and (plan_issued is None or last_decision >= plan_issued) else "plan issued"
+    from_decision = last_decision is not None and (plan_issued is None or last_decision >= plan_issued)
+    basis = "last review decision" if from_decision else "plan issued"
     if transferred_in is not None:
         transfer_due = months_starting_with(transferred_in, TRANSFER_IN_REVIEW_MONTHS)
         if transfer_due > due and (last_decision is None or last_decision < transferred_in):
@@ -206,7 +207,9 @@ def annual_review_clock(
         status = "overdue"
     elif days_left == 0:
         status = "due_today"
-    elif days_left <= AT_RISK_DAYS_LEFT and not (latest and latest.meeting_date and latest.meeting_date > last_concluded):
+    elif days_left <= AT_RISK_DAYS_LEFT and not (
+            latest and latest.meeting_date and latest.meeting_date > last_concluded
+    ):
         status = "at_risk"
     else:
         status = "on_track"
@@ -234,7 +237,9 @@ class PhaseTransferClock:
     days_left: int | None
 
 
-def phase_transfer_clock(kind: PhaseTransfer, transfer_date: date, completed: date | None, today: date) -> PhaseTransferClock:
+def phase_transfer_clock(
+    kind: PhaseTransfer, transfer_date: date, completed: date | None, today: date
+) -> PhaseTransferClock:
     """Where the review and amendment for the next move stands on ``today``."""
     kind = PhaseTransfer(kind)
     due = phase_transfer_due(kind, transfer_date)
@@ -301,3 +306,94 @@ def phase_transfers_at_risk(items: Iterable[tuple[K, PhaseTransferClock]]) -> li
     """Phase transfers not yet reviewed and amended, in their last 6 weeks or past the date."""
     found = [(key, c) for key, c in items if c.status in ATTENTION]
     return sorted(found, key=lambda pair: pair[1].days_left if pair[1].days_left is not None else 0)
+
+
+@dataclass(frozen=True)
+class DeadlineRate:
+    """Deadlines that fell in a period: met, missed, and still outstanding past the deadline; rate 0..1.
+
+    ``rate`` is met out of (met + missed + outstanding late): an overdue step already counts as a
+    miss, so leaving it out cannot flatter the rate. Deadlines still in the future are not judged.
+    """
+
+    label: str
+    due: int
+    met: int
+    missed: int
+    outstanding_late: int
+
+    @property
+    def rate(self) -> float | None:
+        judged = self.met + self.missed + self.outstanding_late
+        return None if judged == 0 else self.met / judged
+
+
+def _rate(label: str, items: Iterable[tuple[date, date | None]], period_start: date, period_end: date,
+          today: date) -> DeadlineRate:
+    """Each item is (deadline, day done or None), counted when the deadline falls in the period."""
+    due = met = missed = late = 0
+    for deadline, done in items:
+        if not period_start <= deadline <= period_end:
+            continue
+        due += 1
+        if done is not None:
+            met, missed = (met + 1, missed) if done <= deadline else (met, missed + 1)
+        elif today > deadline:
+            late += 1
+    return DeadlineRate(label, due, met, missed, late)
+
+
+def review_deadlines(plan_issued: date, decisions: Iterable[date], today: date) -> list[tuple[date, date | None]]:
+    """Each annual review deadline since the plan, with the decision that met it (or None).
+
+    The first is 12 months starting with the plan; each decision starts the next 12 months.
+    """
+    deadlines: list[tuple[date, date | None]] = []
+    basis = plan_issued
+    for decided in sorted(d for d in decisions if d >= plan_issued):
+        deadlines.append((months_starting_with(basis, REVIEW_INTERVAL_MONTHS), decided))
+        basis = decided
+    nxt = months_starting_with(basis, REVIEW_INTERVAL_MONTHS)
+    deadlines.append((nxt, None))
+    return deadlines
+
+
+def review_rates(
+    plans: Iterable[tuple[date, Sequence[ReviewFacts]]], period_start: date, period_end: date, today: date
+) -> list[DeadlineRate]:
+    """Annual reviews concluded within 12 months, and the steps of reviews held, for deadlines in the period.
+
+    ``plans`` is (plan issue date, its reviews) per plan. Returns, in order: reviews concluded in
+    time (s44), decisions within 4 weeks of the meeting, amended plans within 8 weeks of the proposals.
+    """
+    concluded: list[tuple[date, date | None]] = []
+    decisions: list[tuple[date, date | None]] = []
+    amended: list[tuple[date, date | None]] = []
+    for issued, reviews in plans:
+        concluded += review_deadlines(issued, [r.decision_date for r in reviews if r.decision_date], today)
+        for r in reviews:
+            if r.meeting_date is not None:
+                decisions.append((r.meeting_date + timedelta(days=REVIEW_DECISION_DAYS), r.decision_date))
+            if r.outcome is ReviewOutcome.AMEND and r.amendments_sent_date is not None:
+                amended.append((r.amendments_sent_date + timedelta(days=AMENDED_PLAN_DAYS), r.amended_plan_date))
+    return [
+        _rate("Annual reviews concluded within 12 months", concluded, period_start, period_end, today),
+        _rate("Decisions within 4 weeks of the meeting", decisions, period_start, period_end, today),
+        _rate("Amended plans within 8 weeks of the proposals", amended, period_start, period_end, today),
+    ]
+
+
+def phase_transfer_rate(
+    clocks: Iterable[PhaseTransferClock], period_start: date, period_end: date, today: date
+) -> DeadlineRate:
+    """Plans reviewed and amended in time for the move, for reg 18 deadlines in the period."""
+    return _rate("Phase transfers reviewed and amended in time", ((c.due, c.completed) for c in clocks),
+                 period_start, period_end, today)
+
+
+def transfer_in_rate(
+    clocks: Iterable[TransferInClock], period_start: date, period_end: date, today: date
+) -> DeadlineRate:
+    """Families told within 6 weeks that the plan transferred in, for deadlines in the period."""
+    return _rate("Families told of a transfer in within 6 weeks", ((c.family_told_due, c.family_told) for c in clocks),
+                 period_start, period_end, today)

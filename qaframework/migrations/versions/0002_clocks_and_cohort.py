@@ -26,7 +26,6 @@ from datetime import date
 import sqlalchemy as sa
 from alembic import op
 
-
 revision = '0002'
 down_revision = '0001'
 branch_labels = None
@@ -43,7 +42,8 @@ def upgrade() -> None:
     sa.Column('received_date', sa.Date(), nullable=True),
     sa.Column('exception', sa.String(length=40), nullable=True),
     sa.ForeignKeyConstraint(['agency_code'], ['agencies.code'], name=op.f('fk_advice_requests_agency_code_agencies')),
-    sa.ForeignKeyConstraint(['request_id'], ['requests.id'], name=op.f('fk_advice_requests_request_id_requests'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['request_id'], ['requests.id'], name=op.f('fk_advice_requests_request_id_requests'),
+                            ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_advice_requests')),
     sa.UniqueConstraint('request_id', 'agency_code', name=op.f('uq_advice_requests_request_id_agency_code'))
     )
@@ -129,7 +129,9 @@ def downgrade() -> None:
     # ### end Alembic commands ###
 
 
-_cases = sa.table("cases", sa.column("id", sa.Integer), sa.column("birth_month", sa.Date), sa.column("birth_cohort", sa.Integer))
+_cases = sa.table(
+    "cases", sa.column("id", sa.Integer), sa.column("birth_month", sa.Date), sa.column("birth_cohort", sa.Integer)
+)
 
 
 def _cohorts_from_birth_months() -> None:
