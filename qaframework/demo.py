@@ -13,7 +13,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 
-from sqlalchemy import func, select
+from sqlalchemy import func, inspect, select
 from sqlalchemy.orm import Session
 
 from qaframework.checklists.model import Template
@@ -123,6 +123,19 @@ def _moment(rng: random.Random, day: date) -> datetime:
     return datetime.combine(day, time(9, 0), tzinfo=UTC) + timedelta(minutes=rng.randrange(0, 8 * 60))
 
 
+def _not_after(session: Session, now: datetime) -> None:
+    """Pull every generated timestamp later than ``now`` back to it (times of day and "submitted a
+    day later" are drawn at random, and the last day drawn is today). Trail entries are written
+    from the clamped values and are append-only, so they are left alone."""
+    for obj in [*session.new, *session.identity_map.values()]:
+        if isinstance(obj, TrailEntry):
+            continue
+        for column in inspect(obj).mapper.column_attrs:
+            value = getattr(obj, column.key)
+            if isinstance(value, datetime) and value > now:
+                setattr(obj, column.key, now)
+
+
 def _recent_cycles(today: date, count: int) -> list[Cycle]:
     cycles: list[Cycle] = []
     for start_year in (today.year - 2, today.year - 1, today.year):
@@ -153,10 +166,14 @@ def load_demo(session: Session, *, seed: int = 2026, case_total: int = 300, toda
         raise RuntimeError("load the checklist templates first (qa init)")
     cycles = _recent_cycles(today, 6)
     summary.cycles = [c.label for c in cycles]
+    # The demo's "now": never after the real clock, so no page shows something saved tomorrow.
+    now = min(datetime.now(UTC), datetime.combine(today, time(23, 59), tzinfo=UTC))
     audits = _make_audits(session, rng, users, cases, templates, cycles, today)
+    _not_after(session, now)
     _record_history(session, audits)
     _make_moderation(session, rng, users, audits, summary)
     _make_actions_and_challenges(session, rng, users, audits, today, summary)
+    _not_after(session, now)
     for audit in audits:
         summary.audits_by_tier[audit.tier] += 1
         summary.audits_by_status[audit.status] += 1
@@ -504,15 +521,20 @@ def _make_actions_and_challenges(session: Session, rng: random.Random, users: di
         reviewer = rng.choice(colleagues)
         challenge = PeerChallenge(audit=audit, requested_by_id=audit.auditor_id, reviewer=reviewer, created_at=audit.submitted_at or audit.created_at)
         outcome = rng.choice(["agreed", "agreed", "challenged", "responded", "requested"])
-        challenge.status = "closed" if outcome == "responded" else outcome
+        # "responded": the author answered and the reviewer is yet to confirm or challenge again.
+        challenge.status = outcome
+        if outcome == "agreed":
+            challenge.closed_at = challenge.created_at + timedelta(days=2)
         if outcome in ("agreed", "challenged", "responded"):
             question = rng.choice(audit.template.questions())
             kind = "agree" if outcome == "agreed" else "challenge"
             body = "I agree with the grades and the evidence." if kind == "agree" else "I would rate this Partially met: the frequency of therapy is missing."
-            challenge.comments.append(PeerComment(author_id=reviewer.id, question_id=None if kind == "agree" else question.id, kind=kind, body=body))
+            challenge.comments.append(PeerComment(author_id=reviewer.id, question_id=None if kind == "agree" else question.id, kind=kind, body=body,
+                                                  created_at=challenge.created_at + timedelta(days=2)))
             if outcome == "responded":
                 challenge.comments.append(PeerComment(author_id=audit.auditor_id, question_id=question.id, kind="response",
-                                                      body="Agreed; I have asked the co-ordinator to add the frequency before the plan is finalised."))
+                                                      body="Agreed; I have asked the co-ordinator to add the frequency before the plan is finalised.",
+                                                      created_at=challenge.created_at + timedelta(days=4)))
         session.add(challenge)
 
 

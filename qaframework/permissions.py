@@ -35,6 +35,11 @@ def can_use_template(user: User, template: Template) -> bool:
     return True
 
 
+def can_start_audits(user: User) -> bool:
+    """Roles with a tier of their own to audit; administrators and board viewers never start one."""
+    return user.active and bool(ROLE_TIERS[role_of(user)])
+
+
 def can_view_audit(user: User, audit: Audit) -> bool:
     if not user.active:
         return False

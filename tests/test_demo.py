@@ -80,3 +80,21 @@ def test_same_seed_same_area(tmp_path: Path) -> None:
             return result
 
     assert refs(3, "qa_seed_a") == refs(3, "qa_seed_b")
+
+
+def test_no_demo_timestamp_is_in_the_future(demo_session: Session) -> None:
+    """The demo's "now" is never after the real clock, nor after the end of the day it was loaded for."""
+    from datetime import UTC, datetime, time
+
+    from qaframework.store import PeerComment, Response, TrailEntry
+
+    latest = min(datetime.now(UTC), datetime.combine(TODAY, time(23, 59), tzinfo=UTC))
+    columns = [Audit.created_at, Audit.updated_at, Audit.submitted_at, Response.updated_at, Action.created_at,
+               Action.completed_at, ModerationRecord.created_at, ModerationRecord.agreed_at, PeerChallenge.created_at,
+               PeerComment.created_at, TrailEntry.at]
+    for column in columns:
+        query = select(func.max(column))
+        if column is TrailEntry.at:  # the demo's history (set-up and the load itself really happened now)
+            query = query.where(TrailEntry.entity == "audit")
+        newest = demo_session.scalar(query)
+        assert newest is not None and newest.replace(tzinfo=newest.tzinfo or UTC) <= latest, (str(column), newest)

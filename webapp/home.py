@@ -8,8 +8,10 @@ from typing import Any
 from flask import Blueprint, render_template
 from flask_login import current_user
 
+from qaframework.operations.actions import actions_owned_by
 from qaframework.operations.dashboard import my_audits, my_target, recent_activity
 from qaframework.operations.peer import challenges_waiting_for
+from qaframework.operations.trail import record_names
 from webapp.access import requires
 from webapp.db import db_session
 
@@ -20,11 +22,14 @@ bp = Blueprint("home", __name__)
 @requires()
 def index() -> Any:
     session, user = db_session(), current_user._get_current_object()
+    activity = recent_activity(session, user)
     return render_template(
         "home/index.html",
         audits=my_audits(session, user),
         target=my_target(session, user, date.today()),
-        activity=recent_activity(session, user),
+        activity=activity,
+        names=record_names(session, activity),
+        my_actions=actions_owned_by(session, user),
         waiting=challenges_waiting_for(session, user),
         today=date.today(),
     )

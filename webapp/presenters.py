@@ -9,6 +9,7 @@ from zoneinfo import ZoneInfo
 from flask import Flask
 
 from qaframework.checklists.model import PLAN_SECTIONS
+from qaframework.permissions import can_start_audits
 
 from qaframework.framework import GRADE_SCALES, PHASES, PRIMARY_NEEDS, ROLE_LABELS, RATING_LABELS, Rating, Role, Subject, Tier
 
@@ -64,12 +65,15 @@ ACTIVITY = {
     "action.raise": "Raised an action", "action.update": "Updated an action",
     "peer.request": "Asked for peer challenge", "peer.review": "Reviewed a colleague's check",
     "peer.respond": "Responded to a peer challenge", "user.set_password": "Changed a password",
+    "audit.discard": "Discarded a draft audit", "action.close": "Closed an action",
 }
 
 
-def activity_text(entry: Any) -> str:
+def activity_text(entry: Any, names: dict[tuple[str, str], str] | None = None) -> str:
+    """What happened, naming the record as people know it (``operations.trail.record_names``)."""
     text = ACTIVITY.get(entry.action, entry.action.replace(".", " ").replace("_", " ").capitalize())
-    return f"{text} ({entry.entity.replace('_', ' ')} {entry.entity_id})" if entry.entity_id and entry.entity in {"audit", "action"} else text
+    name = (names or {}).get((entry.entity, entry.entity_id or ""))
+    return f"{text}: {name}" if name else text
 
 
 def plan_sections_text(codes: list[str]) -> str:
@@ -93,6 +97,7 @@ def in_sentence(label: str) -> str:
 
 
 def init_app(app: Flask) -> None:
+    app.add_template_global(can_start_audits, "can_start_audits")
     app.add_template_filter(plan_sections_text, "plan_sections_text")
     app.add_template_filter(in_sentence, "in_sentence")
     app.add_template_filter(activity_text, "activity_text")

@@ -101,6 +101,14 @@ def my_actions(session: Session, actor: User, include_closed: bool = False) -> l
     return list(session.scalars(query.order_by(Action.due_date, Action.id)))
 
 
+def actions_owned_by(session: Session, actor: User) -> list[Action]:
+    """Open actions the user must do (whoever raised them), soonest due first, for their home page."""
+    return list(session.scalars(
+        select(Action).where(Action.owner_id == actor.id, Action.status.in_(["open", "in_progress"]))
+        .order_by(Action.due_date, Action.id)
+    ))
+
+
 def actions_for_audit(session: Session, actor: User, audit_id: int) -> list[Action]:
     get_audit(session, actor, audit_id)
     return list(session.scalars(select(Action).where(Action.audit_id == audit_id).order_by(Action.id)))

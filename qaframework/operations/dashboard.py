@@ -29,6 +29,8 @@ def my_audits(session: Session, actor: User) -> dict[str, list[Audit]]:
     )
     for audit in audits:
         groups[audit.status].append(audit)
+    # Submitted work is listed by when it was submitted, the date people remember.
+    groups["submitted"].sort(key=lambda a: a.submitted_at or a.updated_at, reverse=True)
     return groups
 
 
@@ -68,13 +70,14 @@ def my_target(session: Session, actor: User, today: date) -> TargetProgress | No
 
 
 def recent_activity(session: Session, actor: User, limit: int = 10) -> list[TrailEntry]:
-    """What happened lately to the user's own audits or by the user."""
+    """What happened lately to the user's own audits or by the user, newest first by when it happened
+    (history loaded later, such as the demo's, has later ids but earlier dates)."""
     own_audits = select(cast(Audit.id, String)).where(Audit.auditor_id == actor.id)
     return list(session.scalars(
         select(TrailEntry)
         .where((TrailEntry.actor_id == actor.id) | ((TrailEntry.entity == "audit") & TrailEntry.entity_id.in_(own_audits)))
         .where(TrailEntry.action != "user.sign_in")
-        .order_by(TrailEntry.id.desc())
+        .order_by(TrailEntry.at.desc(), TrailEntry.id.desc())
         .limit(limit)
     ))
 

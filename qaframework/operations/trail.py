@@ -7,6 +7,7 @@ looking for, so they are left out unless asked for.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from sqlalchemy import Select, func, select
@@ -14,7 +15,7 @@ from sqlalchemy.orm import Session
 
 from qaframework.operations.base import require
 from qaframework.permissions import can_manage_users
-from qaframework.store import TrailEntry, User
+from qaframework.store import Action, Audit, Case, PeerChallenge, TemplateVersion, TrailEntry, User
 
 #: Actions that record someone signing in, not a change to a record.
 SIGN_IN_ACTIONS = ("user.sign_in",)
@@ -95,3 +96,72 @@ def latest_entry(session: Session, actor: User, action: str) -> TrailRow | None:
         .limit(1)
     ).first()
     return TrailRow(found[0], found[1]) if found else None
+
+
+def record_names(session: Session, entries: Iterable[TrailEntry]) -> dict[tuple[str, str], str]:
+    """What people call each record the entries mention: "case EHC100093, EHC co-ordinator plan
+    quality check" rather than "Audit 539". Records that no longer exist (a discarded draft) are
+    named from what the trail kept when they went. Only the records asked about are loaded."""
+    wanted: dict[str, set[str]] = {}
+    for entry in entries:
+        if entry.entity_id:
+            wanted.setdefault(entry.entity, set()).add(entry.entity_id)
+    names: dict[tuple[str, str], str] = {}
+    audit_ids = {int(i) for i in wanted.get("audit", set()) if i.isdigit()}
+    action_ids = {int(i) for i in wanted.get("action", set()) if i.isdigit()}
+    challenge_ids = {int(i) for i in wanted.get("peer_challenge", set()) if i.isdigit()}
+    if action_ids:
+        for action_id, audit_id, description in session.execute(
+            select(Action.id, Action.audit_id, Action.description).where(Action.id.in_(action_ids))
+        ):
+            names[("action", str(action_id))] = _short(description)
+            if audit_id is not None:
+                audit_ids.add(audit_id)
+    challenge_audits: dict[int, int] = {}
+    if challenge_ids:
+        challenge_audits = dict(session.execute(
+            select(PeerChallenge.id, PeerChallenge.audit_id).where(PeerChallenge.id.in_(challenge_ids))
+        ).tuples().all())
+        audit_ids |= set(challenge_audits.values())
+    audits = _audit_names(session, audit_ids)
+    for key, name in audits.items():
+        names[("audit", str(key))] = name
+    if action_ids:
+        for action_id, audit_id in session.execute(select(Action.id, Action.audit_id).where(Action.id.in_(action_ids))):
+            if audit_id in audits:
+                names[("action", str(action_id))] += f" (from the audit of {audits[audit_id]})"
+    for challenge_id, audit_id in challenge_audits.items():
+        names[("peer_challenge", str(challenge_id))] = f"of the audit of {audits.get(audit_id, f'record {audit_id}')}"
+    user_ids = {int(i) for i in wanted.get("user", set()) if i.isdigit()}
+    if user_ids:
+        for user_id, name in session.execute(select(User.id, User.display_name).where(User.id.in_(user_ids))):
+            names[("user", str(user_id))] = name
+    return names
+
+
+def _short(text: str, limit: int = 60) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
+
+
+def _audit_names(session: Session, audit_ids: set[int]) -> dict[int, str]:
+    """ "case EHC100093, <checklist title>" per audit id, live or discarded."""
+    names: dict[int, str] = {}
+    if not audit_ids:
+        return names
+    rows = session.execute(
+        select(Audit.id, Case.case_ref, TemplateVersion.title)
+        .join(Case, Case.id == Audit.case_id).join(TemplateVersion, TemplateVersion.id == Audit.template_version_id)
+        .where(Audit.id.in_(audit_ids))
+    )
+    for audit_id, case_ref, title in rows:
+        names[audit_id] = f"case {case_ref}, {title}"
+    gone = {str(i) for i in audit_ids - set(names)}
+    if gone:
+        for entity_id, before in session.execute(
+            select(TrailEntry.entity_id, TrailEntry.before)
+            .where(TrailEntry.entity == "audit", TrailEntry.action == "audit.discard", TrailEntry.entity_id.in_(gone))
+        ):
+            kept = before or {}
+            names[int(entity_id)] = f"case {kept.get('case_ref', '?')}, {kept.get('template_title', 'checklist')} (discarded draft)"
+    return names
