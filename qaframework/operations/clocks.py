@@ -14,8 +14,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
 from qaframework.framework import RequestOutcome
-from qaframework.operations.base import require
-from qaframework.operations.settings import get_setting
+from qaframework.operations.base import FieldError, InvalidInput, require
+from qaframework.operations.settings import get_setting, set_setting
 from qaframework.permissions import can_view_cases
 from qaframework.store import AdviceRequest, Agency, Case, Request, User
 from qaframework.timeliness import (
@@ -40,6 +40,25 @@ AT_RISK_WEEK = "at_risk_from_week"
 def agency_names(session: Session) -> dict[str, str]:
     """Agency code → name, for showing whose advice a clock is about."""
     return {a.code: a.name for a in session.scalars(select(Agency))}
+
+
+#: The at-risk week can be set from week 1 to week 20 (20 would flag only the last week).
+AT_RISK_WEEK_RANGE = (1, 20)
+
+
+def parse_at_risk_week(text: str) -> int:
+    """A whole number of weeks in range; InvalidInput naming the field otherwise."""
+    low, high = AT_RISK_WEEK_RANGE
+    value = text.strip()
+    if not value.isdigit() or not low <= int(value) <= high:
+        raise InvalidInput([FieldError(AT_RISK_WEEK, f"Enter a whole number of weeks from {low} to {high}, like 14")])
+    return int(value)
+
+
+def set_at_risk_week(session: Session, actor: User | None, week: int) -> None:
+    """Change the statutory week from which open requests show as at risk (administrators; in the trail)."""
+    parse_at_risk_week(str(week))
+    set_setting(session, actor, AT_RISK_WEEK, week)
 
 
 def local_milestones(session: Session) -> LocalMilestones:

@@ -179,3 +179,24 @@ def test_validate_term_dates_checks_the_year_label() -> None:
     with pytest.raises(InvalidInput) as raised:
         validate_term_dates("2025/26", dates)
     assert raised.value.errors[0].field == "academic_year"
+
+
+def test_at_risk_week_setting_changes_the_at_risk_list(client_as, make_case, session: Session) -> None:  # type: ignore[no-untyped-def]
+    from datetime import timedelta
+
+    from qaframework.operations.clocks import local_milestones
+
+    client, _ = client_as(Role.ADMIN)
+    assert local_milestones(session).at_risk_from_week == 14
+    soup = check_page(client.get("/admin/at-risk-week"))
+    assert soup.select_one("#at_risk_from_week")["value"] == "14"
+    soup = check_page(client.post("/admin/at-risk-week", data={"at_risk_from_week": "21"}))
+    assert _summary(soup) == [("Enter a whole number of weeks from 1 to 20, like 14", "#at_risk_from_week")]
+    response = client.post("/admin/at-risk-week", data={"at_risk_from_week": "16"})
+    assert response.status_code == 302
+    session.expire_all()
+    assert local_milestones(session).at_risk_from_week == 16
+    assert "at risk from week 16" in check_page(client.get("/admin")).get_text()
+    make_case("WK15", request_date=date.today() - timedelta(days=100))  # week 15: at risk at 14, not at 16
+    coordinator, _ = client_as(Role.AUDITOR)
+    assert check_page(coordinator.get("/cases/at-risk")).select("#at-risk-requests") == []

@@ -185,7 +185,7 @@ def test_case_page_shows_every_clock_that_applies(client_as, make_case, session:
     assert "Phase transfer" in text and "Secondary school to a post-16 institution" in text
     assert "Academic year of birth 2011 to 2012" in text
     steps = {tr.select("td")[0].get_text(strip=True): tr.select("td")[2].get_text(strip=True)
-             for tr in soup.select("#annual-review ~ table tbody tr")}
+             for tr in soup.select("#annual-review ~ .app-table-scroll table tbody tr")}
     assert steps["Meeting notice (2 weeks before)"] == "Met"
     assert steps["Advice and papers circulated (2 weeks before)"] == "Missed"  # meeting held, no papers recorded
 

@@ -9,6 +9,7 @@ from flask import render_template
 
 from qaframework.framework import Role
 from qaframework.operations.cases import case_count
+from qaframework.operations.clocks import local_milestones
 from qaframework.operations.settings import configured_cycles, current_cycle, tier1_target
 from qaframework.operations.templates import all_versions, current_versions
 from qaframework.operations.trail import latest_entry
@@ -32,6 +33,6 @@ def index() -> Any:
         current_templates=len(current_versions(session)), retired_templates=sum(v.retired for v in versions),
         template_versions=len(versions), cycle=cycle,
         year_configured=any(c.academic_year == cycle.academic_year for c in configured_cycles(session)),
-        target=tier1_target(session), cases=case_count(session),
+        target=tier1_target(session), cases=case_count(session), at_risk_week=local_milestones(session).at_risk_from_week,
         last_import=latest_entry(session, actor, "cases.import"),
     )
