@@ -18,7 +18,7 @@ from qaframework.framework import Role
 from qaframework.operations import actions as ops
 from qaframework.operations.audits import get_audit
 from qaframework.operations.base import InvalidInput
-from qaframework.operations.users import list_agencies, list_users
+from qaframework.operations.users import list_agencies
 from qaframework.permissions import can_update_action, can_view_audit
 from qaframework.store import Action, Audit, User
 from webapp.access import requires
@@ -108,7 +108,7 @@ def new_action(audit_id: int) -> Any:
     values: Mapping[str, str] = request.form if request.method == "POST" else {"owner": str(user.id)}
     errors: dict[str, str] = {}
     bad_parts: tuple[str, ...] = ()
-    if request.method == "POST":
+    if request.method == "POST" and "show_owners" not in request.form:
         due, date_error, bad_parts = parse_due_date({p: values.get(f"due_date-{p}", "") for p in DATE_PARTS}, date.today())
         owner = values.get("owner", "")
         try:
@@ -126,10 +126,17 @@ def new_action(audit_id: int) -> Any:
         else:
             flash("Action raised" + (f" from question {question_id}." if question_id else "."), "success")
             return redirect(url_for("audits.show_audit", audit_id=audit.id))
-    users = [u for u in list_users(session) if u.active and u.role != Role.BOARD_VIEWER.value]
+    # Who will do it: people of one agency (or matching a search) at a time, so the list stays short.
+    owner_agency = values.get("owner_agency", audit.agency_code or user.agency_code or ops.NO_AGENCY)
+    owner_search = (values.get("owner_search") or "").strip()
+    users = ops.owner_choices(session, agency_code=None if owner_search else owner_agency, search=owner_search)
+    chosen = values.get("owner", "")
+    if chosen.isdigit() and all(str(u.id) != chosen for u in users):
+        users += [u for u in ops.owner_choices(session, agency_code=None) if str(u.id) == chosen]
     return render_template("actions/new.html", audit=audit, question=question,
                            response=next((r for r in audit.responses if r.question_id == question_id), None),
-                           users=users, agencies=list_agencies(session), values=values, errors=errors,
+                           users=users, owner_agency=owner_agency, owner_search=owner_search, no_agency=ops.NO_AGENCY,
+                           agencies=list_agencies(session), values=values, errors=errors,
                            bad_parts=bad_parts, example_due=date.today() + timedelta(days=28))
 
 
@@ -146,19 +153,18 @@ def show_action(action_id: int) -> Any:
     session, user = _current()
     action = ops.get_action(session, user, action_id)
     errors: dict[str, str] = {}
+    status = request.form.get("status", action.status)
     if request.method == "POST":
-        status = request.form.get("status", "")
         try:
-            ops.update_action_status(session, user, action.id, status)
+            ops.update_action_status(session, user, action.id, status, request.form.get("closing_note", ""))
         except InvalidInput as exc:
-            errors = {"status": exc.errors[0].message}
+            errors = {e.field or "status": e.message for e in exc.errors}
         else:
             flash(f"Status updated to {ops.STATUSES[status].lower()}.", "success")
             return redirect(url_for("actions.show_action", action_id=action.id))
-    question = None
-    if action.audit is not None and action.question_id:
-        question = next((q for q in action.audit.template.questions() if q.id == action.question_id), None)
-    return render_template("actions/show.html", action=action, question=question, raiser=ops.raised_by(session, action),
+    return render_template("actions/show.html", action=action, source=ops.action_source(session, user, action),
+                           raiser=ops.raised_by(session, action), chosen_status=status,
+                           closing_note=request.form.get("closing_note", action.closing_note or ""), closed=ops.CLOSED,
                            agencies={a.code: a.name for a in list_agencies(session, active_only=False)},
                            statuses=ops.STATUSES, can_update=can_update_action(user, action), errors=errors,
                            today=date.today())

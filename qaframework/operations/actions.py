@@ -2,19 +2,21 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date
 
-from sqlalchemy import or_, select
+from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
 from qaframework.operations.audits import get_audit
 from qaframework.operations.base import FieldError, InvalidInput, NotFound, PermissionDenied, operation, record, snapshot
-from qaframework.permissions import can_update_action, can_view_action
-from qaframework.store import Action, Agency, User, utcnow
+from qaframework.framework import Role
+from qaframework.permissions import can_update_action, can_view_action, can_view_audit
+from qaframework.store import Action, Agency, Response, User, utcnow
 
 STATUSES = {"open": "Open", "in_progress": "In progress", "done": "Done", "cancelled": "Cancelled"}
 THEME_MAX = 80  # the column's width: longer text would fail on PostgreSQL
-ACTION_FIELDS = ("description", "owner_id", "agency_code", "due_date", "status", "theme")
+ACTION_FIELDS = ("description", "owner_id", "agency_code", "due_date", "status", "theme", "closing_note")
 
 
 @operation
@@ -44,7 +46,7 @@ def raise_action(
     elif len(description) > 2000:
         errors.append(FieldError("description", "Keep the description to 2,000 characters or fewer"))
     owner = session.get(User, owner_id)
-    if owner is None or not owner.active:
+    if owner is None or not owner.active or owner.role == Role.BOARD_VIEWER.value:
         errors.append(FieldError("owner", "Choose who will do this"))
     if agency_code and session.get(Agency, agency_code) is None:
         errors.append(FieldError("agency", "Choose an agency from the list"))
@@ -75,18 +77,96 @@ def get_action(session: Session, actor: User, action_id: int) -> Action:
     return action
 
 
+#: Statuses that close an action; closing needs a note saying what was done or why not.
+CLOSED = ("done", "cancelled")
+NOTE_MAX = 2000
+
+
 @operation
-def update_action_status(session: Session, actor: User, action_id: int, status: str) -> Action:
+def update_action_status(session: Session, actor: User, action_id: int, status: str, closing_note: str = "") -> Action:
+    """Move an action on. Done and Cancelled need a closing note (what was done, or why it was
+    cancelled) so whoever reads the action later, in another agency, knows how it ended."""
     action = get_action(session, actor, action_id)
     if not can_update_action(actor, action):
         raise PermissionDenied("Only the action's owner or the person who raised it can update it.")
+    note = (closing_note or "").strip()
+    errors: list[FieldError] = []
     if status not in STATUSES:
-        raise InvalidInput([FieldError("status", "Choose a status")])
-    before = snapshot(action, "status")
+        errors.append(FieldError("status", "Choose a status"))
+    elif status in CLOSED and not note:
+        errors.append(FieldError("closing_note", "Say what was done" if status == "done" else "Say why the action is cancelled"))
+    if len(note) > NOTE_MAX:
+        errors.append(FieldError("closing_note", f"Keep the note to {NOTE_MAX:,} characters or fewer"))
+    if errors:
+        raise InvalidInput(errors)
+    before = snapshot(action, "status", "closing_note")
     action.status = status
     action.completed_at = utcnow() if status == "done" else None
-    record(session, actor, "action.update", "action", action.id, before, snapshot(action, "status"))
+    action.closing_note = note if status in CLOSED else None
+    record(session, actor, "action.update", "action", action.id, before, snapshot(action, "status", "closing_note"))
     return action
+
+
+@dataclass(frozen=True)
+class ActionSource:
+    """The part of an audit an action came from, as its owner may see it."""
+
+    audit_id: int
+    case_ref: str
+    checklist: str
+    question_id: str | None
+    question_text: str | None
+    rating: str | None
+    evidence: str
+    na_reason: str
+    #: Whether this person may open the whole audit (often not: it belongs to another agency).
+    can_open_audit: bool
+
+
+def action_source(session: Session, actor: User, action: Action) -> ActionSource | None:
+    """The question, rating and evidence behind an action, for anyone who may see the action.
+
+    An owner in another agency cannot open the audit (it holds the other agency's judgements on
+    the whole plan), but cannot act without knowing what was found: so they see exactly the
+    question the action is about, with its rating and evidence, and nothing else of the audit.
+    """
+    if not can_view_action(actor, action):
+        raise PermissionDenied("You can only see actions for your own agency or that you own.")
+    audit = action.audit
+    if audit is None:
+        return None
+    question_text = rating = None
+    evidence = na_reason = ""
+    if action.question_id:
+        try:
+            question_text = audit.template.question(action.question_id).text
+        except KeyError:
+            question_text = None
+        response = session.scalar(select(Response).where(Response.audit_id == audit.id, Response.question_id == action.question_id))
+        if response is not None:
+            rating, evidence, na_reason = response.rating, response.evidence, response.na_reason
+    return ActionSource(audit_id=audit.id, case_ref=audit.case.case_ref, checklist=audit.template_version.title,
+                        question_id=action.question_id, question_text=question_text, rating=rating, evidence=evidence,
+                        na_reason=na_reason, can_open_audit=can_view_audit(actor, audit))
+
+
+#: Agency filter value for people who belong to no agency (panel members, leaders, administrators).
+NO_AGENCY = "none"
+
+
+def owner_choices(session: Session, *, agency_code: str | None, search: str = "", limit: int = 200) -> list[User]:
+    """People who may own an action, narrowed by agency (``NO_AGENCY`` for those with none) and a
+    name or email search, so the list stays short however many staff the area has."""
+    query = select(User).where(User.active.is_(True), User.role != Role.BOARD_VIEWER.value)
+    if agency_code == NO_AGENCY:
+        query = query.where(User.agency_code.is_(None))
+    elif agency_code:
+        query = query.where(User.agency_code == agency_code)
+    words = search.strip().lower()[:80]
+    if words:
+        like = f"%{words}%"
+        query = query.where(or_(func.lower(User.display_name).like(like), func.lower(User.email).like(like)))
+    return list(session.scalars(query.order_by(func.lower(User.display_name)).limit(limit)))
 
 
 def raised_by(session: Session, action: Action) -> User | None:

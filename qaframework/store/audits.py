@@ -143,8 +143,10 @@ class PeerChallenge(Base):
     audit_id: Mapped[int] = mapped_column(ForeignKey("audits.id", ondelete="CASCADE"), index=True)
     requested_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
     reviewer_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
-    #: requested → agreed | challenged → responded → closed
+    #: requested → agreed | challenged; challenged → responded; responded → agreed | challenged (next round)
     status: Mapped[str] = mapped_column(String(20), default="requested")
+    #: Which exchange this is: each challenge and response starts the next round.
+    round: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     closed_at: Mapped[datetime | None]
 
@@ -165,6 +167,7 @@ class PeerComment(Base):
     #: agree, challenge or response
     kind: Mapped[str] = mapped_column(String(20))
     body: Mapped[str] = mapped_column(Text)
+    round: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     author: Mapped[User] = relationship()

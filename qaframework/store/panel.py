@@ -97,6 +97,8 @@ class Action(Base):
     created_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     completed_at: Mapped[datetime | None]
+    #: What was done, or why it was cancelled: required when the action is closed.
+    closing_note: Mapped[str | None] = mapped_column(Text)
 
     audit: Mapped[Audit | None] = relationship()
     owner: Mapped[User] = relationship(foreign_keys=[owner_id])

@@ -13,7 +13,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from qaframework.framework import Role
-from qaframework.store import Action, Audit, User
+from qaframework.store import Action, Audit, TrailEntry, User
 from tests.webapp.pagecheck import check_page
 from tests.support import T1, submitted_check
 from webapp.actions import parse_due_date
@@ -167,13 +167,28 @@ def test_owner_updates_the_status(client_as, make_user, check_for, session: Sess
     assert soup.select_one("input[name=status][checked]")["value"] == "open"
     soup = page(client.post(f"/actions/{action.id}", data={"status": "finished"}))
     assert summary(soup) == {"#status": "Choose a status"}
-    response = client.post(f"/actions/{action.id}", data={"status": "done"})
+    # Done needs a closing note: what was done, kept with the action and in the trail.
+    soup = page(client.post(f"/actions/{action.id}", data={"status": "done", "closing_note": "  "}))
+    assert summary(soup) == {"#closing_note": "Say what was done"}
+    assert soup.select_one("input[name=status][value=done]").has_attr("checked")  # the choice is kept
+    session.expire_all()
+    assert action.status == "open"
+    response = client.post(f"/actions/{action.id}", data={"status": "done", "closing_note": "Therapy hours added to section F."})
     assert response.status_code == 302
     session.expire_all()
     assert action.status == "done" and action.completed_at is not None
+    assert action.closing_note == "Therapy hours added to section F."
     soup = page(client.get(f"/actions/{action.id}"))
     assert "Status updated to done." in soup.get_text()
     assert raiser.display_name in soup.get_text()
+    note_row = soup.find("dt", string=lambda s: s and "What was done" in s)
+    assert note_row.find_next("dd").get_text(strip=True) == "Therapy hours added to section F."
+    entry = session.scalars(select(TrailEntry).where(TrailEntry.entity == "action", TrailEntry.action == "action.update")
+                            .order_by(TrailEntry.id.desc())).first()
+    assert entry.after == {"status": "done", "closing_note": "Therapy hours added to section F."}
+    # Cancelling needs a reason too.
+    soup = page(client.post(f"/actions/{action.id}", data={"status": "cancelled"}))
+    assert summary(soup) == {"#closing_note": "Say why the action is cancelled"}
 
 
 def test_who_may_see_and_change_an_action(client_as, make_user, check_for, session: Session) -> None:  # type: ignore[no-untyped-def]
@@ -230,3 +245,45 @@ def test_raise_from_the_audit_page_lets_you_pick_the_question(client_as, check_f
     soup = page(client.post(f"/audits/{audit.id}/actions/new", data={
         "question_id": "NOPE-1", "description": "x", "owner": str(author.id), **due_in(7)}))
     assert summary(soup) == {"#question_id": "NOPE-1 is not a question in this audit"}
+
+
+def test_owner_in_another_agency_sees_the_question_rating_and_evidence(client_as, make_user, check_for, session: Session) -> None:  # type: ignore[no-untyped-def]
+    raiser_client, raiser = client_as(Role.AUDITOR)
+    audit = check_for(raiser)  # every answer Met with the evidence "Clear and specific."
+    owner_client, owner = client_as(Role.AUDITOR, agency="health")
+    action = add_action(session, audit, owner, raiser, date.today() + timedelta(days=5), text="Quantify the therapy")
+    page(owner_client.get(f"/audits/{audit.id}"), 403)  # the audit stays with its agency ...
+    soup = page(owner_client.get(f"/actions/{action.id}"))  # ... but what the action is about is shown
+    found = soup.select_one("#source-answer")
+    assert found is not None
+    rows = {dt.get_text(strip=True): dd.get_text(" ", strip=True) for dt, dd in
+            zip(found.select(".govuk-summary-list__key"), found.select(".govuk-summary-list__value"))}
+    question = audit.template.questions()[0]
+    assert rows == {"Question": f"{question.id} {question.text}", "Rating": "Met", "Evidence": "Clear and specific."}
+    # No link to the audit they cannot open.
+    assert soup.select_one(f"a[href='/audits/{audit.id}']") is None
+    # The person who raised it (in the audited agency) gets the link.
+    assert page(raiser_client.get(f"/actions/{action.id}")).select_one(f"a[href='/audits/{audit.id}']") is not None
+
+
+def test_owner_list_is_narrowed_by_agency_or_search(client_as, make_user, check_for, session: Session) -> None:  # type: ignore[no-untyped-def]
+    client, user = client_as(Role.AUDITOR)
+    audit = check_for(user)
+    nurse = make_user(agency="health")
+    panel = make_user(Role.PANEL_MEMBER)
+    viewer = make_user(Role.BOARD_VIEWER)
+    url = f"/audits/{audit.id}/actions/new"
+    options = lambda soup: {o["value"] for o in soup.select("#owner option")}  # noqa: E731
+    soup = page(client.get(url))
+    shown = options(soup)
+    assert str(user.id) in shown and str(nurse.id) not in shown and str(panel.id) not in shown  # the audit's agency first
+    soup = page(client.post(url, data={"show_owners": "yes", "owner_agency": "health", "description": "kept"}))
+    assert str(nurse.id) in options(soup) and str(panel.id) not in options(soup)
+    assert soup.select_one("#description").get_text() == "kept"  # nothing typed is lost
+    assert not soup.select(".govuk-error-summary")  # showing people is not a failed save
+    soup = page(client.post(url, data={"show_owners": "yes", "owner_agency": "none", "owner_search": panel.display_name}))
+    assert str(panel.id) in options(soup) and str(viewer.id) not in options(soup)
+    assert actions_of(session, audit) == []
+    # A board viewer can never be made an owner, even by a crafted form.
+    soup = page(client.post(url, data={"description": "x", "owner": str(viewer.id), **due_in(10)}))
+    assert summary(soup)["#owner"] == "Choose who will do this"
