@@ -8,7 +8,7 @@ HOST ?= 127.0.0.1
 PORT ?= 5000
 WORKERS ?= 2
 
-.PHONY: run test install assets db demo templates-check bench clean
+.PHONY: run test lint install assets db demo templates-check bench clean
 
 run: install assets db
 	@echo
@@ -18,9 +18,14 @@ run: install assets db
 	QA_SESSION_COOKIE_SECURE=false $(BIN)/gunicorn --workers $(WORKERS) --bind $(HOST):$(PORT) \
 		--access-logfile - "webapp:create_app()"
 
-test: install assets
+test: install assets lint
 	bash scripts/install-test-deps.sh
 	bash scripts/run-tests.sh
+
+# Lint and type checks (configured in pyproject.toml): a few seconds once mypy's cache is warm.
+lint: install
+	$(BIN)/ruff check .
+	$(BIN)/mypy
 
 install: $(STAMP)
 
@@ -46,4 +51,4 @@ bench: install assets
 	$(BIN)/python bench/web.py
 
 clean:
-	rm -rf $(VENV) node_modules webapp/static/govuk .pytest_cache
+	rm -rf $(VENV) node_modules webapp/static/govuk .pytest_cache .mypy_cache .ruff_cache

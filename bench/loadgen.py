@@ -23,23 +23,15 @@ class Client:
         self.cookies: dict[str, str] = {}
         self.connection = http.client.HTTPConnection(host, port, timeout=30)
 
-    def request(self, method: str, path: str, form: dict[str, str] | list[tuple[str, str]] | None = None) -> tuple[int, bytes, dict[str, str]]:
+    def request(
+        self, method: str, path: str, form: dict[str, str] | list[tuple[str, str]] | None = None
+    ) -> tuple[int, bytes, dict[str, str]]:
         headers = {"Cookie": "; ".join(f"{k}={v}" for k, v in self.cookies.items())} if self.cookies else {}
         body = None
         if form is not None:
             body = urlencode(form)
             headers["Content-Type"] = "application/x-www-form-urlencoded"
-        for attempt in (1, 2):
-            try:
-                self.connection.request(method, path, body=body, headers=headers)
-                response = self.connection.getresponse()
-                data = response.read()
-                break
-            except (http.client.RemoteDisconnected, ConnectionResetError, BrokenPipeError):
-                self.connection.close()
-                self.connection = http.client.HTTPConnection(self.host, self.port, timeout=30)
-                if attempt == 2:
-                    raise
+        response, data = self._send_with_one_retry(method, path, body, headers)
         for header, value in response.getheaders():
             if header.lower() == "set-cookie":
                 name, _, rest = value.partition("=")
@@ -47,6 +39,24 @@ class Client:
         if response.getheader("Connection", "").lower() == "close":
             self.connection.close()
         return response.status, data, dict(response.getheaders())
+
+    def _send_with_one_retry(
+        self, method: str, path: str, body: str | None, headers: dict[str, str]
+    ) -> tuple[http.client.HTTPResponse, bytes]:
+        """Send once; if the server had closed the keep-alive connection, reconnect and send again."""
+        try:
+            return self._send(method, path, body, headers)
+        except (http.client.RemoteDisconnected, ConnectionResetError, BrokenPipeError):
+            self.connection.close()
+            self.connection = http.client.HTTPConnection(self.host, self.port, timeout=30)
+            return self._send(method, path, body, headers)
+
+    def _send(
+        self, method: str, path: str, body: str | None, headers: dict[str, str]
+    ) -> tuple[http.client.HTTPResponse, bytes]:
+        self.connection.request(method, path, body=body, headers=headers)
+        response = self.connection.getresponse()
+        return response, response.read()
 
 
 @dataclass
@@ -65,7 +75,7 @@ class Result:
         if not self.latencies_ms:
             return float("nan")
         ordered = sorted(self.latencies_ms)
-        return ordered[min(len(ordered) - 1, int(round(p / 100 * (len(ordered) - 1))))]
+        return ordered[min(len(ordered) - 1, round(p / 100 * (len(ordered) - 1)))]
 
     def row(self) -> str:
         return (f"{self.label:34} {self.clients:>3} clients  {self.throughput:8.1f} req/s  "
@@ -73,7 +83,9 @@ class Result:
                 f"n={len(self.latencies_ms)} errors={self.errors}")
 
 
-def run(label: str, clients: list[Client], step: Callable[[Client, int], bool], seconds: float, warmup: float = 1.0) -> Result:
+def run(
+    label: str, clients: list[Client], step: Callable[[Client, int], bool], seconds: float, warmup: float = 1.0
+) -> Result:
     """Each thread repeats ``step(client, i)`` (True = success) until time is up; warm-up is discarded."""
     result = Result(label, len(clients), seconds)
     lock = threading.Lock()
@@ -102,5 +114,3 @@ def run(label: str, clients: list[Client], step: Callable[[Client, int], bool], 
     for thread in threads:
         thread.join()
     return result
-
-

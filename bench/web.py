@@ -106,7 +106,9 @@ def token(page: bytes, pattern: re.Pattern[bytes]) -> str:
 def sign_in(port: int, email: str) -> Client:
     client = Client("127.0.0.1", port)
     _, page, _ = client.request("GET", "/sign-in")
-    status, _, _ = client.request("POST", "/sign-in", {"csrf_token": token(page, TOKEN_RE), "email": email, "password": PASSWORD})
+    status, _, _ = client.request(
+        "POST", "/sign-in", {"csrf_token": token(page, TOKEN_RE), "email": email, "password": PASSWORD}
+    )
     if status != 302:
         raise RuntimeError(f"sign-in failed for {email}: {status}")
     return client
@@ -148,8 +150,10 @@ def bench_app(port: int, accounts: list[tuple[str, int]], clients: int, seconds:
         return False
 
     clients_list = list(by_client.values())
-    return [run("checklist page (60 questions)", clients_list, get_page, seconds),
-            run("save all 60 responses", clients_list, save_all, seconds)]
+    return [
+        run("checklist page (60 questions)", clients_list, get_page, seconds),
+        run("save all 60 responses", clients_list, save_all, seconds),
+    ]
 
 
 def bench_baseline(port: int, clients: int, seconds: float) -> list[Result]:
@@ -166,8 +170,10 @@ def bench_baseline(port: int, clients: int, seconds: float) -> list[Result]:
         status, _, _ = client.request("POST", "/form", save_form(i, "-", 0))
         return status == 303
 
-    results = [run("baseline: plain 60-question form", pool, get_form, seconds),
-               run("baseline: post 60 answers", pool, post_form, seconds)]
+    results = [
+        run("baseline: plain 60-question form", pool, get_form, seconds),
+        run("baseline: post 60 answers", pool, post_form, seconds),
+    ]
     QUESTIONS = saved
     return results
 
@@ -188,7 +194,9 @@ def main() -> int:
         results: dict[tuple[str, int], Result] = {}
         try:
             for clients in concurrency:
-                for result in bench_app(app_port, accounts, clients, args.seconds) + bench_baseline(base_port, clients, args.seconds):
+                for result in bench_app(app_port, accounts, clients, args.seconds) + bench_baseline(
+                    base_port, clients, args.seconds
+                ):
                     results[(result.label, clients)] = result
                     print(result.row(), flush=True)
         finally:
@@ -204,28 +212,51 @@ def report(results: dict[tuple[str, int], Result], args: argparse.Namespace) -> 
     checks = [
         ("1 client: checklist page p50 < 10 ms", results[(page, 1)].percentile(50) < 10),
         ("1 client: save-all p50 < 20 ms", results[(save, 1)].percentile(50) < 20),
-        ("16 clients: page throughput >= 60% of baseline",
-         results[(page, 16)].throughput >= 0.6 * results[(base_get, 16)].throughput),
-        ("16 clients: page p99 <= 2x baseline p99", results[(page, 16)].percentile(99) <= 2 * results[(base_get, 16)].percentile(99)),
-        ("16 clients: save throughput >= 60% of baseline POST (which stores nothing)",
-         results[(save, 16)].throughput >= 0.6 * results[(base_post, 16)].throughput),
-        ("16 clients: save p99 <= 2x baseline POST p99 (which stores nothing)",
-         results[(save, 16)].percentile(99) <= 2 * results[(base_post, 16)].percentile(99)),
+        (
+            "16 clients: page throughput >= 60% of baseline",
+            results[(page, 16)].throughput >= 0.6 * results[(base_get, 16)].throughput,
+        ),
+        (
+            "16 clients: page p99 <= 2x baseline p99",
+            results[(page, 16)].percentile(99) <= 2 * results[(base_get, 16)].percentile(99),
+        ),
+        (
+            "16 clients: save throughput >= 60% of baseline POST (which stores nothing)",
+            results[(save, 16)].throughput >= 0.6 * results[(base_post, 16)].throughput,
+        ),
+        (
+            "16 clients: save p99 <= 2x baseline POST p99 (which stores nothing)",
+            results[(save, 16)].percentile(99) <= 2 * results[(base_post, 16)].percentile(99),
+        ),
         ("no errors", all(r.errors == 0 for r in results.values())),
     ]
     print()
     for label, ok in checks:
         print(f"{'PASS' if ok else 'MISS'}  {label}")
-    print(f"\nFor scale: a bare Flask + SQLAlchemy app inserting 60 rows per POST (no sessions, CSRF, "
-          f"locking or audit trail) managed {BARE_DB_SAVE_REQ_S} req/s at 16 clients on this kind of machine "
-          f"(research/perf-baseline.md §3); this app's save-all managed {results[(save, 16)].throughput:.0f} req/s.")
+    print(
+        f"\nFor scale: a bare Flask + SQLAlchemy app inserting 60 rows per POST (no sessions, CSRF, "
+        f"locking or audit trail) managed {BARE_DB_SAVE_REQ_S} req/s at 16 clients on this kind of machine "
+        f"(research/perf-baseline.md §3); this app's save-all managed {results[(save, 16)].throughput:.0f} req/s."
+    )
     out = ROOT / "bench" / "results"
     out.mkdir(exist_ok=True)
     stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
-    (out / f"web-{stamp}.json").write_text(json.dumps({
-        f"{label} @{clients}": {"req_per_s": r.throughput, "p50_ms": r.percentile(50), "p99_ms": r.percentile(99), "n": len(r.latencies_ms), "errors": r.errors}
-        for (label, clients), r in results.items()
-    } | {"workers": args.workers, "seconds": args.seconds}, indent=2))
+    (out / f"web-{stamp}.json").write_text(
+        json.dumps(
+            {
+                f"{label} @{clients}": {
+                    "req_per_s": r.throughput,
+                    "p50_ms": r.percentile(50),
+                    "p99_ms": r.percentile(99),
+                    "n": len(r.latencies_ms),
+                    "errors": r.errors,
+                }
+                for (label, clients), r in results.items()
+            }
+            | {"workers": args.workers, "seconds": args.seconds},
+            indent=2,
+        )
+    )
     return 0
 
 

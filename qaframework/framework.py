@@ -135,7 +135,7 @@ class GradeScale:
 
     @property
     def choices(self) -> list[tuple[str, str]]:
-        return list(zip(self.codes, self.labels))
+        return list(zip(self.codes, self.labels, strict=True))
 
 
 OFSTED4 = GradeScale(
@@ -398,7 +398,7 @@ def default_cycles(academic_year_start: int) -> list[Cycle]:
         (date(y + 1, 4, 11), date(y + 1, 5, 31)),
         (date(y + 1, 6, 1), date(y + 1, 8, 31)),
     ]
-    return [Cycle(label, ht, s, e) for ht, (s, e) in zip(HALF_TERMS, bounds)]
+    return [Cycle(label, ht, s, e) for ht, (s, e) in zip(HALF_TERMS, bounds, strict=True)]
 
 
 def cycle_for(day: date, cycles: list[Cycle] | None = None) -> Cycle:

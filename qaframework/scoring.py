@@ -211,7 +211,7 @@ def completeness(template: Template, answers: Mapping[str, Answer | Rating]) -> 
 def rating_counts(answers: Mapping[str, Answer | Rating] | Collection[Answer | Rating]) -> dict[Rating, int]:
     """How many responses carry each rating (every rating present, zero if unused); unanswered skipped."""
     values = answers.values() if isinstance(answers, Mapping) else answers
-    counts = {rating: 0 for rating in Rating}
+    counts = dict.fromkeys(Rating, 0)
     for value in values:
         rating = _as_answer(value).rating
         if rating is not None:

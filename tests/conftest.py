@@ -4,7 +4,7 @@
 from __future__ import annotations
 
 import itertools
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 
 import pytest
 from sqlalchemy import Connection, Engine
@@ -19,7 +19,7 @@ from qaframework.passwords import hash_password
 from qaframework.store import Case, Request, TemplateVersion, User
 from qaframework.store.db import make_engine
 from qaframework.store.migrate import upgrade
-from tests.support import TEST_DATABASE_URL, TEST_PASSWORD, scratch_database
+from tests.support import TEST_DATABASE_URL, TEST_PASSWORD, MakeCase, MakeUser, TemplateVersionOf, scratch_database
 
 
 def pytest_report_header() -> str:
@@ -69,7 +69,7 @@ _FAST_HASH = hash_password(TEST_PASSWORD)
 
 
 @pytest.fixture
-def make_user(session: Session) -> Callable[..., User]:
+def make_user(session: Session) -> MakeUser:
     """Users straight into the database (one precomputed hash keeps tests fast)."""
 
     def factory(role: Role | str = Role.AUDITOR, agency: str | None = "send_service", team: str | None = "North",
@@ -88,13 +88,17 @@ def make_user(session: Session) -> Callable[..., User]:
 
 
 @pytest.fixture
-def make_case(session: Session) -> Callable[..., Case]:
+def make_case(session: Session) -> MakeCase:
     def factory(case_ref: str | None = None, **values: object) -> Case:
         from datetime import date
 
-        case = Case(case_ref=case_ref or f"T{next(_counter):06d}", year_group=values.pop("year_group", "5"),
-                    primary_need=values.pop("primary_need", "ASD"), setting_type=values.pop("setting_type", "Mainstream school"),
-                    team=values.pop("team", "North"))
+        case = Case(
+            case_ref=case_ref or f"T{next(_counter):06d}",
+            year_group=values.pop("year_group", "5"),
+            primary_need=values.pop("primary_need", "ASD"),
+            setting_type=values.pop("setting_type", "Mainstream school"),
+            team=values.pop("team", "North"),
+        )
         case.requests.append(Request(request_date=values.pop("request_date", date(2026, 3, 2)), outcome="in_progress"))
         session.add(case)
         session.commit()
@@ -104,13 +108,16 @@ def make_case(session: Session) -> Callable[..., Case]:
 
 
 @pytest.fixture
-def template_version(session: Session) -> Callable[[str], TemplateVersion]:
+def template_version(session: Session) -> TemplateVersionOf:
     from sqlalchemy import select
 
     def get(template_id: str) -> TemplateVersion:
-        tv = session.scalar(select(TemplateVersion).where(TemplateVersion.template_id == template_id).order_by(TemplateVersion.version.desc()))
+        tv = session.scalar(
+            select(TemplateVersion)
+            .where(TemplateVersion.template_id == template_id)
+            .order_by(TemplateVersion.version.desc())
+        )
         assert tv is not None, template_id
         return tv
 
     return get
-

@@ -1,12 +1,15 @@
-"""Helpers shared by the tests: databases of their own (migrations, the CLI, the live server) and audits made through the library."""
+"""Helpers shared by the tests: databases of their own (migrations, the CLI, the live server) and audits
+made through the library."""
 
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import TypeVar
 
+from flask.testing import FlaskClient
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session
@@ -14,11 +17,20 @@ from sqlalchemy.orm import Session
 from qaframework.checklists.model import Template
 from qaframework.framework import Rating
 from qaframework.operations.audits import ResponseInput, save_responses, start_audit, submit_audit
-from qaframework.store import Audit, User
+from qaframework.store import Audit, Case, TemplateVersion, User
+
+_Row = TypeVar("_Row")
 
 TEST_DATABASE_URL = os.environ.get("QA_TEST_DATABASE_URL", "")
 TEST_PASSWORD = "correct-horse-battery"
 T1 = "t1-coordinator-plan-check"
+
+# The types of the factory fixtures in tests/conftest.py, for annotating the tests that use them.
+MakeUser = Callable[..., User]
+MakeCase = Callable[..., Case]
+TemplateVersionOf = Callable[[str], TemplateVersion]
+# ...and of ``client_as`` in tests/webapp/conftest.py: a signed-in client and its user.
+ClientAs = Callable[..., tuple[FlaskClient, User]]
 
 
 def all_met(template: Template) -> dict[str, ResponseInput]:
@@ -26,13 +38,22 @@ def all_met(template: Template) -> dict[str, ResponseInput]:
     return {q.id: ResponseInput(Rating.MET.value, "Clear and specific.") for q in template.questions()}
 
 
-def submitted_check(session: Session, author: User, case_id: int, template_version_id: int, submit: bool = True) -> Audit:
+def submitted_check(
+    session: Session, author: User, case_id: int, template_version_id: int, submit: bool = True
+) -> Audit:
     """A Tier 1 check with every question Met and evidenced, submitted through the library."""
     audit = start_audit(session, author, case_id=case_id, template_version_id=template_version_id, subject="final_plan")
     save_responses(session, author, audit.id, audit.version_id, all_met(audit.template))
     if submit:
         submit_audit(session, author, audit.id, audit.version_id)
     return audit
+
+
+def refreshed(session: Session, row: _Row) -> _Row:
+    """The row re-read from the database, as a new expression so that mypy forgets what earlier
+    asserts narrowed its attributes to (a plain ``session.refresh`` does not tell it)."""
+    session.refresh(row)
+    return row
 
 
 def on_postgres() -> bool:

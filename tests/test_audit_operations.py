@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from qaframework.framework import Rating, Role
@@ -16,19 +16,21 @@ from qaframework.operations.audits import (
     submit_audit,
 )
 from qaframework.operations.base import InvalidInput, PermissionDenied, StaleEdit, WorkflowError
-from qaframework.store import Audit, ConsentRecord, TrailEntry
-from tests.support import all_met
+from qaframework.store import Audit, ConsentRecord, TrailEntry, User
+from tests.support import MakeCase, MakeUser, TemplateVersionOf, all_met
 
 
 @pytest.fixture
-def t1_audit(session: Session, make_user, make_case, template_version):  # type: ignore[no-untyped-def]
+def t1_audit(
+    session: Session, make_user: MakeUser, make_case: MakeCase, template_version: TemplateVersionOf
+) -> tuple[User, Audit]:
     auditor = make_user()
     audit = start_audit(session, auditor, case_id=make_case().id,
                         template_version_id=template_version("t1-coordinator-plan-check").id, subject="final_plan")
     return auditor, audit
 
 
-def test_start_records_cycle_agency_and_trail(session: Session, t1_audit) -> None:  # type: ignore[no-untyped-def]
+def test_start_records_cycle_agency_and_trail(session: Session, t1_audit: tuple[User, Audit]) -> None:
     auditor, audit = t1_audit
     assert audit.status == "draft" and audit.agency_code == "send_service" and audit.tier == 1
     assert audit.cycle.split()[0].count("-") == 1  # e.g. "2026-27 Autumn 2"
@@ -36,24 +38,45 @@ def test_start_records_cycle_agency_and_trail(session: Session, t1_audit) -> Non
     assert entry.actor_id == auditor.id and entry.entity_id == str(audit.id)
 
 
-def test_auditor_cannot_use_another_agencys_template(session: Session, make_user, make_case, template_version) -> None:  # type: ignore[no-untyped-def]
+def test_auditor_cannot_use_another_agencys_template(
+    session: Session, make_user: MakeUser, make_case: MakeCase, template_version: TemplateVersionOf
+) -> None:
     health = make_user(agency="health")
     with pytest.raises(PermissionDenied):
-        start_audit(session, health, case_id=make_case().id,
-                    template_version_id=template_version("t2-education-advice-audit").id, subject="advice")
+        start_audit(
+            session,
+            health,
+            case_id=make_case().id,
+            template_version_id=template_version("t2-education-advice-audit").id,
+            subject="advice",
+        )
     panel = make_user(Role.PANEL_MEMBER)
     with pytest.raises(PermissionDenied):  # panels audit at Tier 3, not Tier 1
-        start_audit(session, panel, case_id=make_case().id,
-                    template_version_id=template_version("t1-coordinator-plan-check").id, subject="final_plan")
+        start_audit(
+            session,
+            panel,
+            case_id=make_case().id,
+            template_version_id=template_version("t1-coordinator-plan-check").id,
+            subject="final_plan",
+        )
 
 
-def test_subject_must_suit_the_template(session: Session, make_user, make_case, template_version) -> None:  # type: ignore[no-untyped-def]
+def test_subject_must_suit_the_template(
+    session: Session, make_user: MakeUser, make_case: MakeCase, template_version: TemplateVersionOf
+) -> None:
     with pytest.raises(InvalidInput, match="subject"):
-        start_audit(session, make_user(), case_id=make_case().id,
-                    template_version_id=template_version("t1-coordinator-plan-check").id, subject="annual_review")
+        start_audit(
+            session,
+            make_user(),
+            case_id=make_case().id,
+            template_version_id=template_version("t1-coordinator-plan-check").id,
+            subject="annual_review",
+        )
 
 
-def test_tier4_needs_a_consent_decision_first(session: Session, make_user, make_case, template_version) -> None:  # type: ignore[no-untyped-def]
+def test_tier4_needs_a_consent_decision_first(
+    session: Session, make_user: MakeUser, make_case: MakeCase, template_version: TemplateVersionOf
+) -> None:
     leader, case = make_user(Role.SYSTEM_LEADER), make_case()
     tv = template_version("t4-system-leader-review")
     with pytest.raises(WorkflowError, match="consent"):
@@ -63,21 +86,26 @@ def test_tier4_needs_a_consent_decision_first(session: Session, make_user, make_
     assert start_audit(session, leader, case_id=case.id, template_version_id=tv.id, subject="final_plan").tier == 4
 
 
-def test_saving_updates_suggested_grades_and_bumps_version(session: Session, t1_audit) -> None:  # type: ignore[no-untyped-def]
+def test_saving_updates_suggested_grades_and_bumps_version(session: Session, t1_audit: tuple[User, Audit]) -> None:
     auditor, audit = t1_audit
     version = audit.version_id
     save_responses(session, auditor, audit.id, version, all_met(audit.template))
     assert audit.version_id == version + 1
     assert audit.suggested_grade == "good"
     limiting = next(q for q in audit.template.questions() if q.limiting)
-    save_responses(session, auditor, audit.id, audit.version_id,
-                   {limiting.id: ResponseInput(Rating.NOT_MET.value, "The need is missing from B.")})
+    save_responses(
+        session,
+        auditor,
+        audit.id,
+        audit.version_id,
+        {limiting.id: ResponseInput(Rating.NOT_MET.value, "The need is missing from B.")},
+    )
     assert audit.suggested_grade == "inadequate"
     grades = {g.section_id: g.suggested_grade for g in audit.section_grades}
     assert grades[audit.template.section_of(limiting.id).id] == "inadequate"
 
 
-def test_stale_save_is_refused_and_changes_nothing(session: Session, t1_audit) -> None:  # type: ignore[no-untyped-def]
+def test_stale_save_is_refused_and_changes_nothing(session: Session, t1_audit: tuple[User, Audit]) -> None:
     auditor, audit = t1_audit
     opened_at = audit.version_id
     first_q = audit.template.questions()[0].id
@@ -90,19 +118,28 @@ def test_stale_save_is_refused_and_changes_nothing(session: Session, t1_audit) -
     assert stored[first_q] == ("met", "first editor")
 
 
-def test_tampered_input_is_rejected(session: Session, t1_audit) -> None:  # type: ignore[no-untyped-def]
+def test_tampered_input_is_rejected(session: Session, t1_audit: tuple[User, Audit]) -> None:
     auditor, audit = t1_audit
     no_na = next(q for q in audit.template.questions() if not q.not_applicable.allowed)
     with pytest.raises(InvalidInput) as raised:
-        save_responses(session, auditor, audit.id, audit.version_id, {
-            "NOPE-1": ResponseInput("met"), no_na.id: ResponseInput("not_applicable", na_reason="x"),
-            audit.template.questions()[1].id: ResponseInput("excellent"),
-        })
+        save_responses(
+            session,
+            auditor,
+            audit.id,
+            audit.version_id,
+            {
+                "NOPE-1": ResponseInput("met"),
+                no_na.id: ResponseInput("not_applicable", na_reason="x"),
+                audit.template.questions()[1].id: ResponseInput("excellent"),
+            },
+        )
     assert {e.field for e in raised.value.errors} == {"NOPE-1", no_na.id, audit.template.questions()[1].id}
     assert audit.responses == []
 
 
-def test_only_the_author_edits_and_only_drafts(session: Session, t1_audit, make_user) -> None:  # type: ignore[no-untyped-def]
+def test_only_the_author_edits_and_only_drafts(
+    session: Session, t1_audit: tuple[User, Audit], make_user: MakeUser
+) -> None:
     auditor, audit = t1_audit
     colleague = make_user()
     with pytest.raises(PermissionDenied):
@@ -116,7 +153,7 @@ def test_only_the_author_edits_and_only_drafts(session: Session, t1_audit, make_
         save_responses(session, outsider, audit.id, audit.version_id, {})
 
 
-def test_submit_lists_every_missing_item(session: Session, t1_audit) -> None:  # type: ignore[no-untyped-def]
+def test_submit_lists_every_missing_item(session: Session, t1_audit: tuple[User, Audit]) -> None:
     auditor, audit = t1_audit
     questions = audit.template.questions()
     answers = all_met(audit.template)
@@ -129,18 +166,34 @@ def test_submit_lists_every_missing_item(session: Session, t1_audit) -> None:  #
     assert audit.status == "draft"
 
 
-def test_override_needs_a_rationale(session: Session, t1_audit) -> None:  # type: ignore[no-untyped-def]
+def test_override_needs_a_rationale(session: Session, t1_audit: tuple[User, Audit]) -> None:
     auditor, audit = t1_audit
-    save_responses(session, auditor, audit.id, audit.version_id, all_met(audit.template), update_judgement=True, auditor_grade="outstanding")
+    save_responses(
+        session,
+        auditor,
+        audit.id,
+        audit.version_id,
+        all_met(audit.template),
+        update_judgement=True,
+        auditor_grade="outstanding",
+    )
     with pytest.raises(InvalidInput, match="Explain why"):
         submit_audit(session, auditor, audit.id, audit.version_id)
-    save_responses(session, auditor, audit.id, audit.version_id, {}, update_judgement=True, auditor_grade="outstanding",
-                   override_rationale="An exemplar for the portfolio.")
+    save_responses(
+        session,
+        auditor,
+        audit.id,
+        audit.version_id,
+        {},
+        update_judgement=True,
+        auditor_grade="outstanding",
+        override_rationale="An exemplar for the portfolio.",
+    )
     submit_audit(session, auditor, audit.id, audit.version_id)
     assert (audit.suggested_grade, audit.auditor_grade, audit.reported_grade) == ("good", "outstanding", "outstanding")
 
 
-def test_panel_returns_and_author_revises(session: Session, t1_audit, make_user) -> None:  # type: ignore[no-untyped-def]
+def test_panel_returns_and_author_revises(session: Session, t1_audit: tuple[User, Audit], make_user: MakeUser) -> None:
     auditor, audit = t1_audit
     save_responses(session, auditor, audit.id, audit.version_id, all_met(audit.template))
     submit_audit(session, auditor, audit.id, audit.version_id)
@@ -152,19 +205,33 @@ def test_panel_returns_and_author_revises(session: Session, t1_audit, make_user)
     return_audit(session, panel, audit.id, "Evidence for F is thin.")
     assert audit.status == "returned" and audit.return_comment == "Evidence for F is thin."
     first = audit.template.questions()[0].id
-    save_responses(session, auditor, audit.id, audit.version_id, {first: ResponseInput("partially_met", "Revised after return.")})
+    save_responses(
+        session, auditor, audit.id, audit.version_id, {first: ResponseInput("partially_met", "Revised after return.")}
+    )
     assert audit.status == "draft"
     submit_audit(session, auditor, audit.id, audit.version_id)
-    actions = [e.action for e in session.scalars(select(TrailEntry).where(TrailEntry.entity_id == str(audit.id)).order_by(TrailEntry.id))]
+    actions = [
+        e.action
+        for e in session.scalars(
+            select(TrailEntry).where(TrailEntry.entity_id == str(audit.id)).order_by(TrailEntry.id)
+        )
+    ]
     assert actions == ["audit.start", "audit.save", "audit.submit", "audit.return", "audit.save", "audit.submit"]
 
 
-def test_tier4_judgement_needs_its_reasoning(session: Session, make_user, make_case, template_version) -> None:  # type: ignore[no-untyped-def]
+def test_tier4_judgement_needs_its_reasoning(
+    session: Session, make_user: MakeUser, make_case: MakeCase, template_version: TemplateVersionOf
+) -> None:
     leader, case = make_user(Role.SYSTEM_LEADER), make_case()
     session.add(ConsentRecord(case_id=case.id, given_by="parent_carer", decision="given", recorded_by_id=leader.id))
     session.commit()
-    audit = start_audit(session, leader, case_id=case.id, template_version_id=template_version("t4-system-leader-review").id,
-                        subject="final_plan")
+    audit = start_audit(
+        session,
+        leader,
+        case_id=case.id,
+        template_version_id=template_version("t4-system-leader-review").id,
+        subject="final_plan",
+    )
     answers = {q.id: ResponseInput("met", "Said by the family.") for q in audit.template.questions()}
     save_responses(session, leader, audit.id, audit.version_id, answers)
     with pytest.raises(InvalidInput, match="Choose an overall judgement"):
@@ -172,13 +239,21 @@ def test_tier4_judgement_needs_its_reasoning(session: Session, make_user, make_c
     save_responses(session, leader, audit.id, audit.version_id, {}, update_judgement=True, auditor_grade="mixed")
     with pytest.raises(InvalidInput, match="how you reached this judgement"):
         submit_audit(session, leader, audit.id, audit.version_id)
-    save_responses(session, leader, audit.id, audit.version_id, {}, update_judgement=True, auditor_grade="mixed",
-                   override_rationale="Provision in F is not delivered as written.")
+    save_responses(
+        session,
+        leader,
+        audit.id,
+        audit.version_id,
+        {},
+        update_judgement=True,
+        auditor_grade="mixed",
+        override_rationale="Provision in F is not delivered as written.",
+    )
     assert submit_audit(session, leader, audit.id, audit.version_id).status == "submitted"
     assert audit.suggested_grade is None and audit.reported_grade == "mixed"
 
 
-def test_status_moves_only_along_the_declared_workflow(session: Session, t1_audit) -> None:  # type: ignore[no-untyped-def]
+def test_status_moves_only_along_the_declared_workflow(session: Session, t1_audit: tuple[User, Audit]) -> None:
     from qaframework.framework import AuditStatus
     from qaframework.operations.audits import move_to
 
@@ -191,7 +266,9 @@ def test_status_moves_only_along_the_declared_workflow(session: Session, t1_audi
         move_to(audit, AuditStatus.DRAFT)
 
 
-def test_a_save_that_collides_at_write_time_is_a_clear_stale_edit(session: Session, t1_audit) -> None:  # type: ignore[no-untyped-def]
+def test_a_save_that_collides_at_write_time_is_a_clear_stale_edit(
+    session: Session, t1_audit: tuple[User, Audit]
+) -> None:
     """Both editors pass the version check; the second write finds the row changed under it."""
     from sqlalchemy import event
 
@@ -199,11 +276,10 @@ def test_a_save_that_collides_at_write_time_is_a_clear_stale_edit(session: Sessi
     first = audit.template.questions()[0].id
     collided = {"done": False}
 
-    def someone_else_saves(sess, _ctx, _instances) -> None:  # type: ignore[no-untyped-def]
+    def someone_else_saves(sess: Session, _ctx: object, _instances: object) -> None:
         if not collided["done"]:
             collided["done"] = True
-            sess.connection().execute(Audit.__table__.update().where(Audit.id == audit.id)
-                                      .values(version_id=Audit.__table__.c.version_id + 1))
+            sess.connection().execute(update(Audit).where(Audit.id == audit.id).values(version_id=Audit.version_id + 1))
 
     event.listen(session, "before_flush", someone_else_saves)
     try:

@@ -18,6 +18,7 @@ from qaframework.checklists.loader import (
     load_template_text,
     template_checksum,
 )
+from qaframework.checklists.model import Grading
 from qaframework.framework import Tier
 
 BASE_FILE = Path(__file__).parent / "data" / "templates" / "valid.v1.yaml"
@@ -57,7 +58,7 @@ def test_valid_base_loads_with_its_values() -> None:
     assert [q.id for q in template.questions()] == ["Q-A-01", "Q-B-01", "Q-B-02"]
     assert template.question("Q-B-01").limiting is True
     assert template.question("Q-B-02").not_applicable.when == "never in practice; here to test N/A parsing"
-    assert template.grading.cap_for  # the model, not a dict, came back
+    assert isinstance(template.grading, Grading)  # the model, not a dict, came back
 
 
 # --- single-file problems, located exactly ---------------------------------------------------------

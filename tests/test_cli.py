@@ -7,7 +7,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner
+from click.testing import CliRunner, Result
 
 from qaframework.checklists.loader import DEFAULT_TEMPLATE_DIR
 from qaframework.cli import main
@@ -20,7 +20,7 @@ def db_url(tmp_path: Path) -> Iterator[str]:
         yield url
 
 
-def qa(url: str, *args: str, input: str | None = None):  # type: ignore[no-untyped-def]
+def qa(url: str, *args: str, input: str | None = None) -> Result:
     return CliRunner().invoke(main, ["--database-url", url, *args], input=input, catch_exceptions=False)
 
 
@@ -91,7 +91,7 @@ def test_templates_check_names_file_field_and_line(tmp_path: Path) -> None:
     text = (DEFAULT_TEMPLATE_DIR / bad.name).read_text()
     assert "basis: statutory" in text
     bad.write_text(text.replace("basis: statutory", "basis: compulsory", 1))
-    line = text.splitlines().index(next(l for l in text.splitlines() if "basis: statutory" in l)) + 1
+    line = text.splitlines().index(next(ln for ln in text.splitlines() if "basis: statutory" in ln)) + 1
     result = CliRunner().invoke(main, ["templates", "check", str(tmp_path)])
     assert result.exit_code == 1
     assert f"{bad.name}:{line}:" in result.output and ".basis:" in result.output

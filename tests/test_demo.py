@@ -14,10 +14,10 @@ from sqlalchemy.orm import Session
 from qaframework.checklists.loader import DEFAULT_TEMPLATE_DIR, load_directory
 from qaframework.demo import load_demo
 from qaframework.framework import Role
+from qaframework.operations.audits import answers_of
 from qaframework.operations.templates import sync_templates
 from qaframework.operations.users import ensure_default_agencies
 from qaframework.scoring import completeness
-from qaframework.operations.audits import answers_of
 from qaframework.store import Action, Audit, Case, ModerationRecord, PeerChallenge, User
 from qaframework.store.db import make_engine, session_factory
 from qaframework.store.migrate import upgrade
@@ -61,9 +61,9 @@ def test_submitted_audits_are_complete_and_graded(demo_session: Session) -> None
 
 
 def test_moderation_actions_and_peer_challenge_exist(demo_session: Session) -> None:
-    assert demo_session.scalar(select(func.count(ModerationRecord.id))) >= 5
-    assert demo_session.scalar(select(func.count(Action.id))) >= 10
-    assert demo_session.scalar(select(func.count(PeerChallenge.id))) >= 10
+    assert (demo_session.scalar(select(func.count(ModerationRecord.id))) or 0) >= 5
+    assert (demo_session.scalar(select(func.count(Action.id))) or 0) >= 10
+    assert (demo_session.scalar(select(func.count(PeerChallenge.id))) or 0) >= 10
 
 
 def test_same_seed_same_area(tmp_path: Path) -> None:

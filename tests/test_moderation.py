@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import ClassVar
+
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -137,7 +139,7 @@ def test_confusion_matrix_best_to_worst() -> None:
 
 
 class TestDrift:
-    PAIRS = [
+    PAIRS: ClassVar = [
         ("ann", G, RI), ("ann", G, RI), ("ann", OUT, G), ("ann", G, G),  # shift 3/4 → generous
         ("bob", RI, G), ("bob", INAD, RI), ("bob", RI, RI),  # shift -2/3 → severe
         ("cat", G, INAD), ("cat", G, INAD),  # shift 2 but only 2 pairs
@@ -200,7 +202,8 @@ def test_kappa_matches_textbook_formula_and_is_symmetric(pairs: list[tuple[str, 
             assert -1.0 - 1e-9 <= got <= 1.0 + 1e-9
     assert swapped.kappa_linear == result.kappa_linear
     assert swapped.kappa_quadratic == result.kappa_quadratic
-    assert swapped.mean_shift == -result.mean_shift  # type: ignore[operator]
+    assert result.mean_shift is not None
+    assert swapped.mean_shift == -result.mean_shift
     assert result.exact is not None and result.within_one is not None
     assert 0.0 <= result.exact <= result.within_one <= 1.0
     assert sum(map(sum, confusion_matrix(pairs, OFSTED4))) == len(pairs)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from sqlalchemy import inspect, select
+from sqlalchemy import Engine, inspect, select, update
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
@@ -13,7 +13,7 @@ from qaframework.operations.base import record
 from qaframework.store import Audit, Base, TrailEntry, TrailIsAppendOnly
 from qaframework.store.db import make_engine
 from qaframework.store.migrate import current_revision, downgrade, head_revision, schema_drift, upgrade
-from tests.support import scratch_database
+from tests.support import MakeCase, MakeUser, TemplateVersionOf, scratch_database
 
 
 def test_upgrade_from_empty_creates_every_table_with_no_drift(tmp_path: Path) -> None:
@@ -53,15 +53,25 @@ def test_trail_entries_cannot_be_changed_or_deleted(session: Session) -> None:
         session.flush()
 
 
-def test_stale_audit_write_is_refused_by_version_column(engine, session: Session, make_user, make_case, template_version) -> None:  # type: ignore[no-untyped-def]
+def test_stale_audit_write_is_refused_by_version_column(
+    engine: Engine, session: Session, make_user: MakeUser, make_case: MakeCase, template_version: TemplateVersionOf
+) -> None:
     from qaframework.operations.audits import start_audit
 
     auditor = make_user()
-    audit = start_audit(session, auditor, case_id=make_case().id,
-                        template_version_id=template_version("t1-coordinator-plan-check").id, subject="final_plan")
+    audit = start_audit(
+        session,
+        auditor,
+        case_id=make_case().id,
+        template_version_id=template_version("t1-coordinator-plan-check").id,
+        subject="final_plan",
+    )
     version = audit.version_id
     # A second, independent connection changes the row first.
-    session.execute(Audit.__table__.update().where(Audit.id == audit.id).values(version_id=version + 1))
+    session.execute(
+        update(Audit).where(Audit.id == audit.id).values(version_id=version + 1),
+        execution_options={"synchronize_session": False},  # the session must not hear of it
+    )
     audit.summary = "my change"
     with pytest.raises(StaleDataError):
         session.flush()
@@ -94,11 +104,13 @@ def test_concurrent_writers_queue_instead_of_failing(tmp_path: Path) -> None:
                         s.scalar(select(AreaSetting.key))
                         time.sleep(hold)
                         set_setting(s, None, key, 1)
-                except BaseException as exc:  # noqa: BLE001 - reported below
+                except BaseException as exc:
                     errors.append(exc)
 
-            threads = [threading.Thread(target=work, args=("a", 0.0, 0.6)),
-                       threading.Thread(target=work, args=("b", 0.2, 0.0))]
+            threads = [
+                threading.Thread(target=work, args=("a", 0.0, 0.6)),
+                threading.Thread(target=work, args=("b", 0.2, 0.0)),
+            ]
             for t in threads:
                 t.start()
             for t in threads:

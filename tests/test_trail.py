@@ -10,10 +10,10 @@ from qaframework.operations.base import PermissionDenied
 from qaframework.operations.settings import TIER1_MONTHLY_TARGET, set_setting
 from qaframework.operations.trail import TrailFilters, latest_entry, trail_entities, trail_page
 from qaframework.operations.users import add_user, set_active, sign_in
-from tests.support import TEST_PASSWORD
+from tests.support import TEST_PASSWORD, MakeUser
 
 
-def test_newest_first_with_names_and_no_sign_ins_by_default(session: Session, make_user) -> None:  # type: ignore[no-untyped-def]
+def test_newest_first_with_names_and_no_sign_ins_by_default(session: Session, make_user: MakeUser) -> None:
     admin = make_user(Role.ADMIN)
     user = add_user(session, admin, email="new.person@example.test", password=TEST_PASSWORD, role="board_viewer")
     sign_in(session, "new.person@example.test", TEST_PASSWORD)
@@ -24,12 +24,14 @@ def test_newest_first_with_names_and_no_sign_ins_by_default(session: Session, ma
     assert {r.actor_name for r in page.rows} == {admin.display_name}
     assert page.total == 2 and page.pages == 1
 
-    with_sign_ins = trail_page(session, admin, TrailFilters(entity="user", entity_id=str(user.id), include_sign_ins=True))
+    with_sign_ins = trail_page(
+        session, admin, TrailFilters(entity="user", entity_id=str(user.id), include_sign_ins=True)
+    )
     assert [r.entry.action for r in with_sign_ins.rows] == ["user.deactivate", "user.sign_in", "user.add"]
     assert with_sign_ins.rows[1].actor_name == user.display_name
 
 
-def test_filter_by_actor_and_system_entries_have_no_name(session: Session, make_user) -> None:  # type: ignore[no-untyped-def]
+def test_filter_by_actor_and_system_entries_have_no_name(session: Session, make_user: MakeUser) -> None:
     admin, other = make_user(Role.ADMIN), make_user(Role.ADMIN)
     set_setting(session, admin, TIER1_MONTHLY_TARGET, 30)
     set_setting(session, other, TIER1_MONTHLY_TARGET, 31)
@@ -44,7 +46,7 @@ def test_filter_by_actor_and_system_entries_have_no_name(session: Session, make_
     assert latest_entry(session, admin, "no.such.action") is None
 
 
-def test_pagination_clamps_pages(session: Session, make_user) -> None:  # type: ignore[no-untyped-def]
+def test_pagination_clamps_pages(session: Session, make_user: MakeUser) -> None:
     admin = make_user(Role.ADMIN)
     for n in range(5):
         set_setting(session, admin, TIER1_MONTHLY_TARGET, 20 + n)
@@ -56,7 +58,7 @@ def test_pagination_clamps_pages(session: Session, make_user) -> None:  # type: 
     assert last.page == 3 and [r.entry.after["value"] for r in last.rows] == [20]
 
 
-def test_only_admins_read_the_trail(session: Session, make_user) -> None:  # type: ignore[no-untyped-def]
+def test_only_admins_read_the_trail(session: Session, make_user: MakeUser) -> None:
     for role in (Role.AUDITOR, Role.PANEL_MEMBER, Role.SYSTEM_LEADER, Role.BOARD_VIEWER):
         user = make_user(role)
         with pytest.raises(PermissionDenied):

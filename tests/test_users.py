@@ -11,7 +11,7 @@ from qaframework.framework import Role
 from qaframework.operations.base import InvalidInput, PermissionDenied
 from qaframework.operations.users import MAX_FAILED_SIGN_INS, SignInFailed, add_agency, add_user, set_active, sign_in
 from qaframework.store import utcnow
-from tests.support import TEST_PASSWORD
+from tests.support import TEST_PASSWORD, MakeUser
 
 
 def test_add_user_validates_every_field(session: Session) -> None:
@@ -28,7 +28,7 @@ def test_emails_are_unique_case_insensitively(session: Session) -> None:
         add_user(session, None, email="jo.smith@example.test", password=TEST_PASSWORD, role="panel_member")
 
 
-def test_only_admins_manage_users(session: Session, make_user) -> None:  # type: ignore[no-untyped-def]
+def test_only_admins_manage_users(session: Session, make_user: MakeUser) -> None:
     with pytest.raises(PermissionDenied):
         add_user(session, make_user(), email="x@example.test", password=TEST_PASSWORD, role="board_viewer")
     admin = make_user(Role.ADMIN)
@@ -40,7 +40,7 @@ def test_only_admins_manage_users(session: Session, make_user) -> None:  # type:
         sign_in(session, "x@example.test", TEST_PASSWORD)
 
 
-def test_sign_in_locks_after_repeated_failures(session: Session, make_user) -> None:  # type: ignore[no-untyped-def]
+def test_sign_in_locks_after_repeated_failures(session: Session, make_user: MakeUser) -> None:
     user = make_user(email="lock@example.test")
     assert sign_in(session, "LOCK@example.test", TEST_PASSWORD).id == user.id
     now = utcnow()
@@ -60,15 +60,42 @@ def test_area_can_add_its_own_agency(session: Session) -> None:
         add_agency(session, None, "Youth Justice!", "x")
 
 
-def test_admins_cannot_remove_their_own_role_or_the_last_admin(session: Session, make_user) -> None:  # type: ignore[no-untyped-def]
+def test_admins_cannot_remove_their_own_role_or_the_last_admin(session: Session, make_user: MakeUser) -> None:
     from qaframework.operations.users import update_user
 
     admin = make_user(Role.ADMIN)
     with pytest.raises(InvalidInput, match="your own administrator role"):
-        update_user(session, admin, admin.id, role="panel_member", agency_code=None, team=None, is_team_manager=False, display_name="A")
+        update_user(
+            session,
+            admin,
+            admin.id,
+            role="panel_member",
+            agency_code=None,
+            team=None,
+            is_team_manager=False,
+            display_name="A",
+        )
     with pytest.raises(InvalidInput, match="only active administrator"):
-        update_user(session, None, admin.id, role="panel_member", agency_code=None, team=None, is_team_manager=False, display_name="A")
+        update_user(
+            session,
+            None,
+            admin.id,
+            role="panel_member",
+            agency_code=None,
+            team=None,
+            is_team_manager=False,
+            display_name="A",
+        )
     other = make_user(Role.ADMIN)
-    update_user(session, other, admin.id, role="panel_member", agency_code=None, team=None, is_team_manager=False, display_name="A")
+    update_user(
+        session,
+        other,
+        admin.id,
+        role="panel_member",
+        agency_code=None,
+        team=None,
+        is_team_manager=False,
+        display_name="A",
+    )
     with pytest.raises(InvalidInput, match="only active administrator"):
         set_active(session, None, other.id, False)

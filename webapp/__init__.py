@@ -51,7 +51,7 @@ def _load_config(app: Flask, test_config: Mapping[str, Any] | None) -> None:
 
 def _init_jinja(app: Flask) -> None:
     """Our templates first, then the GOV.UK macro packages under their own prefixes."""
-    app.jinja_loader = ChoiceLoader(  # type: ignore[assignment]
+    app.jinja_loader = ChoiceLoader(
         [
             FileSystemLoader(Path(app.root_path) / "templates"),
             PrefixLoader(
@@ -74,6 +74,7 @@ def _init_proxy(app: Flask) -> None:
     """Trust X-Forwarded-* from PROXY_FIX_COUNT proxies, so client IPs (rate limits) and https are real."""
     count = int(app.config["PROXY_FIX_COUNT"] or 0)
     if count:
+        # Flask's documented way to add WSGI middleware; mypy sees wsgi_app as a method.
         app.wsgi_app = ProxyFix(  # type: ignore[method-assign]
             app.wsgi_app, x_for=count, x_proto=count, x_host=count
         )
@@ -97,7 +98,8 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(auth.bp)
     app.register_blueprint(home.bp)
     from webapp import audits, cases
-    app.register_blueprint(cases.bp); app.register_blueprint(audits.bp)
+    app.register_blueprint(cases.bp)
+    app.register_blueprint(audits.bp)
     from webapp import admin
     app.register_blueprint(admin.bp)
     from webapp import peer

@@ -23,9 +23,9 @@ from webapp.extensions import limiter, login_manager
 bp = Blueprint("auth", __name__)
 
 
-@login_manager.user_loader
 def load_user(session_id: str) -> User | None:
-    user_id, _, fingerprint = session_id.partition(".")
+    """Flask-Login's user loader: the session id names the user and their password's fingerprint."""
+    user_id, _, _fingerprint = session_id.partition(".")
     if not user_id.isdigit():
         return None
     user = db_session().get(User, int(user_id))
@@ -34,10 +34,20 @@ def load_user(session_id: str) -> User | None:
     return user
 
 
+# Registered by a call rather than as a decorator: Flask-Login is untyped, and its decorator would
+# make load_user untyped to mypy too.
+login_manager.user_loader(load_user)
+
+
 class SignInForm(FlaskForm):
-    email = EmailField("Email address", widget=GovTextInput(),
-                       validators=[DataRequired("Enter your email address"),
-                                   Regexp(EMAIL_RE, message="Enter an email address in the correct format, like name@example.gov.uk")])
+    email = EmailField(
+        "Email address",
+        widget=GovTextInput(),
+        validators=[
+            DataRequired("Enter your email address"),
+            Regexp(EMAIL_RE, message="Enter an email address in the correct format, like name@example.gov.uk"),
+        ],
+    )
     password = PasswordField("Password", widget=GovPasswordInput(), validators=[DataRequired("Enter your password")])
     submit = SubmitField("Sign in", widget=GovSubmitInput())
 
@@ -67,8 +77,11 @@ def sign_in_page() -> Any:
         try:
             user = sign_in(db_session(), form.email.data or "", form.password.data or "")
         except SignInFailed as failure:
-            message = ("Your account is locked after too many attempts. Wait 15 minutes, then try again."
-                       if failure.locked else "Enter a correct email address and password")
+            message = (
+                "Your account is locked after too many attempts. Wait 15 minutes, then try again."
+                if failure.locked
+                else "Enter a correct email address and password"
+            )
             form.email.errors = [message]
         else:
             session.clear()
@@ -95,12 +108,23 @@ def sign_out() -> Any:
 
 
 class ChangePasswordForm(FlaskForm):
-    current = PasswordField("Current password", widget=GovPasswordInput(), validators=[DataRequired("Enter your current password")])
-    new = PasswordField("New password", widget=GovPasswordInput(),
-                        description=f"Use {MIN_LENGTH} characters or more. A few random words make a strong password.",
-                        validators=[DataRequired("Enter a new password"), Length(min=MIN_LENGTH, message=f"Password must be {MIN_LENGTH} characters or more")])
-    confirm = PasswordField("Confirm new password", widget=GovPasswordInput(),
-                            validators=[DataRequired("Confirm your new password"), EqualTo("new", "Passwords must match")])
+    current = PasswordField(
+        "Current password", widget=GovPasswordInput(), validators=[DataRequired("Enter your current password")]
+    )
+    new = PasswordField(
+        "New password",
+        widget=GovPasswordInput(),
+        description=f"Use {MIN_LENGTH} characters or more. A few random words make a strong password.",
+        validators=[
+            DataRequired("Enter a new password"),
+            Length(min=MIN_LENGTH, message=f"Password must be {MIN_LENGTH} characters or more"),
+        ],
+    )
+    confirm = PasswordField(
+        "Confirm new password",
+        widget=GovPasswordInput(),
+        validators=[DataRequired("Confirm your new password"), EqualTo("new", "Passwords must match")],
+    )
     submit = SubmitField("Change password", widget=GovSubmitInput())
 
 
@@ -122,5 +146,3 @@ def change_password() -> Any:
                 flash("Your password has been changed. Other sessions have been signed out.", "success")
                 return redirect(url_for("home.index"))
     return render_template("auth/change_password.html", form=form)
-
-

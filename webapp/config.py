@@ -6,6 +6,7 @@ Order of precedence (lowest first): `DefaultConfig` here, `config.py` in the ins
 
 from __future__ import annotations
 
+import contextlib
 import os
 import secrets
 from datetime import timedelta
@@ -84,10 +85,8 @@ def load_or_create_secret_key(instance_path: Path) -> str:
         try:
             with os.fdopen(fd, "w", encoding="ascii") as fh:
                 fh.write(secrets.token_hex(32) + "\n")
-            try:
+            with contextlib.suppress(FileExistsError):  # another worker won the race; use its key
                 os.link(tmp, path)
-            except FileExistsError:
-                pass  # another worker won the race; use its key
         finally:
             tmp.unlink(missing_ok=True)
     key = path.read_text(encoding="ascii").strip()

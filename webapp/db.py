@@ -39,7 +39,8 @@ def _env_database() -> bool:
 def db_session() -> Session:
     if "db_session" not in g:
         g.db_session = current_app.extensions["qa_session_factory"]()
-    return g.db_session  # type: ignore[no-any-return]
+    session: Session = g.db_session
+    return session
 
 
 def _close_session(_error: BaseException | None) -> None:

@@ -52,7 +52,7 @@ def render_error(
     kept = list(headers)
     try:
         return render_template(template, **context), status, kept
-    except Exception:  # noqa: BLE001 - an error page must always be served
+    except Exception:
         current_app.logger.exception("Could not render error page %s", template)
         csp_nonce()  # keep the CSP header consistent even for the bare page
         title = "Sorry, there is a problem with the service"

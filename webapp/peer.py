@@ -68,7 +68,7 @@ def request_challenge(audit_id: int) -> Any:
             try:
                 challenge = peer.request_challenge(session, user, audit.id, int(chosen) if chosen.isdigit() else 0)
             except InvalidInput as exc:
-                errors = {"reviewer": e.message for e in exc.errors}
+                errors = {"reviewer": exc.errors[-1].message} if exc.errors else {}
             else:
                 flash(f"You asked {challenge.reviewer.display_name} to challenge your check.", "success")
                 return redirect(url_for("peer.show_challenge", challenge_id=challenge.id))
@@ -104,7 +104,9 @@ def show_challenge(challenge_id: int) -> Any:
                            values=request.form, responses={r.question_id: r for r in audit.responses})
 
 
-def _review(session: Session, user: User, challenge: PeerChallenge, audit: Audit, form: Mapping[str, str]) -> dict[str, str]:
+def _review(
+    session: Session, user: User, challenge: PeerChallenge, audit: Audit, form: Mapping[str, str]
+) -> dict[str, str]:
     """The reviewer's answer; returns form errors, or {} once it is saved."""
     if challenge.reviewer_id != user.id:  # refuse outsiders before judging their form
         raise PermissionDenied("Only the colleague asked can review this check.")
@@ -113,12 +115,18 @@ def _review(session: Session, user: User, challenge: PeerChallenge, audit: Audit
         return {"decision": "Choose whether you agree with this check or challenge it"}
     peer.review_challenge(session, user, challenge.id, agree=decision == "agree", comments=_comments_from(form, audit))
     author = challenge.requested_by.display_name
-    flash(f"You agreed with {author}’s check." if decision == "agree"
-          else f"You challenged {author}’s check. They will see your comments on their home page.", "success")
+    flash(
+        f"You agreed with {author}’s check."
+        if decision == "agree"
+        else f"You challenged {author}’s check. They will see your comments on their home page.",
+        "success",
+    )
     return {}
 
 
-def _respond(session: Session, user: User, challenge: PeerChallenge, audit: Audit, form: Mapping[str, str]) -> dict[str, str]:
+def _respond(
+    session: Session, user: User, challenge: PeerChallenge, audit: Audit, form: Mapping[str, str]
+) -> dict[str, str]:
     """The author's response, optionally reopening the check; returns form errors, or {} once saved."""
     revise = form.get("revise") == "yes"
     try:
@@ -127,6 +135,10 @@ def _respond(session: Session, user: User, challenge: PeerChallenge, audit: Audi
         if challenge.status != "challenged" or challenge.requested_by_id != user.id:
             raise
         return {"revise": exc.message}
-    flash("Your check has been reopened. Make your changes, then submit it again." if revise
-          else "Your response has been sent.", "success")
+    flash(
+        "Your check has been reopened. Make your changes, then submit it again."
+        if revise
+        else "Your response has been sent.",
+        "success",
+    )
     return {}

@@ -32,9 +32,10 @@ def csp_nonce() -> str:
     Lazy rather than set in `before_request` so that error pages rendered before (or instead of)
     the request hooks still get a nonce that matches the header.
     """
-    if "csp_nonce" not in g:
-        g.csp_nonce = secrets.token_urlsafe(18)
-    return g.csp_nonce
+    nonce: str | None = g.get("csp_nonce")
+    if nonce is None:
+        nonce = g.csp_nonce = secrets.token_urlsafe(18)
+    return nonce
 
 
 def content_security_policy(nonce: str) -> str:

@@ -35,7 +35,7 @@ def can_list_all_audits(actor: User) -> bool:
     return actor.active and role_of(actor) in CROSS_AGENCY_ROLES
 
 
-def _filtered(actor: User, filters: AuditListFilters) -> Select[tuple[Audit]]:
+def _filtered(actor: User, filters: AuditListFilters) -> Select[Audit]:
     query = select(Audit)
     if filters.scope == "all":
         require(can_list_all_audits(actor), "Only panel members, system leaders and administrators see every audit.")
@@ -72,7 +72,7 @@ def status_counts(session: Session, actor: User, filters: AuditListFilters) -> d
     sub = query.subquery()
     rows = session.execute(select(sub.c.status, func.count()).group_by(sub.c.status)).all()
     counts = {s.value: 0 for s in AuditStatus}
-    counts.update({status: n for status, n in rows})
+    counts.update(dict(rows))
     return counts
 
 
@@ -83,4 +83,4 @@ def answered_by_section(session: Session, audit_id: int) -> dict[str, int]:
         .where(Response.audit_id == audit_id, Response.rating.is_not(None))
         .group_by(Response.section_id)
     ).all()
-    return {section_id: n for section_id, n in rows}
+    return dict(rows)

@@ -25,7 +25,18 @@ from qaframework.operations.base import (
 from qaframework.operations.settings import current_cycle
 from qaframework.permissions import can_edit_audit, can_return_audit, can_use_template, can_view_audit, role_of
 from qaframework.scoring import Answer, MissingItem, completeness, suggest_grades
-from qaframework.store import Audit, Case, ConsentRecord, Request, Response, SectionGrade, TemplateVersion, TrailEntry, User, utcnow
+from qaframework.store import (
+    Audit,
+    Case,
+    ConsentRecord,
+    Request,
+    Response,
+    SectionGrade,
+    TemplateVersion,
+    TrailEntry,
+    User,
+    utcnow,
+)
 
 MAX_TEXT = 10_000
 
@@ -156,7 +167,8 @@ def _validate_responses(audit: Audit, responses: Mapping[str, ResponseInput]) ->
             errors.append(FieldError(question_id, f"{question_id} cannot be answered “Not applicable”"))
         for name, text in (("evidence", given.evidence), ("na_reason", given.na_reason)):
             if len(text) > MAX_TEXT:
-                errors.append(FieldError(f"{question_id}-{name}", f"Keep {name.replace('_', ' ')} to {MAX_TEXT:,} characters or fewer"))
+                message = f"Keep {name.replace('_', ' ')} to {MAX_TEXT:,} characters or fewer"
+                errors.append(FieldError(f"{question_id}-{name}", message))
     return errors
 
 
@@ -240,11 +252,15 @@ def save_responses(
             row = Response(question_id=question_id, section_id=template.section_of(question_id).id)
             audit.responses.append(row)
         row.rating, row.evidence, row.na_reason, row.updated_at = rating, evidence, na_reason, now
-        changed_before[question_id] = dict(zip(("rating", "evidence", "na_reason"), old))
-        changed_after[question_id] = dict(zip(("rating", "evidence", "na_reason"), new))
+        changed_before[question_id] = dict(zip(("rating", "evidence", "na_reason"), old, strict=True))
+        changed_after[question_id] = dict(zip(("rating", "evidence", "na_reason"), new, strict=True))
 
-    judgement_before = {"exemplary_sections": list(audit.exemplary_sections or []), "auditor_grade": audit.auditor_grade,
-                        "override_rationale": audit.override_rationale, "summary": audit.summary}
+    judgement_before = {
+        "exemplary_sections": list(audit.exemplary_sections or []),
+        "auditor_grade": audit.auditor_grade,
+        "override_rationale": audit.override_rationale,
+        "summary": audit.summary,
+    }
     if exemplary_sections is not None:
         audit.exemplary_sections = sorted(set(exemplary_sections))
     regrade(audit)
@@ -252,8 +268,12 @@ def save_responses(
         audit.auditor_grade = auditor_grade or None
         audit.override_rationale = (override_rationale or "").strip() or None
         audit.summary = (summary or "").strip() or None
-    judgement_after = {"exemplary_sections": list(audit.exemplary_sections or []), "auditor_grade": audit.auditor_grade,
-                       "override_rationale": audit.override_rationale, "summary": audit.summary}
+    judgement_after = {
+        "exemplary_sections": list(audit.exemplary_sections or []),
+        "auditor_grade": audit.auditor_grade,
+        "override_rationale": audit.override_rationale,
+        "summary": audit.summary,
+    }
     for key in list(judgement_after):
         if judgement_before[key] != judgement_after[key]:
             changed_before[key], changed_after[key] = judgement_before[key], judgement_after[key]
@@ -268,8 +288,9 @@ def save_responses(
     return audit
 
 
-def judgement_problem(template: Template, auditor_grade: str | None, suggested_grade: str | None,
-                      rationale: str | None) -> str | None:
+def judgement_problem(
+    template: Template, auditor_grade: str | None, suggested_grade: str | None, rationale: str | None
+) -> str | None:
     """A grade needs its reasons: why it differs from the suggestion, or (Tier 4, where there is no
     suggestion) how the reviewer reached the judgement, which is the narrative the board reads."""
     if not auditor_grade or (rationale or "").strip():
@@ -304,10 +325,20 @@ def submit_audit(session: Session, actor: User, audit_id: int, expected_version:
     move_to(audit, AuditStatus.SUBMITTED)
     audit.submitted_at = audit.updated_at = utcnow()
     session.flush()
-    record(session, actor, "audit.submit", "audit", audit.id, before, {
-        "status": audit.status, "suggested_grade": audit.suggested_grade, "auditor_grade": audit.auditor_grade,
-        "version": audit.version_id,
-    })
+    record(
+        session,
+        actor,
+        "audit.submit",
+        "audit",
+        audit.id,
+        before,
+        {
+            "status": audit.status,
+            "suggested_grade": audit.suggested_grade,
+            "auditor_grade": audit.auditor_grade,
+            "version": audit.version_id,
+        },
+    )
     return audit
 
 
@@ -324,7 +355,17 @@ def return_audit(session: Session, actor: User, audit_id: int, comment: str) -> 
     audit.return_comment = comment.strip()
     audit.updated_at = utcnow()
     session.flush()
-    record(session, actor, "audit.return", "audit", audit.id, before, {
-        "status": audit.status, "return_comment": audit.return_comment, "version": audit.version_id,
-    })
+    record(
+        session,
+        actor,
+        "audit.return",
+        "audit",
+        audit.id,
+        before,
+        {
+            "status": audit.status,
+            "return_comment": audit.return_comment,
+            "version": audit.version_id,
+        },
+    )
     return audit

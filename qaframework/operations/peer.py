@@ -32,14 +32,25 @@ def colleagues_for(session: Session, actor: User) -> list[User]:
     """Who can be asked: active auditors in the same agency and team, not the author."""
     if actor.team is None:
         return []
-    return list(session.scalars(
-        select(User).where(User.role == Role.AUDITOR.value, User.agency_code == actor.agency_code, User.team == actor.team,
-                           User.active.is_(True), User.id != actor.id).order_by(User.display_name)
-    ))
+    return list(
+        session.scalars(
+            select(User)
+            .where(
+                User.role == Role.AUDITOR.value,
+                User.agency_code == actor.agency_code,
+                User.team == actor.team,
+                User.active.is_(True),
+                User.id != actor.id,
+            )
+            .order_by(User.display_name)
+        )
+    )
 
 
 def challenges_for_audit(session: Session, audit: Audit) -> list[PeerChallenge]:
-    return list(session.scalars(select(PeerChallenge).where(PeerChallenge.audit_id == audit.id).order_by(PeerChallenge.id)))
+    return list(
+        session.scalars(select(PeerChallenge).where(PeerChallenge.audit_id == audit.id).order_by(PeerChallenge.id))
+    )
 
 
 def get_challenge(session: Session, actor: User, challenge_id: int) -> PeerChallenge:
@@ -77,7 +88,14 @@ def request_challenge(session: Session, actor: User, audit_id: int, reviewer_id:
     challenge = PeerChallenge(audit_id=audit.id, requested_by_id=actor.id, reviewer_id=reviewer_id, status="requested")
     session.add(challenge)
     session.flush()
-    record(session, actor, "peer.request", "peer_challenge", challenge.id, after={"audit_id": audit.id, "reviewer_id": reviewer_id})
+    record(
+        session,
+        actor,
+        "peer.request",
+        "peer_challenge",
+        challenge.id,
+        after={"audit_id": audit.id, "reviewer_id": reviewer_id},
+    )
     return challenge
 
 
@@ -85,15 +103,17 @@ def _clean_comments(audit: Audit, comments: Mapping[str | None, str]) -> list[tu
     known = {q.id for q in audit.template.questions()}
     cleaned: list[tuple[str | None, str]] = []
     errors: list[FieldError] = []
-    for question_id, body in comments.items():
-        body = (body or "").strip()
+    for question_id, given in comments.items():
+        body = (given or "").strip()
         if not body:
             continue
         if question_id is not None and question_id not in known:
             errors.append(FieldError(question_id, f"{question_id} is not a question in this check"))
         elif len(body) > 5000:
             where = f"on {question_id} " if question_id else ""
-            errors.append(FieldError(question_id or "comment", f"Keep your comment {where}to 5,000 characters or fewer"))
+            errors.append(
+                FieldError(question_id or "comment", f"Keep your comment {where}to 5,000 characters or fewer")
+            )
         else:
             cleaned.append((question_id, body))
     if errors:
@@ -102,7 +122,9 @@ def _clean_comments(audit: Audit, comments: Mapping[str | None, str]) -> list[tu
 
 
 @operation
-def review_challenge(session: Session, actor: User, challenge_id: int, *, agree: bool, comments: Mapping[str | None, str]) -> PeerChallenge:
+def review_challenge(
+    session: Session, actor: User, challenge_id: int, *, agree: bool, comments: Mapping[str | None, str]
+) -> PeerChallenge:
     """The colleague's answer: agree (optionally with comments) or challenge with at least one comment."""
     challenge = get_challenge(session, actor, challenge_id)
     if challenge.reviewer_id != actor.id:
@@ -114,13 +136,22 @@ def review_challenge(session: Session, actor: User, challenge_id: int, *, agree:
     if not agree and not cleaned:
         raise InvalidInput([FieldError("comment", "Say what you challenge: add a comment to at least one question")])
     for question_id, body in cleaned:
-        challenge.comments.append(PeerComment(author_id=actor.id, question_id=question_id, kind="agree" if agree else "challenge", body=body))
+        challenge.comments.append(
+            PeerComment(author_id=actor.id, question_id=question_id, kind="agree" if agree else "challenge", body=body)
+        )
     challenge.status = "agreed" if agree else "challenged"
     if agree:
         challenge.closed_at = utcnow()
     session.flush()
-    record(session, actor, "peer.review", "peer_challenge", challenge.id, {"status": "requested"},
-           {"status": challenge.status, "comments": len(cleaned)})
+    record(
+        session,
+        actor,
+        "peer.review",
+        "peer_challenge",
+        challenge.id,
+        {"status": "requested"},
+        {"status": challenge.status, "comments": len(cleaned)},
+    )
     return challenge
 
 
@@ -150,16 +181,27 @@ def respond_to_challenge(
         audit.updated_at = utcnow()
         record(session, actor, "audit.reopen", "audit", audit.id, {"status": "submitted"}, {"status": "returned"})
     session.flush()
-    record(session, actor, "peer.respond", "peer_challenge", challenge.id, {"status": "challenged"},
-           {"status": challenge.status, "comments": len(cleaned)})
+    record(
+        session,
+        actor,
+        "peer.respond",
+        "peer_challenge",
+        challenge.id,
+        {"status": "challenged"},
+        {"status": challenge.status, "comments": len(cleaned)},
+    )
     return challenge
 
 
 def challenges_waiting_for(session: Session, actor: User) -> list[PeerChallenge]:
     """Checks colleagues asked this user to review, and challenges this user must answer."""
-    return list(session.scalars(
-        select(PeerChallenge).where(
-            ((PeerChallenge.reviewer_id == actor.id) & (PeerChallenge.status == "requested"))
-            | ((PeerChallenge.requested_by_id == actor.id) & (PeerChallenge.status == "challenged"))
-        ).order_by(PeerChallenge.created_at)
-    ))
+    return list(
+        session.scalars(
+            select(PeerChallenge)
+            .where(
+                ((PeerChallenge.reviewer_id == actor.id) & (PeerChallenge.status == "requested"))
+                | ((PeerChallenge.requested_by_id == actor.id) & (PeerChallenge.status == "challenged"))
+            )
+            .order_by(PeerChallenge.created_at)
+        )
+    )

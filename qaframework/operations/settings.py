@@ -83,7 +83,7 @@ def validate_term_dates(academic_year: str, dates: list[tuple[date, date]]) -> l
         first, last = academic_year_span(academic_year)
     except ValueError as exc:
         raise InvalidInput([FieldError("academic_year", str(exc))]) from None
-    cycles = [Cycle(academic_year, ht, s, e) for ht, (s, e) in zip(HALF_TERMS, dates)]
+    cycles = [Cycle(academic_year, ht, s, e) for ht, (s, e) in zip(HALF_TERMS, dates, strict=True)]
     for index, cycle in enumerate(cycles):
         if not (first <= cycle.start <= last and first <= cycle.end <= last):
             errors.append(FieldError(
@@ -94,7 +94,11 @@ def validate_term_dates(academic_year: str, dates: list[tuple[date, date]]) -> l
         elif cycle.end < cycle.start:
             errors.append(FieldError(f"half_term_{index + 1}", f"{cycle.half_term} must end after it starts"))
         elif index and cycle.start <= cycles[index - 1].end:
-            errors.append(FieldError(f"half_term_{index + 1}", f"{cycle.half_term} must start after {cycles[index - 1].half_term} ends"))
+            errors.append(
+                FieldError(
+                    f"half_term_{index + 1}", f"{cycle.half_term} must start after {cycles[index - 1].half_term} ends"
+                )
+            )
     if errors:
         raise InvalidInput(errors)
     return cycles
@@ -107,7 +111,12 @@ def set_term_dates(session: Session, actor: User | None, cycles: list[Cycle]) ->
     year = cycles[0].academic_year
     kept = [row for row in (get_setting(session, TERM_DATES) or []) if row["academic_year"] != year]
     rows = kept + [
-        {"academic_year": c.academic_year, "half_term": c.half_term, "start": c.start.isoformat(), "end": c.end.isoformat()}
+        {
+            "academic_year": c.academic_year,
+            "half_term": c.half_term,
+            "start": c.start.isoformat(),
+            "end": c.end.isoformat(),
+        }
         for c in cycles
     ]
     rows.sort(key=lambda r: r["start"])

@@ -102,7 +102,13 @@ def current_versions(session: Session) -> list[TemplateVersion]:
 
 
 def all_versions(session: Session) -> list[TemplateVersion]:
-    return list(session.scalars(select(TemplateVersion).order_by(TemplateVersion.tier, TemplateVersion.template_id, TemplateVersion.version.desc())))
+    return list(
+        session.scalars(
+            select(TemplateVersion).order_by(
+                TemplateVersion.tier, TemplateVersion.template_id, TemplateVersion.version.desc()
+            )
+        )
+    )
 
 
 def templates_for(session: Session, user: User, subject: str | None = None) -> list[TemplateVersion]:
@@ -127,5 +133,13 @@ def set_retired(session: Session, actor: User | None, template_version_id: int, 
     tv = get_version(session, template_version_id)
     before = {"retired": tv.retired}
     tv.retired = retired
-    record(session, actor, "template.retire" if retired else "template.restore", "template_version", tv.id, before, {"retired": retired})
+    record(
+        session,
+        actor,
+        "template.retire" if retired else "template.restore",
+        "template_version",
+        tv.id,
+        before,
+        {"retired": retired},
+    )
     return tv

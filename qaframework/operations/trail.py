@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import TypeVarTuple
 
 from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
@@ -53,7 +54,10 @@ def _allowed(actor: User) -> None:
     require(can_manage_users(actor), "Only an administrator can read the audit trail.")
 
 
-def _where(query: Select, filters: TrailFilters) -> Select:  # type: ignore[type-arg]
+_Row = TypeVarTuple("_Row")  # the columns of whichever query the filters narrow
+
+
+def _where(query: Select[*_Row], filters: TrailFilters) -> Select[*_Row]:
     if filters.entity:
         query = query.where(TrailEntry.entity == filters.entity)
     if filters.entity_id:

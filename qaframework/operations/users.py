@@ -112,7 +112,11 @@ def update_user(
         errors.append(FieldError("display_name", "Enter the person's name"))
     if user.role == Role.ADMIN and role != Role.ADMIN:
         if actor is not None and actor.id == user.id:
-            errors.append(FieldError("role", "You cannot remove your own administrator role. Ask another administrator to change it."))
+            errors.append(
+                FieldError(
+                    "role", "You cannot remove your own administrator role. Ask another administrator to change it."
+                )
+            )
         elif _active_admins(session) <= 1:
             errors.append(FieldError("role", "This is the only active administrator; add another first"))
     if errors:
@@ -136,7 +140,15 @@ def set_active(session: Session, actor: User | None, user_id: int, active: bool)
         raise InvalidInput("This is the only active administrator; add another first")
     before = snapshot(user, "active")
     user.active = active
-    record(session, actor, "user.activate" if active else "user.deactivate", "user", user.id, before, snapshot(user, "active"))
+    record(
+        session,
+        actor,
+        "user.activate" if active else "user.deactivate",
+        "user",
+        user.id,
+        before,
+        snapshot(user, "active"),
+    )
     return user
 
 
@@ -206,7 +218,9 @@ def add_agency(session: Session, actor: User | None, code: str, name: str) -> Ag
     _admin_or_system(actor)
     code = code.strip().lower()
     if not re.fullmatch(r"[a-z][a-z0-9_]{1,39}", code):
-        raise InvalidInput([FieldError("code", "Use 2 to 40 lower-case letters, digits or underscores, starting with a letter")])
+        raise InvalidInput(
+            [FieldError("code", "Use 2 to 40 lower-case letters, digits or underscores, starting with a letter")]
+        )
     if session.get(Agency, code) is not None:
         raise InvalidInput([FieldError("code", f"The agency {code} already exists")])
     if not name.strip():

@@ -13,7 +13,6 @@ from qaframework.store.base import Base, utcnow
 from qaframework.store.cases import Case, Request
 from qaframework.store.people import User
 
-
 _PARSED_TEMPLATES: dict[str, Template] = {}
 
 

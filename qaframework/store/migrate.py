@@ -53,4 +53,5 @@ def schema_drift(engine: Engine) -> list[Any]:
     """Differences between the models and a migrated database; empty means no drift."""
     with engine.connect() as connection:
         context = MigrationContext.configure(connection, opts={"compare_type": True})
-        return compare_metadata(context, Base.metadata)
+        differences: list[Any] = compare_metadata(context, Base.metadata)
+        return differences

@@ -7,12 +7,12 @@ browser and the suite needs no plugin. Every test in this directory is marked `b
 from __future__ import annotations
 
 import shutil
-from dataclasses import dataclass
-from typing import Any
 import threading
 import weakref
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pytest
 from flask import Flask
@@ -81,9 +81,24 @@ def live_database(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[st
             for email, name in ((world.auditor_email, "Casey Coordinator"), (world.colleague_email, "Robin Colleague")):
                 add_user(session, None, email=email, display_name=name, password=TEST_PASSWORD, role="auditor",
                          agency_code="send_service", team="North")
-            add_user(session, None, email=world.panel_email, display_name="Pat Panel", password=TEST_PASSWORD, role="panel_member")
-            rows = "\n".join(f"{ref},{yg},ASD,Mainstream school,North,2026-0{n + 3}-02" for n, (ref, yg) in enumerate(zip(world.case_refs, ("4", "9", "11"))))
-            import_cases(session, None, "cases.csv", f"case_ref,year_group,primary_need,setting_type,team,request_date\n{rows}\n".encode())
+            add_user(
+                session,
+                None,
+                email=world.panel_email,
+                display_name="Pat Panel",
+                password=TEST_PASSWORD,
+                role="panel_member",
+            )
+            rows = "\n".join(
+                f"{ref},{yg},ASD,Mainstream school,North,2026-0{n + 3}-02"
+                for n, (ref, yg) in enumerate(zip(world.case_refs, ("4", "9", "11"), strict=False))
+            )
+            import_cases(
+                session,
+                None,
+                "cases.csv",
+                f"case_ref,year_group,primary_need,setting_type,team,request_date\n{rows}\n".encode(),
+            )
         engine.dispose()
         yield url, world
 
@@ -99,8 +114,14 @@ def live_app(tmp_path_factory: pytest.TempPathFactory, live_database: tuple[str,
     instance = tmp_path_factory.mktemp("browser-instance")
     with pytest.MonkeyPatch.context() as mp:
         mp.setenv("QA_INSTANCE_PATH", str(instance))
-        app = create_app({"TESTING": True, "SECRET_KEY": "browser-tests", "DATABASE_URL": live_database[0],
-                          "RATELIMIT_ENABLED": False})
+        app = create_app(
+            {
+                "TESTING": True,
+                "SECRET_KEY": "browser-tests",
+                "DATABASE_URL": live_database[0],
+                "RATELIMIT_ENABLED": False,
+            }
+        )
     yield app
     app.extensions["qa_engine"].dispose()  # close pooled connections before the database is dropped
 
@@ -195,7 +216,8 @@ def _known_upstream(violation: dict[str, Any]) -> bool:
     if violation.get("id") != "aria-allowed-attr":
         return False
     return all(
-        "govuk-radios__input" in node.get("html", "") and "aria-controls=" in node.get("html", "")
+        "govuk-radios__input" in node.get("html", "")
+        and "aria-controls=" in node.get("html", "")
         and all("aria-expanded" in check.get("message", "") for check in node.get("any", []) + node.get("all", []))
         for node in violation.get("nodes", [])
     )

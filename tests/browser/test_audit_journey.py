@@ -6,7 +6,7 @@ comes back later, meets the submit error summary, fixes it, submits and reads th
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Set
 from urllib.parse import urlsplit
 
 from playwright.sync_api import Page, expect
@@ -37,7 +37,7 @@ def type_into(page: Page, selector: str, text: str) -> None:
     page.keyboard.type(text)
 
 
-def answer_section(page: Page, skip: set[str] = frozenset()) -> int:  # type: ignore[assignment]
+def answer_section(page: Page, skip: Set[str] = frozenset()) -> int:
     """Rate every question on the page Met (Space on the group's first radio) with evidence."""
     question_ids = page.eval_on_selector_all("div.app-question[id^=question-]", "els => els.map(e => e.id.slice(9))")
     for question_id in question_ids:
@@ -49,7 +49,9 @@ def answer_section(page: Page, skip: set[str] = frozenset()) -> int:  # type: ig
     return len(question_ids)
 
 
-def test_tier1_check_with_the_keyboard_only(page: Page, world: BrowserWorld, axe_check: Callable[[Page, str], None]) -> None:
+def test_tier1_check_with_the_keyboard_only(
+    page: Page, world: BrowserWorld, axe_check: Callable[[Page, str], None]
+) -> None:
     page.goto("/sign-in")
     axe_check(page, "journey-01-sign-in")
     activate(page, "button#submit")  # empty form: the error state

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import hashlib
 import os
-from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -19,7 +18,7 @@ from werkzeug.datastructures import MultiDict
 from qaframework.framework import Role
 from qaframework.store import User
 from tests.conftest import savepoint_session
-from tests.support import TEST_PASSWORD
+from tests.support import TEST_PASSWORD, ClientAs, MakeUser
 
 # Assertion details in the shared page checker, not just "AssertionError".
 pytest.register_assert_rewrite("tests.webapp.pagecheck")
@@ -53,20 +52,22 @@ class CSRFClient(FlaskClient):
         return super().open(*args, **kwargs)
 
     def csrf_token(self) -> str:
-        app = self.application
+        secret_key = self.application.secret_key
+        assert secret_key is not None
         with self.session_transaction() as sess:
             raw = sess.setdefault("csrf_token", hashlib.sha1(os.urandom(64)).hexdigest())
-        return URLSafeTimedSerializer(app.secret_key, salt="wtf-csrf-token").dumps(raw)  # type: ignore[no-any-return]
+        token: str = URLSafeTimedSerializer(secret_key, salt="wtf-csrf-token").dumps(raw)
+        return token
 
 
 @pytest.fixture
-def app(instance_path: Path, connection: Connection) -> Iterator[Flask]:
+def app(instance_path: Path, connection: Connection) -> Flask:
     app = create_app({
         "TESTING": True, "SECRET_KEY": "test", "RATELIMIT_ENABLED": False,
         "DB_SESSION_FACTORY": lambda: savepoint_session(connection),
     })
     app.test_client_class = CSRFClient
-    yield app
+    return app
 
 
 @pytest.fixture
@@ -81,7 +82,7 @@ def sign_in(client: FlaskClient, user: User) -> FlaskClient:
 
 
 @pytest.fixture
-def client_as(app: Flask, make_user: Callable[..., User]) -> Callable[..., tuple[FlaskClient, User]]:
+def client_as(app: Flask, make_user: MakeUser) -> ClientAs:
     """``client, user = client_as(Role.AUDITOR, agency="health")``: a fresh client signed in as a new user.
 
     CSRF is on: the client adds a valid token to each POST unless the test passes its own."""

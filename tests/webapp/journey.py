@@ -24,8 +24,9 @@ def check_page(response: Any) -> BeautifulSoup:
 
 
 
-def form_values(form: Tag) -> dict[str, Any]:
+def form_values(form: Tag | None) -> dict[str, Any]:
     """What a browser sends for this form as served (no submit button pressed)."""
+    assert form is not None, "no such form on the page"
     data: dict[str, Any] = {}
     for field in form.find_all(["input", "textarea", "select"]):
         name = field.get("name")
@@ -41,7 +42,7 @@ def form_values(form: Tag) -> dict[str, Any]:
                 data[name] = field.get("value", "on")
         elif field.get("type") == "checkbox":
             if field.has_attr("checked"):
-                data.setdefault(name, []).append(field.get("value", "on"))
+                data.setdefault(str(name), []).append(field.get("value", "on"))
         else:
             data[name] = field.get("value", "")
     return data
@@ -68,15 +69,17 @@ def answers_for(section: Section, rating: str = "met", evidence: str = "Clear an
     return data
 
 
-def open_form(client: FlaskClient, url: str, selector: str = "form[method=post]") -> tuple[BeautifulSoup, dict[str, Any], str]:
+def open_form(
+    client: FlaskClient, url: str, selector: str = "form[method=post]"
+) -> tuple[BeautifulSoup, dict[str, Any], str]:
     soup = check_page(client.get(url))
     form = soup.select_one(selector)
     assert form is not None, f"no form on {url}"
-    return soup, form_values(form), form["action"]
+    return soup, form_values(form), str(form["action"])
 
 
 def error_summary(soup: BeautifulSoup) -> list[tuple[str, str]]:
-    return [(a.get_text(" ", strip=True), a["href"]) for a in soup.select(".govuk-error-summary__list a")]
+    return [(a.get_text(" ", strip=True), str(a["href"])) for a in soup.select(".govuk-error-summary__list a")]
 
 
 def audit_row(session: Session, audit_id: int) -> Audit:

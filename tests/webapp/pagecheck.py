@@ -71,7 +71,7 @@ def check_page(response: TestResponse) -> BeautifulSoup:
             assert script["nonce"] == nonce, f"script nonce does not match the CSP: {_snippet(script)}"
         else:
             src = script.get("src")
-            assert src and _same_origin(src), (
+            assert isinstance(src, str) and _same_origin(src), (
                 f"script with neither the CSP nonce nor a same-origin src: {_snippet(script)}"
             )
     return soup

@@ -12,14 +12,18 @@ import time
 from pathlib import Path
 
 import pytest
+from bs4 import BeautifulSoup
 from flask import Flask
+from flask.testing import FlaskClient
 from openpyxl import Workbook
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
+from werkzeug.test import TestResponse
 
 from qaframework.framework import Role
 from qaframework.operations.cases import check_case_file, find_case
 from qaframework.store import Case, Request, TrailEntry
+from tests.support import ClientAs, MakeCase
 from tests.webapp.pagecheck import check_page
 from webapp.admin.uploads import UploadStore, safe_filename
 
@@ -42,13 +46,13 @@ def _counts(session: Session) -> tuple[int, int, int]:
             session.scalar(select(func.count(TrailEntry.id)).where(TrailEntry.action == "cases.import")) or 0)
 
 
-def _upload(client, data: bytes, filename: str):  # type: ignore[no-untyped-def]
+def _upload(client: FlaskClient, data: bytes, filename: str) -> TestResponse:
     return client.post("/admin/case-import", data={"case_file": (io.BytesIO(data), filename)},
                        content_type="multipart/form-data")
 
 
-def _summary(soup) -> list[tuple[str, str]]:  # type: ignore[no-untyped-def]
-    return [(a.get_text(strip=True), a["href"]) for a in soup.select(".govuk-error-summary a")]
+def _summary(soup: BeautifulSoup) -> list[tuple[str, str]]:
+    return [(a.get_text(strip=True), str(a["href"])) for a in soup.select(".govuk-error-summary a")]
 
 
 def _uploads(instance_path: Path) -> list[Path]:
@@ -56,7 +60,7 @@ def _uploads(instance_path: Path) -> list[Path]:
     return sorted(folder.iterdir()) if folder.exists() else []
 
 
-def test_upload_page(client_as) -> None:  # type: ignore[no-untyped-def]
+def test_upload_page(client_as: ClientAs) -> None:
     client, _ = client_as(Role.ADMIN)
     soup = check_page(client.get("/admin/case-import"))
     field = soup.select_one("input[type=file]#case_file")
@@ -68,15 +72,24 @@ def test_upload_page(client_as) -> None:  # type: ignore[no-untyped-def]
     assert [row.case_ref for row in check_case_file("example.csv", example.get_data())] == ["EHC-000123", "EHC-000123", "EHC-000124"]
 
 
-def test_bad_file_lists_every_problem_and_changes_nothing(client_as, session: Session, make_case, instance_path: Path) -> None:  # type: ignore[no-untyped-def]
+def test_bad_file_lists_every_problem_and_changes_nothing(
+    client_as: ClientAs, session: Session, make_case: MakeCase, instance_path: Path
+) -> None:
     client, _ = client_as(Role.ADMIN)
     make_case("IMP-101", year_group="3")
     before = _counts(session)
     response = _upload(client, BAD_CSV.encode(), "cases.csv")
     soup = check_page(response)
-    assert _summary(soup) == [("The file has 4 problems. Nothing has been imported. Fix the file and upload it again.", "#case_file")]
+    assert _summary(soup) == [
+        ("The file has 4 problems. Nothing has been imported. Fix the file and upload it again.", "#case_file")
+    ]
     rows = [[td.get_text(" ", strip=True) for td in tr.select("td")] for tr in soup.select("tbody tr")]
-    assert sorted((r[0], r[1]) for r in rows) == [("3", "primary_need"), ("3", "year_group"), ("4", "case_ref"), ("4", "final_issued_date")]
+    assert sorted((r[0], r[1]) for r in rows) == [
+        ("3", "primary_need"),
+        ("3", "year_group"),
+        ("4", "case_ref"),
+        ("4", "final_issued_date"),
+    ]
     assert "case_ref is required" in {r[2] for r in rows}
     assert "Problems in cases.csv" in soup.get_text()
     assert _counts(session) == before
@@ -84,7 +97,9 @@ def test_bad_file_lists_every_problem_and_changes_nothing(client_as, session: Se
     assert _uploads(instance_path) == []  # nothing kept for a bad file
 
 
-def test_good_csv_preview_then_confirm_imports(client_as, session: Session, make_case, instance_path: Path) -> None:  # type: ignore[no-untyped-def]
+def test_good_csv_preview_then_confirm_imports(
+    client_as: ClientAs, session: Session, make_case: MakeCase, instance_path: Path
+) -> None:
     client, admin = client_as(Role.ADMIN)
     make_case("IMP-003", year_group="1")
     cases_before, requests_before, imports_before = _counts(session)
@@ -99,11 +114,22 @@ def test_good_csv_preview_then_confirm_imports(client_as, session: Session, make
     assert _counts(session) == (cases_before, requests_before, imports_before)  # checking changes nothing
 
     soup = check_page(client.get(preview_url))
-    summary = dict((row.dt.get_text(strip=True), row.dd.get_text(strip=True)) for row in soup.select(".govuk-summary-list__row"))
+    summary = {
+        row.dt.get_text(strip=True): row.dd.get_text(strip=True) for row in soup.select(".govuk-summary-list__row")
+    }
     assert (summary["Rows"], summary["New cases"], summary["Existing cases to update"]) == ("3", "2", "1")
     headings = [th.get_text(strip=True) for th in soup.select("thead th")]
-    assert headings == ["Row", "Case reference", "Year group", "Primary need", "Team", "Request received",
-                        "Decision to assess", "Final plan issued", "Outcome"]
+    assert headings == [
+        "Row",
+        "Case reference",
+        "Year group",
+        "Primary need",
+        "Team",
+        "Request received",
+        "Decision to assess",
+        "Final plan issued",
+        "Outcome",
+    ]
     first = [td.get_text(strip=True) for td in soup.select("tbody tr")[0].select("td")]
     assert first[:4] == ["2", "IMP-001", "5", "ASD"]
     assert "12 Jan 2026" in first
@@ -115,7 +141,9 @@ def test_good_csv_preview_then_confirm_imports(client_as, session: Session, make
     soup = check_page(response)
     assert response.status_code == 200
     assert "Cases imported" in soup.h1.get_text()
-    numbers = dict((row.dt.get_text(strip=True), row.dd.get_text(strip=True)) for row in soup.select(".govuk-summary-list__row"))
+    numbers = {
+        row.dt.get_text(strip=True): row.dd.get_text(strip=True) for row in soup.select(".govuk-summary-list__row")
+    }
     assert numbers == {"Cases added": "2", "Cases updated": "1", "Requests added": "3", "Requests updated": "0"}
     assert _counts(session) == (cases_before + 2, requests_before + 3, imports_before + 1)
     assert find_case(session, "IMP-002").primary_need == "SEMH"
@@ -131,7 +159,7 @@ def test_good_csv_preview_then_confirm_imports(client_as, session: Session, make
     assert _counts(session)[2] == imports_before + 1
 
 
-def test_good_xlsx_is_previewed(client_as) -> None:  # type: ignore[no-untyped-def]
+def test_good_xlsx_is_previewed(client_as: ClientAs) -> None:
     client, _ = client_as(Role.ADMIN)
     workbook = Workbook()
     sheet = workbook.active
@@ -145,16 +173,21 @@ def test_good_xlsx_is_previewed(client_as) -> None:  # type: ignore[no-untyped-d
     assert soup.select_one("tbody tr td:nth-of-type(2)").get_text(strip=True) == "XL-1"
 
 
-@pytest.mark.parametrize(("data", "filename", "message"), [
-    (b"PK\x03\x04 not really a workbook", "cases.xlsx", "The file could not be read as an Excel workbook"),
-    (b"\x00\x01\x02garbage", "cases.xlsx", "The file could not be read"),
-    (b"case_ref\r\n", "cases.csv", "The file has a header but no rows"),
-    (b"", "cases.csv", "The selected file is empty"),
-    (b"case_ref\r\nA1\r\n", "cases.txt", "The selected file must be a CSV or an Excel workbook (.xlsx)"),
-    (b"case_ref\r\nA1\r\n", "", "Select a CSV or Excel file"),
-    (b"name,case_ref\r\nMaya,A1\r\n", "cases.csv", "The file has 1 problem."),
-])
-def test_unusable_files_get_a_clear_message(client_as, session: Session, data: bytes, filename: str, message: str) -> None:  # type: ignore[no-untyped-def]
+@pytest.mark.parametrize(
+    ("data", "filename", "message"),
+    [
+        (b"PK\x03\x04 not really a workbook", "cases.xlsx", "The file could not be read as an Excel workbook"),
+        (b"\x00\x01\x02garbage", "cases.xlsx", "The file could not be read"),
+        (b"case_ref\r\n", "cases.csv", "The file has a header but no rows"),
+        (b"", "cases.csv", "The selected file is empty"),
+        (b"case_ref\r\nA1\r\n", "cases.txt", "The selected file must be a CSV or an Excel workbook (.xlsx)"),
+        (b"case_ref\r\nA1\r\n", "", "Select a CSV or Excel file"),
+        (b"name,case_ref\r\nMaya,A1\r\n", "cases.csv", "The file has 1 problem."),
+    ],
+)
+def test_unusable_files_get_a_clear_message(
+    client_as: ClientAs, session: Session, data: bytes, filename: str, message: str
+) -> None:
     client, _ = client_as(Role.ADMIN)
     before = _counts(session)
     response = _upload(client, data, filename)
@@ -166,7 +199,7 @@ def test_unusable_files_get_a_clear_message(client_as, session: Session, data: b
     assert _counts(session) == before
 
 
-def test_too_big_a_file_gets_the_upload_page_with_a_message(app: Flask, client_as, session: Session) -> None:  # type: ignore[no-untyped-def]
+def test_too_big_a_file_gets_the_upload_page_with_a_message(app: Flask, client_as: ClientAs, session: Session) -> None:
     client, _ = client_as(Role.ADMIN)
     app.config["MAX_CONTENT_LENGTH"] = 4096
     before = _counts(session)
@@ -178,7 +211,7 @@ def test_too_big_a_file_gets_the_upload_page_with_a_message(app: Flask, client_a
 
 
 @pytest.mark.parametrize("token", ["", "../../secret_key", "A" * 32, "short", "A" * 31 + "!"])
-def test_tampered_or_unknown_token_imports_nothing(client_as, session: Session, token: str) -> None:  # type: ignore[no-untyped-def]
+def test_tampered_or_unknown_token_imports_nothing(client_as: ClientAs, session: Session, token: str) -> None:
     client, _ = client_as(Role.ADMIN)
     _upload(client, GOOD_CSV.encode(), "cases.csv")  # a real upload exists, but is not named
     before = _counts(session)
@@ -189,7 +222,7 @@ def test_tampered_or_unknown_token_imports_nothing(client_as, session: Session, 
     assert _counts(session) == before
 
 
-def test_another_admins_upload_cannot_be_used(client_as, session: Session) -> None:  # type: ignore[no-untyped-def]
+def test_another_admins_upload_cannot_be_used(client_as: ClientAs, session: Session) -> None:
     first, _ = client_as(Role.ADMIN)
     second, _ = client_as(Role.ADMIN)
     token = _upload(first, GOOD_CSV.encode(), "cases.csv").headers["Location"].rsplit("/", 1)[1]

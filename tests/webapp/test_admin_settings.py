@@ -5,11 +5,13 @@ from __future__ import annotations
 from datetime import date
 
 import pytest
+from bs4 import BeautifulSoup
 from sqlalchemy.orm import Session
 
 from qaframework.framework import HALF_TERMS, Role
 from qaframework.operations.base import InvalidInput
 from qaframework.operations.settings import configured_cycles, get_setting, tier1_target, validate_term_dates
+from tests.support import ClientAs
 from tests.webapp.pagecheck import check_page
 from webapp.admin.dates import parse_date_text
 
@@ -24,11 +26,11 @@ def _form(pairs: list[tuple[str, str]]) -> dict[str, str]:
     return data
 
 
-def _summary(soup) -> list[tuple[str, str]]:  # type: ignore[no-untyped-def]
-    return [(a.get_text(strip=True), a["href"]) for a in soup.select(".govuk-error-summary a")]
+def _summary(soup: BeautifulSoup) -> list[tuple[str, str]]:
+    return [(a.get_text(strip=True), str(a["href"])) for a in soup.select(".govuk-error-summary a")]
 
 
-def test_overview_labels_standard_dates_until_the_area_sets_its_own(client_as) -> None:  # type: ignore[no-untyped-def]
+def test_overview_labels_standard_dates_until_the_area_sets_its_own(client_as: ClientAs) -> None:
     client, _ = client_as(Role.ADMIN)
     soup = check_page(client.get("/admin/term-dates"))
     captions = [c.get_text(" ", strip=True) for c in soup.select("caption")]
@@ -37,11 +39,11 @@ def test_overview_labels_standard_dates_until_the_area_sets_its_own(client_as) -
 
     assert client.post("/admin/term-dates/2025-26", data=_form(GOOD_2025)).status_code == 302
     soup = check_page(client.get("/admin/term-dates"))
-    captions = {c.get_text(" ", strip=True) for c in soup.select("caption")}
-    assert "2025 to 2026 academic year Your dates" in captions
+    caption_set = {c.get_text(" ", strip=True) for c in soup.select("caption")}
+    assert "2025 to 2026 academic year Your dates" in caption_set
 
 
-def test_edit_page_is_prefilled_with_standard_dates(client_as) -> None:  # type: ignore[no-untyped-def]
+def test_edit_page_is_prefilled_with_standard_dates(client_as: ClientAs) -> None:
     client, _ = client_as(Role.ADMIN)
     soup = check_page(client.get("/admin/term-dates/2025-26"))
     assert soup.select_one("input[name=half_term_1-start]")["value"] == "1/9/2025"
@@ -50,7 +52,7 @@ def test_edit_page_is_prefilled_with_standard_dates(client_as) -> None:  # type:
     assert "These are the standard dates" in soup.get_text()
 
 
-def test_valid_dates_are_saved_and_used(client_as, session: Session) -> None:  # type: ignore[no-untyped-def]
+def test_valid_dates_are_saved_and_used(client_as: ClientAs, session: Session) -> None:
     client, _ = client_as(Role.ADMIN)
     response = client.post("/admin/term-dates/2025-26", data=_form(GOOD_2025))
     assert response.status_code == 302 and response.headers["Location"] == "/admin/term-dates"
@@ -63,7 +65,7 @@ def test_valid_dates_are_saved_and_used(client_as, session: Session) -> None:  #
     assert "These are the standard dates" not in soup.get_text()
 
 
-def test_other_date_formats_are_accepted(client_as, session: Session) -> None:  # type: ignore[no-untyped-def]
+def test_other_date_formats_are_accepted(client_as: ClientAs, session: Session) -> None:
     client, _ = client_as(Role.ADMIN)
     pairs = list(GOOD_2025)
     pairs[0] = ("2025-09-03", "24 Oct 2025")
@@ -72,7 +74,7 @@ def test_other_date_formats_are_accepted(client_as, session: Session) -> None:  
     assert [c.end for c in configured_cycles(session)][:2] == [date(2025, 10, 24), date(2025, 12, 19)]
 
 
-def test_end_before_start_and_overlap_show_errors_and_save_nothing(client_as, session: Session) -> None:  # type: ignore[no-untyped-def]
+def test_end_before_start_and_overlap_show_errors_and_save_nothing(client_as: ClientAs, session: Session) -> None:
     client, _ = client_as(Role.ADMIN)
     pairs = list(GOOD_2025)
     pairs[0] = ("24/10/2025", "3/9/2025")  # ends before it starts
@@ -91,7 +93,7 @@ def test_end_before_start_and_overlap_show_errors_and_save_nothing(client_as, se
     assert get_setting(session, "term_dates") == []
 
 
-def test_unreadable_dates_are_named_and_linked_to_their_box(client_as, session: Session) -> None:  # type: ignore[no-untyped-def]
+def test_unreadable_dates_are_named_and_linked_to_their_box(client_as: ClientAs, session: Session) -> None:
     client, _ = client_as(Role.ADMIN)
     pairs = list(GOOD_2025)
     pairs[1] = ("3/11/2025", "")
@@ -108,26 +110,33 @@ def test_unreadable_dates_are_named_and_linked_to_their_box(client_as, session: 
     assert configured_cycles(session) == []
 
 
-def test_dates_outside_the_academic_year_are_refused(client_as, session: Session) -> None:  # type: ignore[no-untyped-def]
+def test_dates_outside_the_academic_year_are_refused(client_as: ClientAs, session: Session) -> None:
     client, _ = client_as(Role.ADMIN)
     pairs = list(GOOD_2025)
     pairs[0] = ("3/9/2024", "24/10/2024")
     soup = check_page(client.post("/admin/term-dates/2025-26", data=_form(pairs)))
-    assert _summary(soup) == [("Autumn 1 must be in the 2025-26 academic year, between 1 August 2025 and 31 August 2026",
-                               "#half_term_1-start")]
+    assert _summary(soup) == [
+        (
+            "Autumn 1 must be in the 2025-26 academic year, between 1 August 2025 and 31 August 2026",
+            "#half_term_1-start",
+        )
+    ]
     assert configured_cycles(session) == []
 
 
-def test_saving_one_year_keeps_the_others(client_as, session: Session) -> None:  # type: ignore[no-untyped-def]
+def test_saving_one_year_keeps_the_others(client_as: ClientAs, session: Session) -> None:
     client, _ = client_as(Role.ADMIN)
     client.post("/admin/term-dates/2025-26", data=_form(GOOD_2025))
-    next_year = [(s.replace("2026", "2027").replace("2025", "2026"), e.replace("2026", "2027").replace("2025", "2026")) for s, e in GOOD_2025]
+    next_year = [
+        (s.replace("2026", "2027").replace("2025", "2026"), e.replace("2026", "2027").replace("2025", "2026"))
+        for s, e in GOOD_2025
+    ]
     assert client.post("/admin/term-dates/2026-27", data=_form(next_year)).status_code == 302
     assert {c.academic_year for c in configured_cycles(session)} == {"2025-26", "2026-27"}
     assert len(configured_cycles(session)) == 12
 
 
-def test_bad_academic_year_in_the_url_is_404(client_as) -> None:  # type: ignore[no-untyped-def]
+def test_bad_academic_year_in_the_url_is_404(client_as: ClientAs) -> None:
     client, _ = client_as(Role.ADMIN)
     for year in ("2025-27", "2025", "1890-91", "abcd-ef"):
         response = client.get(f"/admin/term-dates/{year}")
@@ -135,15 +144,18 @@ def test_bad_academic_year_in_the_url_is_404(client_as) -> None:  # type: ignore
         check_page(response)
 
 
-@pytest.mark.parametrize(("typed", "message"), [
-    ("", "Enter the monthly target"),
-    ("0", "The monthly target must be between 1 and 200"),
-    ("201", "The monthly target must be between 1 and 200"),
-    ("abc", "The monthly target must be a whole number, like 25"),
-    ("2.5", "The monthly target must be a whole number, like 25"),
-    ("-3", "The monthly target must be a whole number, like 25"),
-])
-def test_target_validation(client_as, session: Session, typed: str, message: str) -> None:  # type: ignore[no-untyped-def]
+@pytest.mark.parametrize(
+    ("typed", "message"),
+    [
+        ("", "Enter the monthly target"),
+        ("0", "The monthly target must be between 1 and 200"),
+        ("201", "The monthly target must be between 1 and 200"),
+        ("abc", "The monthly target must be a whole number, like 25"),
+        ("2.5", "The monthly target must be a whole number, like 25"),
+        ("-3", "The monthly target must be a whole number, like 25"),
+    ],
+)
+def test_target_validation(client_as: ClientAs, session: Session, typed: str, message: str) -> None:
     client, _ = client_as(Role.ADMIN)
     soup = check_page(client.post("/admin/tier-1-target", data={"target": typed}))
     assert _summary(soup) == [(message, "#target")]
@@ -151,7 +163,7 @@ def test_target_validation(client_as, session: Session, typed: str, message: str
     assert tier1_target(session) == 25
 
 
-def test_target_is_saved(client_as, session: Session) -> None:  # type: ignore[no-untyped-def]
+def test_target_is_saved(client_as: ClientAs, session: Session) -> None:
     client, _ = client_as(Role.ADMIN)
     soup = check_page(client.get("/admin/tier-1-target"))
     assert soup.select_one("input[name=target]")["value"] == "25"

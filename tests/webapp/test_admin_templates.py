@@ -2,20 +2,24 @@
 
 from __future__ import annotations
 
+from bs4 import BeautifulSoup
 from sqlalchemy.orm import Session
 
 from qaframework.framework import Role
 from qaframework.operations.templates import current_versions
+from tests.support import ClientAs, TemplateVersionOf, refreshed
 from tests.webapp.pagecheck import check_page
 
 
-def _statuses(soup) -> dict[str, str]:  # type: ignore[no-untyped-def]
+def _statuses(soup: BeautifulSoup) -> dict[str, str]:
     """Checklist title → status tag text, from the list page."""
-    return {row.find("a").get_text(" ", strip=True).split(",")[0].strip(): row.select_one(".govuk-tag").get_text(strip=True)
-            for row in soup.select("tbody tr")}
+    return {
+        row.find("a").get_text(" ", strip=True).split(",")[0].strip(): row.select_one(".govuk-tag").get_text(strip=True)
+        for row in soup.select("tbody tr")
+    }
 
 
-def test_list_shows_the_eight_current_templates(client_as, session: Session) -> None:  # type: ignore[no-untyped-def]
+def test_list_shows_the_eight_current_templates(client_as: ClientAs, session: Session) -> None:
     client, _ = client_as(Role.ADMIN)
     soup = check_page(client.get("/admin/templates"))
     statuses = _statuses(soup)
@@ -28,7 +32,7 @@ def test_list_shows_the_eight_current_templates(client_as, session: Session) -> 
     assert all(n > 0 for n in counts)
 
 
-def test_view_shows_questions_with_guidance_and_rules(client_as, template_version) -> None:  # type: ignore[no-untyped-def]
+def test_view_shows_questions_with_guidance_and_rules(client_as: ClientAs, template_version: TemplateVersionOf) -> None:
     client, _ = client_as(Role.ADMIN)
     tv = template_version("t1-agency-advice-self-check")
     soup = check_page(client.get(f"/admin/templates/{tv.id}"))
@@ -44,7 +48,7 @@ def test_view_shows_questions_with_guidance_and_rules(client_as, template_versio
     assert "Retire this version" in soup.get_text()
 
 
-def test_retire_then_restore(client_as, template_version, session: Session) -> None:  # type: ignore[no-untyped-def]
+def test_retire_then_restore(client_as: ClientAs, template_version: TemplateVersionOf, session: Session) -> None:
     client, _ = client_as(Role.ADMIN)
     tv = template_version("t3-annual-review")
     soup = check_page(client.get(f"/admin/templates/{tv.id}/retire"))
@@ -61,12 +65,13 @@ def test_retire_then_restore(client_as, template_version, session: Session) -> N
 
     check_page(client.get(f"/admin/templates/{tv.id}/restore"))
     assert client.post(f"/admin/templates/{tv.id}/restore").status_code == 302
-    session.refresh(tv)
-    assert tv.retired is False
+    assert refreshed(session, tv).retired is False
     assert _statuses(check_page(client.get("/admin/templates")))[tv.title] == "Current"
 
 
-def test_retiring_twice_changes_nothing(client_as, template_version, session: Session) -> None:  # type: ignore[no-untyped-def]
+def test_retiring_twice_changes_nothing(
+    client_as: ClientAs, template_version: TemplateVersionOf, session: Session
+) -> None:
     client, _ = client_as(Role.ADMIN)
     tv = template_version("t3-annual-review")
     client.post(f"/admin/templates/{tv.id}/retire")
@@ -76,7 +81,7 @@ def test_retiring_twice_changes_nothing(client_as, template_version, session: Se
     assert "is already retired" in soup.get_text()
 
 
-def test_unknown_version_is_404(client_as) -> None:  # type: ignore[no-untyped-def]
+def test_unknown_version_is_404(client_as: ClientAs) -> None:
     client, _ = client_as(Role.ADMIN)
     for url in ("/admin/templates/999999", "/admin/templates/999999/retire"):
         response = client.get(url)

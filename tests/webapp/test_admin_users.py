@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 
 from qaframework.framework import Role
 from qaframework.store import TrailEntry, User
-from tests.support import TEST_PASSWORD
+from tests.support import TEST_PASSWORD, ClientAs, MakeUser, refreshed
 from tests.webapp.pagecheck import check_page
 
 NEW_PASSWORD = "four random words here"
@@ -25,14 +25,21 @@ def _user_count(session: Session) -> int:
     return session.scalar(select(func.count(User.id))) or 0
 
 
-def _valid(**changes: str) -> dict[str, str]:
-    data = {"email": "Jo.Bloggs@Example.test", "display_name": "Jo Bloggs", "role": "auditor", "agency": "health",
-            "team": "East", "is_team_manager": "y", "password": NEW_PASSWORD}
+def _valid(**changes: str | None) -> dict[str, str]:
+    data: dict[str, str | None] = {
+        "email": "Jo.Bloggs@Example.test",
+        "display_name": "Jo Bloggs",
+        "role": "auditor",
+        "agency": "health",
+        "team": "East",
+        "is_team_manager": "y",
+        "password": NEW_PASSWORD,
+    }
     data.update(changes)
     return {k: v for k, v in data.items() if v is not None}
 
 
-def test_user_list_shows_role_agency_team_and_state(client_as, make_user, session: Session) -> None:  # type: ignore[no-untyped-def]
+def test_user_list_shows_role_agency_team_and_state(client_as: ClientAs, make_user: MakeUser, session: Session) -> None:
     client, admin = client_as(Role.ADMIN)
     auditor = make_user(Role.AUDITOR, agency="health", team="West", manager=True)
     gone = make_user(Role.BOARD_VIEWER)
@@ -47,7 +54,7 @@ def test_user_list_shows_role_agency_team_and_state(client_as, make_user, sessio
     assert rows[admin.display_name].startswith(admin.display_name)
 
 
-def test_add_user_happy_path(client_as, session: Session, app: Flask) -> None:  # type: ignore[no-untyped-def]
+def test_add_user_happy_path(client_as: ClientAs, session: Session, app: Flask) -> None:
     client, admin = client_as(Role.ADMIN)
     soup = check_page(client.get("/admin/users/new"))
     assert [i["value"] for i in soup.select("input[name=role]")] == [r.value for r in Role]
@@ -57,18 +64,32 @@ def test_add_user_happy_path(client_as, session: Session, app: Flask) -> None:  
     assert response.status_code == 302
     user = session.scalar(select(User).where(User.email == "jo.bloggs@example.test"))
     assert user is not None
-    assert (user.display_name, user.role, user.agency_code, user.team, user.is_team_manager) == ("Jo Bloggs", "auditor", "health", "East", True)
+    assert (user.display_name, user.role, user.agency_code, user.team, user.is_team_manager) == (
+        "Jo Bloggs",
+        "auditor",
+        "health",
+        "East",
+        True,
+    )
     assert response.headers["Location"] == f"/admin/users/{user.id}"
     soup = check_page(client.get(response.headers["Location"]))
-    assert "Jo Bloggs (jo.bloggs@example.test) can now sign in." in soup.select_one(".govuk-notification-banner").get_text()
-    entry = session.scalar(select(TrailEntry).where(TrailEntry.action == "user.add", TrailEntry.entity_id == str(user.id)))
+    assert (
+        "Jo Bloggs (jo.bloggs@example.test) can now sign in."
+        in soup.select_one(".govuk-notification-banner").get_text()
+    )
+    entry = session.scalar(
+        select(TrailEntry).where(TrailEntry.action == "user.add", TrailEntry.entity_id == str(user.id))
+    )
     assert entry is not None and entry.actor_id == admin.id
 
     new_client = app.test_client()
-    assert new_client.post("/sign-in", data={"email": "jo.bloggs@example.test", "password": NEW_PASSWORD}).status_code == 302
+    assert (
+        new_client.post("/sign-in", data={"email": "jo.bloggs@example.test", "password": NEW_PASSWORD}).status_code
+        == 302
+    )
 
 
-def test_add_user_empty_form_lists_every_required_field(client_as, session: Session) -> None:  # type: ignore[no-untyped-def]
+def test_add_user_empty_form_lists_every_required_field(client_as: ClientAs, session: Session) -> None:
     client, _ = client_as(Role.ADMIN)
     before = _user_count(session)
     response = client.post("/admin/users/new", data={"agency": ""})
@@ -84,7 +105,9 @@ def test_add_user_empty_form_lists_every_required_field(client_as, session: Sess
     assert _user_count(session) == before
 
 
-def test_add_user_library_errors_are_shown_on_their_fields(client_as, make_user, session: Session) -> None:  # type: ignore[no-untyped-def]
+def test_add_user_library_errors_are_shown_on_their_fields(
+    client_as: ClientAs, make_user: MakeUser, session: Session
+) -> None:
     client, _ = client_as(Role.ADMIN)
     before = _user_count(session)
 
@@ -101,8 +124,12 @@ def test_add_user_library_errors_are_shown_on_their_fields(client_as, make_user,
     soup = check_page(client.post("/admin/users/new", data=_valid(email=taken.email.upper())))
     assert _summary(soup) == [(f"A user with the email {taken.email} already exists", "#email")]
 
-    soup = check_page(client.post("/admin/users/new", data=_valid(email="same.as.password@example.test",
-                                                                    password="same.as.password@example.test")))
+    soup = check_page(
+        client.post(
+            "/admin/users/new",
+            data=_valid(email="same.as.password@example.test", password="same.as.password@example.test"),
+        )
+    )
     assert _summary(soup) == [("Password must not be your email address", "#password")]
     # what was typed is kept, apart from the password
     assert soup.select_one("input[name=display_name]")["value"] == "Jo Bloggs"
@@ -111,31 +138,47 @@ def test_add_user_library_errors_are_shown_on_their_fields(client_as, make_user,
     assert _user_count(session) == before + 1  # only make_user's
 
 
-def test_edit_user_changes_role_agency_team_and_name(client_as, make_user, session: Session) -> None:  # type: ignore[no-untyped-def]
+def test_edit_user_changes_role_agency_team_and_name(
+    client_as: ClientAs, make_user: MakeUser, session: Session
+) -> None:
     client, _ = client_as(Role.ADMIN)
     user = make_user(Role.AUDITOR, agency="health", team="West")
     soup = check_page(client.get(f"/admin/users/{user.id}/edit"))
     assert soup.select_one("input[name=display_name]")["value"] == user.display_name
     assert soup.select_one("select[name=agency] option[selected]")["value"] == "health"
 
-    soup = check_page(client.post(f"/admin/users/{user.id}/edit", data={"display_name": " ", "role": "auditor", "agency": ""}))
+    soup = check_page(
+        client.post(f"/admin/users/{user.id}/edit", data={"display_name": " ", "role": "auditor", "agency": ""})
+    )
     assert _summary(soup) == [("Enter the person's full name", "#display_name")]
 
-    soup = check_page(client.post(f"/admin/users/{user.id}/edit", data={"display_name": "Ann", "role": "auditor", "agency": ""}))
+    soup = check_page(
+        client.post(f"/admin/users/{user.id}/edit", data={"display_name": "Ann", "role": "auditor", "agency": ""})
+    )
     assert _summary(soup) == [("An auditor must belong to an agency", "#agency")]
     session.refresh(user)
     assert user.agency_code == "health"
 
-    response = client.post(f"/admin/users/{user.id}/edit",
-                           data={"display_name": "Ann Other", "role": "panel_member", "agency": "", "team": ""})
+    response = client.post(
+        f"/admin/users/{user.id}/edit",
+        data={"display_name": "Ann Other", "role": "panel_member", "agency": "", "team": ""},
+    )
     assert response.status_code == 302
-    session.refresh(user)
-    assert (user.display_name, user.role, user.agency_code, user.team, user.is_team_manager) == ("Ann Other", "panel_member", None, None, False)
+    user = refreshed(session, user)
+    assert (user.display_name, user.role, user.agency_code, user.team, user.is_team_manager) == (
+        "Ann Other",
+        "panel_member",
+        None,
+        None,
+        False,
+    )
     soup = check_page(client.get(f"/admin/users/{user.id}"))
     assert "Multi-agency panel member" in soup.select_one(".govuk-summary-list").get_text()
 
 
-def test_deactivated_user_cannot_sign_in_and_can_be_reactivated(client_as, make_user, app: Flask, session: Session) -> None:  # type: ignore[no-untyped-def]
+def test_deactivated_user_cannot_sign_in_and_can_be_reactivated(
+    client_as: ClientAs, make_user: MakeUser, app: Flask, session: Session
+) -> None:
     client, _ = client_as(Role.ADMIN)
     user = make_user(Role.AUDITOR)
     their_client = app.test_client()
@@ -154,12 +197,11 @@ def test_deactivated_user_cannot_sign_in_and_can_be_reactivated(client_as, make_
 
     check_page(client.get(f"/admin/users/{user.id}/reactivate"))
     assert client.post(f"/admin/users/{user.id}/reactivate").status_code == 302
-    session.refresh(user)
-    assert user.active is True
+    assert refreshed(session, user).active is True
     assert app.test_client().post("/sign-in", data={"email": user.email, "password": TEST_PASSWORD}).status_code == 302
 
 
-def test_admin_cannot_deactivate_themselves(client_as, session: Session) -> None:  # type: ignore[no-untyped-def]
+def test_admin_cannot_deactivate_themselves(client_as: ClientAs, session: Session) -> None:
     client, admin = client_as(Role.ADMIN)
     soup = check_page(client.get(f"/admin/users/{admin.id}"))
     assert "You cannot deactivate your own account" in soup.get_text()
@@ -171,7 +213,7 @@ def test_admin_cannot_deactivate_themselves(client_as, session: Session) -> None
     assert admin.active is True
 
 
-def test_reset_password(client_as, make_user, app: Flask, session: Session) -> None:  # type: ignore[no-untyped-def]
+def test_reset_password(client_as: ClientAs, make_user: MakeUser, app: Flask, session: Session) -> None:
     client, admin = client_as(Role.ADMIN)
     user = make_user(Role.SYSTEM_LEADER)
     check_page(client.get(f"/admin/users/{user.id}/password"))
@@ -187,7 +229,7 @@ def test_reset_password(client_as, make_user, app: Flask, session: Session) -> N
     assert client.get(f"/admin/users/{admin.id}/password").headers["Location"] == "/account/password"
 
 
-def test_unknown_user_is_404(client_as) -> None:  # type: ignore[no-untyped-def]
+def test_unknown_user_is_404(client_as: ClientAs) -> None:
     client, _ = client_as(Role.ADMIN)
     for url in ("/admin/users/999999", "/admin/users/999999/edit", "/admin/users/999999/deactivate"):
         response = client.get(url)
@@ -195,23 +237,36 @@ def test_unknown_user_is_404(client_as) -> None:  # type: ignore[no-untyped-def]
         check_page(response)
 
 
-def test_admin_cannot_remove_their_own_admin_role(client_as, session: Session) -> None:  # type: ignore[no-untyped-def]
+def test_admin_cannot_remove_their_own_admin_role(client_as: ClientAs, session: Session) -> None:
     client, admin = client_as(Role.ADMIN)
-    soup = check_page(client.post(f"/admin/users/{admin.id}/edit", data={"display_name": "Me", "role": "auditor", "agency": "health"}))
-    assert _summary(soup) == [("You cannot remove your own administrator role. Ask another administrator to change it.", "#role")]
+    soup = check_page(
+        client.post(f"/admin/users/{admin.id}/edit", data={"display_name": "Me", "role": "auditor", "agency": "health"})
+    )
+    assert _summary(soup) == [
+        ("You cannot remove your own administrator role. Ask another administrator to change it.", "#role")
+    ]
     session.refresh(admin)
     assert admin.role == "admin" and admin.display_name != "Me"
-    assert client.post(f"/admin/users/{admin.id}/edit", data={"display_name": "Me", "role": "admin", "agency": ""}).status_code == 302
+    assert (
+        client.post(
+            f"/admin/users/{admin.id}/edit", data={"display_name": "Me", "role": "admin", "agency": ""}
+        ).status_code
+        == 302
+    )
     session.refresh(admin)
     assert admin.display_name == "Me"
 
 
-def test_deactivating_an_inactive_account_changes_nothing(client_as, make_user, session: Session) -> None:  # type: ignore[no-untyped-def]
+def test_deactivating_an_inactive_account_changes_nothing(
+    client_as: ClientAs, make_user: MakeUser, session: Session
+) -> None:
     client, _ = client_as(Role.ADMIN)
     user = make_user(Role.BOARD_VIEWER)
     client.post(f"/admin/users/{user.id}/deactivate")
     response = client.post(f"/admin/users/{user.id}/deactivate")
     assert response.status_code == 302
     assert "already deactivated" in check_page(client.get(response.headers["Location"])).get_text()
-    entries = session.scalars(select(TrailEntry).where(TrailEntry.action == "user.deactivate", TrailEntry.entity_id == str(user.id))).all()
+    entries = session.scalars(
+        select(TrailEntry).where(TrailEntry.action == "user.deactivate", TrailEntry.entity_id == str(user.id))
+    ).all()
     assert len(entries) == 1

@@ -5,12 +5,13 @@ from __future__ import annotations
 
 import pytest
 from flask import Flask
+from flask.testing import FlaskClient
 from sqlalchemy.orm import Session
 
 from qaframework.framework import Role
-from qaframework.store import Audit
+from qaframework.store import Audit, User
+from tests.support import T1, MakeCase, MakeUser, TemplateVersionOf
 from tests.webapp.conftest import sign_in
-from tests.support import T1
 from tests.webapp.journey import check_page, form_values, open_form, start_via_pages
 
 
@@ -22,7 +23,9 @@ def stored(session: Session, audit_id: int, question_id: str) -> tuple[str | Non
 
 
 @pytest.fixture
-def two_tabs(app: Flask, make_user, make_case, template_version):  # type: ignore[no-untyped-def]
+def two_tabs(
+    app: Flask, make_user: MakeUser, make_case: MakeCase, template_version: TemplateVersionOf
+) -> tuple[FlaskClient, FlaskClient, User, int]:
     """The same auditor signed in twice (two browsers), both on one audit: (first, second, user, audit_id)."""
     user = make_user(Role.AUDITOR, agency="send_service")
     first, second = sign_in(app.test_client(), user), sign_in(app.test_client(), user)
@@ -30,7 +33,9 @@ def two_tabs(app: Flask, make_user, make_case, template_version):  # type: ignor
     return first, second, user, audit_id
 
 
-def test_second_save_gets_a_conflict_page_and_can_then_save_theirs(two_tabs, template_version, session: Session) -> None:  # type: ignore[no-untyped-def]
+def test_second_save_gets_a_conflict_page_and_can_then_save_theirs(
+    two_tabs: tuple[FlaskClient, FlaskClient, User, int], template_version: TemplateVersionOf, session: Session
+) -> None:
     first, second, user, audit_id = two_tabs
     section = template_version(T1).template.sections[0]
     q, untouched = section.questions[0], section.questions[1]
@@ -39,11 +44,18 @@ def test_second_save_gets_a_conflict_page_and_can_then_save_theirs(two_tabs, tem
     _, second_data, _ = open_form(second, url)
     assert first_data["version"] == second_data["version"]
 
-    response = first.post(action, data=first_data | {f"rating-{q.id}": "met", f"evidence-{q.id}": "First person's evidence",
-                                                     "next": "stay"})
+    response = first.post(
+        action,
+        data=first_data | {f"rating-{q.id}": "met", f"evidence-{q.id}": "First person's evidence", "next": "stay"},
+    )
     assert response.status_code == 302
-    mine = {f"rating-{q.id}": "not_met", f"evidence-{q.id}": "Second person's evidence",
-            f"rating-{untouched.id}": "partially_met", f"evidence-{untouched.id}": "Only I answered this", "next": "stay"}
+    mine = {
+        f"rating-{q.id}": "not_met",
+        f"evidence-{q.id}": "Second person's evidence",
+        f"rating-{untouched.id}": "partially_met",
+        f"evidence-{untouched.id}": "Only I answered this",
+        "next": "stay",
+    }
     response = second.post(action, data=second_data | mine)
     assert response.status_code == 409
     soup = check_page(response)
@@ -55,8 +67,10 @@ def test_second_save_gets_a_conflict_page_and_can_then_save_theirs(two_tabs, tem
     # The comparison: one table per differing question, saved version against theirs.
     tables = {t.caption.get_text(" ", strip=True): t for t in soup.select("table.app-compare")}
     assert set(tables) == {f"{q.id} {q.text}", f"{untouched.id} {untouched.text}"}
-    rows = {tr.th.get_text(strip=True): [td.get_text(" ", strip=True) for td in tr.find_all("td")]
-            for tr in tables[f"{q.id} {q.text}"].tbody.find_all("tr")}
+    rows = {
+        tr.th.get_text(strip=True): [td.get_text(" ", strip=True) for td in tr.find_all("td")]
+        for tr in tables[f"{q.id} {q.text}"].tbody.find_all("tr")
+    }
     assert rows["Rating"] == ["Met", "Not met"]
     assert rows["Evidence"] == ["First person's evidence", "Second person's evidence"]
 
@@ -82,7 +96,9 @@ def test_second_save_gets_a_conflict_page_and_can_then_save_theirs(two_tabs, tem
     check_page(response)
 
 
-def test_unchanged_page_saves_nothing_and_cannot_conflict(two_tabs, template_version, session: Session) -> None:  # type: ignore[no-untyped-def]
+def test_unchanged_page_saves_nothing_and_cannot_conflict(
+    two_tabs: tuple[FlaskClient, FlaskClient, User, int], template_version: TemplateVersionOf, session: Session
+) -> None:
     first, second, _, audit_id = two_tabs
     sections = template_version(T1).template.sections
     _, a_data, a_action = open_form(first, f"/audits/{audit_id}/sections/{sections[0].id}")
@@ -95,7 +111,9 @@ def test_unchanged_page_saves_nothing_and_cannot_conflict(two_tabs, template_ver
     assert stored(session, audit_id, q0.id) == ("met", "")
 
 
-def test_saving_mine_after_a_conflict_keeps_a_colleagues_other_answers(two_tabs, template_version, session: Session) -> None:  # type: ignore[no-untyped-def]
+def test_saving_mine_after_a_conflict_keeps_a_colleagues_other_answers(
+    two_tabs: tuple[FlaskClient, FlaskClient, User, int], template_version: TemplateVersionOf, session: Session
+) -> None:
     """Three-way merge: only the questions this user changed are sent, so a colleague's answers to
     other questions on the same page survive the "save my answers" that follows a conflict."""
     first, second, _, audit_id = two_tabs
@@ -104,8 +122,16 @@ def test_saving_mine_after_a_conflict_keeps_a_colleagues_other_answers(two_tabs,
     url = f"/audits/{audit_id}/sections/{section.id}"
     _, first_data, action = open_form(first, url)
     _, second_data, _ = open_form(second, url)
-    assert first.post(action, data=first_data | {f"rating-{theirs.id}": "met", f"evidence-{theirs.id}": "Colleague", "next": "stay"}).status_code == 302
-    response = second.post(action, data=second_data | {f"rating-{mine.id}": "not_met", f"evidence-{mine.id}": "Me", "next": "stay"})
+    assert (
+        first.post(
+            action,
+            data=first_data | {f"rating-{theirs.id}": "met", f"evidence-{theirs.id}": "Colleague", "next": "stay"},
+        ).status_code
+        == 302
+    )
+    response = second.post(
+        action, data=second_data | {f"rating-{mine.id}": "not_met", f"evidence-{mine.id}": "Me", "next": "stay"}
+    )
     assert response.status_code == 409
     soup = check_page(response)
     captions = [t.caption.get_text(" ", strip=True) for t in soup.select("table.app-compare")]
@@ -117,7 +143,9 @@ def test_saving_mine_after_a_conflict_keeps_a_colleagues_other_answers(two_tabs,
     assert stored(session, audit_id, mine.id) == ("not_met", "Me")
 
 
-def test_judgement_conflict_keeps_their_judgement(two_tabs, session: Session) -> None:  # type: ignore[no-untyped-def]
+def test_judgement_conflict_keeps_their_judgement(
+    two_tabs: tuple[FlaskClient, FlaskClient, User, int], session: Session
+) -> None:
     first, second, _, audit_id = two_tabs
     url = f"/audits/{audit_id}/judgement"
     _, first_data, action = open_form(first, url)
@@ -126,8 +154,10 @@ def test_judgement_conflict_keeps_their_judgement(two_tabs, session: Session) ->
     response = second.post(action, data=second_data | {"summary": "Second summary", "next": "stay"})
     assert response.status_code == 409
     soup = check_page(response)
-    rows = {tr.th.get_text(strip=True): [td.get_text(" ", strip=True) for td in tr.find_all("td")]
-            for tr in soup.select("table.app-compare tbody tr")}
+    rows = {
+        tr.th.get_text(strip=True): [td.get_text(" ", strip=True) for td in tr.find_all("td")]
+        for tr in soup.select("table.app-compare tbody tr")
+    }
     assert rows == {"Summary": ["First summary", "Second summary"]}
     form = soup.select_one("form#judgement-form")
     kept = form_values(form)
@@ -139,7 +169,9 @@ def test_judgement_conflict_keeps_their_judgement(two_tabs, session: Session) ->
     assert session.get(Audit, audit_id).summary == "Second summary"
 
 
-def test_stale_submit_is_not_submitted(two_tabs, session: Session, template_version) -> None:  # type: ignore[no-untyped-def]
+def test_stale_submit_is_not_submitted(
+    two_tabs: tuple[FlaskClient, FlaskClient, User, int], session: Session, template_version: TemplateVersionOf
+) -> None:
     first, second, _, audit_id = two_tabs
     _, submit_data, submit_action = open_form(second, f"/audits/{audit_id}/submit")
     section = template_version(T1).template.sections[0]
@@ -155,14 +187,18 @@ def test_stale_submit_is_not_submitted(two_tabs, session: Session, template_vers
     assert session.get(Audit, audit_id).status == "draft"
 
 
-def test_judgement_typed_after_submission_elsewhere_is_shown_not_lost(two_tabs, session: Session, template_version) -> None:  # type: ignore[no-untyped-def]
-    first, second, user, audit_id = two_tabs
+def test_judgement_typed_after_submission_elsewhere_is_shown_not_lost(
+    two_tabs: tuple[FlaskClient, FlaskClient, User, int], session: Session, template_version: TemplateVersionOf
+) -> None:
+    _first, second, user, audit_id = two_tabs
     from qaframework.operations.audits import ResponseInput, save_responses, submit_audit
 
     template = template_version(T1).template
     session.expire_all()
     audit = session.get(Audit, audit_id)
-    save_responses(session, user, audit_id, audit.version_id, {q.id: ResponseInput("met", "ok") for q in template.questions()})
+    save_responses(
+        session, user, audit_id, audit.version_id, {q.id: ResponseInput("met", "ok") for q in template.questions()}
+    )
     _, data, action = open_form(second, f"/audits/{audit_id}/judgement")
     submit_audit(session, user, audit_id, session.get(Audit, audit_id).version_id)  # submitted from the other tab
     response = second.post(action, data=data | {"summary": "Typed while it was submitted", "next": "stay"})

@@ -9,13 +9,16 @@ from __future__ import annotations
 import time
 
 import pytest
-from sqlalchemy import event
+from flask import Flask
+from flask.testing import FlaskClient
+from sqlalchemy import Engine, event
 from sqlalchemy.orm import Session
 
+from qaframework.checklists.model import Template
 from qaframework.framework import Role
 from qaframework.operations.audits import ResponseInput, save_responses, start_audit, submit_audit
-from qaframework.store import Audit, ConsentRecord, TemplateVersion
-from tests.support import T1, all_met
+from qaframework.store import Audit, Case, ConsentRecord, TemplateVersion, User
+from tests.support import T1, ClientAs, MakeCase, MakeUser, TemplateVersionOf, all_met
 from tests.webapp.journey import (
     T1_TITLE,
     answers_for,
@@ -31,24 +34,24 @@ from tests.webapp.journey import (
 
 
 @pytest.fixture
-def t1(session: Session, template_version):  # type: ignore[no-untyped-def]
+def t1(session: Session, template_version: TemplateVersionOf) -> Template:
     return template_version(T1).template
 
 
 @pytest.fixture
-def coordinator(client_as):  # type: ignore[no-untyped-def]
+def coordinator(client_as: ClientAs) -> tuple[FlaskClient, User]:
     return client_as(Role.AUDITOR, agency="send_service", team="North")
 
 
 @pytest.fixture
-def draft(coordinator, make_case):  # type: ignore[no-untyped-def]
+def draft(coordinator: tuple[FlaskClient, User], make_case: MakeCase) -> tuple[FlaskClient, User, int, Case]:
     """A Tier 1 check started through the pages: (client, user, audit_id, case)."""
     client, user = coordinator
     case = make_case("JRN-001")
     return client, user, start_via_pages(client, case.case_ref), case
 
 
-def complete(session: Session, user, audit_id: int, template) -> None:  # type: ignore[no-untyped-def]
+def complete(session: Session, user: User, audit_id: int, template: Template) -> None:
     """Answer every question Met through the library (the pages are tested elsewhere)."""
     audit = session.get(Audit, audit_id)
     save_responses(session, user, audit_id, audit.version_id, all_met(template))
@@ -57,13 +60,20 @@ def complete(session: Session, user, audit_id: int, template) -> None:  # type: 
 # --- Starting an audit ------------------------------------------------------------------------
 
 
-def test_start_an_audit_in_two_steps(coordinator, make_case, session: Session) -> None:  # type: ignore[no-untyped-def]
+def test_start_an_audit_in_two_steps(
+    coordinator: tuple[FlaskClient, User], make_case: MakeCase, session: Session
+) -> None:
     client, user = coordinator
     case = make_case("STEP-42")
     soup = check_page(client.get(f"/audits/new?case_id={case.id}"))
     assert soup.select_one("#case_ref")["value"] == "STEP-42"
     assert soup.select_one("#case_ref-hint a")["href"] == "/cases"
-    assert [i["value"] for i in soup.select("input[name=subject]")] == ["advice", "draft_plan", "final_plan", "annual_review"]
+    assert [i["value"] for i in soup.select("input[name=subject]")] == [
+        "advice",
+        "draft_plan",
+        "final_plan",
+        "annual_review",
+    ]
 
     soup = check_page(client.get("/audits/new?case_ref=NOPE-1"))
     assert soup.title.get_text().startswith("Error: ")
@@ -90,7 +100,7 @@ def test_start_an_audit_in_two_steps(coordinator, make_case, session: Session) -
     assert audit.template_version.template_id == T1
 
 
-def test_checklists_offered_follow_role_and_agency(client_as, make_case) -> None:  # type: ignore[no-untyped-def]
+def test_checklists_offered_follow_role_and_agency(client_as: ClientAs, make_case: MakeCase) -> None:
     case = make_case("AG-1")
     client, _ = client_as(Role.AUDITOR, agency="health")
     soup = check_page(client.get(f"/audits/new?case_ref={case.case_ref}&subject=advice"))
@@ -106,11 +116,15 @@ def test_checklists_offered_follow_role_and_agency(client_as, make_case) -> None
     assert client.get("/audits/new").status_code == 403
 
 
-def test_tampered_checklist_choice_is_refused(coordinator, make_case, template_version) -> None:  # type: ignore[no-untyped-def]
+def test_tampered_checklist_choice_is_refused(
+    coordinator: tuple[FlaskClient, User], make_case: MakeCase, template_version: TemplateVersionOf
+) -> None:
     client, _ = coordinator
     case = make_case()
     other = template_version("t2-health-advice-audit")
-    response = client.post("/audits/new", data={"case_id": case.id, "subject": "advice", "template_version_id": other.id})
+    response = client.post(
+        "/audits/new", data={"case_id": case.id, "subject": "advice", "template_version_id": other.id}
+    )
     soup = check_page(response)
     assert error_summary(soup) == [("Select the checklist you will use", "#template_version_id")]
 
@@ -118,7 +132,9 @@ def test_tampered_checklist_choice_is_refused(coordinator, make_case, template_v
 # --- Sections ---------------------------------------------------------------------------------
 
 
-def test_section_page_shows_guidance_and_offers_na_only_where_allowed(draft, t1) -> None:  # type: ignore[no-untyped-def]
+def test_section_page_shows_guidance_and_offers_na_only_where_allowed(
+    draft: tuple[FlaskClient, User, int, Case], t1: Template
+) -> None:
     client, _, audit_id, _ = draft
     for section in t1.sections:
         soup = check_page(client.get(f"/audits/{audit_id}/sections/{section.id}"))
@@ -144,14 +160,16 @@ def test_section_page_shows_guidance_and_offers_na_only_where_allowed(draft, t1)
             assert q.text in legend
 
 
-def test_unknown_section_is_404(draft) -> None:  # type: ignore[no-untyped-def]
+def test_unknown_section_is_404(draft: tuple[FlaskClient, User, int, Case]) -> None:
     client, _, audit_id, _ = draft
     response = client.get(f"/audits/{audit_id}/sections/no-such-section")
     assert response.status_code == 404
     check_page(response)
 
 
-def test_saving_a_section_updates_grades_everywhere(draft, t1, session: Session) -> None:  # type: ignore[no-untyped-def]
+def test_saving_a_section_updates_grades_everywhere(
+    draft: tuple[FlaskClient, User, int, Case], t1: Template, session: Session
+) -> None:
     client, _, audit_id, _ = draft
     first, second = t1.sections[0], t1.sections[1]
     _, data, action = open_form(client, f"/audits/{audit_id}/sections/{first.id}")
@@ -166,8 +184,11 @@ def test_saving_a_section_updates_grades_everywhere(draft, t1, session: Session)
     # A statutory Not met in the second section pulls the suggestion down.
     statutory = next(q for q in second.questions if q.statutory)
     _, data, action = open_form(client, f"/audits/{audit_id}/sections/{second.id}")
-    data |= {f"rating-{statutory.id}": "not_met", f"evidence-{statutory.id}": "Needs are described in general terms.",
-             "next": "stay"}
+    data |= {
+        f"rating-{statutory.id}": "not_met",
+        f"evidence-{statutory.id}": "Needs are described in general terms.",
+        "next": "stay",
+    }
     response = client.post(action, data=data)
     assert response.headers["Location"] == f"/audits/{audit_id}/sections/{second.id}"
     soup = check_page(client.get(response.headers["Location"]))
@@ -186,16 +207,21 @@ def test_saving_a_section_updates_grades_everywhere(draft, t1, session: Session)
     assert suggested == {"requires_improvement": "Requires improvement", "inadequate": "Inadequate"}[expected]
 
 
-def test_tampered_section_post_is_refused_and_input_kept(draft, t1, session: Session) -> None:  # type: ignore[no-untyped-def]
+def test_tampered_section_post_is_refused_and_input_kept(
+    draft: tuple[FlaskClient, User, int, Case], t1: Template, session: Session
+) -> None:
     client, _, audit_id, _ = draft
     section = next(s for s in t1.sections if any(not q.not_applicable.allowed for q in s.questions))
     no_na = next(q for q in section.questions if not q.not_applicable.allowed)
     other = next(q for q in section.questions if q.id != no_na.id)
     _, data, action = open_form(client, f"/audits/{audit_id}/sections/{section.id}")
     data |= {
-        f"rating-{no_na.id}": "not_applicable", f"na_reason-{no_na.id}": "Tried it",
-        f"rating-{other.id}": "excellent", f"evidence-{other.id}": "My careful notes\nover two lines",
-        "rating-NOPE-99": "met", "next": "stay",
+        f"rating-{no_na.id}": "not_applicable",
+        f"na_reason-{no_na.id}": "Tried it",
+        f"rating-{other.id}": "excellent",
+        f"evidence-{other.id}": "My careful notes\nover two lines",
+        "rating-NOPE-99": "met",
+        "next": "stay",
     }
     response = client.post(action, data=data)
     assert response.status_code == 400
@@ -209,14 +235,16 @@ def test_tampered_section_post_is_refused_and_input_kept(draft, t1, session: Ses
     assert audit_row(session, audit_id).responses == []
 
 
-def test_missing_version_is_a_bad_request(draft, t1) -> None:  # type: ignore[no-untyped-def]
+def test_missing_version_is_a_bad_request(draft: tuple[FlaskClient, User, int, Case], t1: Template) -> None:
     client, _, audit_id, _ = draft
     response = client.post(f"/audits/{audit_id}/sections/{t1.sections[0].id}", data=answers_for(t1.sections[0]))
     assert response.status_code == 400
     check_page(response)
 
 
-def test_raise_action_link_when_that_journey_exists(draft, t1, app) -> None:  # type: ignore[no-untyped-def]
+def test_raise_action_link_when_that_journey_exists(
+    draft: tuple[FlaskClient, User, int, Case], t1: Template, app: Flask
+) -> None:
     client, _, audit_id, _ = draft
     q = t1.sections[0].questions[0]
     soup = check_page(client.get(f"/audits/{audit_id}/sections/{t1.sections[0].id}"))
@@ -232,7 +260,9 @@ def test_raise_action_link_when_that_journey_exists(draft, t1, app) -> None:  # 
 # --- Judgement --------------------------------------------------------------------------------
 
 
-def test_judgement_override_needs_a_rationale(draft, t1, session: Session) -> None:  # type: ignore[no-untyped-def]
+def test_judgement_override_needs_a_rationale(
+    draft: tuple[FlaskClient, User, int, Case], t1: Template, session: Session
+) -> None:
     client, user, audit_id, _ = draft
     complete(session, user, audit_id, t1)
     soup, data, action = open_form(client, f"/audits/{audit_id}/judgement")
@@ -241,31 +271,46 @@ def test_judgement_override_needs_a_rationale(draft, t1, session: Session) -> No
     # Every section is all Met, so each may be marked exemplary.
     assert [i["value"] for i in soup.select("input[name=exemplary]")] == [s.id for s in t1.sections]
 
-    response = client.post(action, data=data | {"auditor_grade": "outstanding", "summary": "Strong plan.", "next": "stay"})
+    response = client.post(
+        action, data=data | {"auditor_grade": "outstanding", "summary": "Strong plan.", "next": "stay"}
+    )
     assert response.status_code == 400
     soup = check_page(response)
-    assert error_summary(soup) == [("Explain why your overall grade differs from the suggested grade", "#override_rationale")]
+    assert error_summary(soup) == [
+        ("Explain why your overall grade differs from the suggested grade", "#override_rationale")
+    ]
     assert soup.select_one("#summary").get_text() == "Strong plan."
     assert audit_row(session, audit_id).auditor_grade is None
 
     # Marking sections exemplary changes the suggestion, so the same grade needs no rationale.
     exemplary = [s.id for s in t1.sections]
-    response = client.post(action, data=data | {"auditor_grade": "outstanding", "exemplary": exemplary, "next": "continue"})
+    response = client.post(
+        action, data=data | {"auditor_grade": "outstanding", "exemplary": exemplary, "next": "continue"}
+    )
     assert response.status_code == 302 and response.headers["Location"] == f"/audits/{audit_id}/submit"
     audit = audit_row(session, audit_id)
     assert (audit.auditor_grade, audit.suggested_grade) == ("outstanding", "outstanding")
     assert audit.exemplary_sections == sorted(exemplary)
 
     _, data, action = open_form(client, f"/audits/{audit_id}/judgement")
-    response = client.post(action, data=data | {"auditor_grade": "requires_improvement", "override_rationale": "Outcomes are vague.", "next": "stay"})
+    response = client.post(
+        action,
+        data=data
+        | {"auditor_grade": "requires_improvement", "override_rationale": "Outcomes are vague.", "next": "stay"},
+    )
     assert response.status_code == 302
     audit = audit_row(session, audit_id)
     assert (audit.auditor_grade, audit.override_rationale) == ("requires_improvement", "Outcomes are vague.")
     soup = check_page(client.get(f"/audits/{audit_id}"))
-    assert "Requires improvement" in soup.select_one("#auditor-grade").get_text() and "Outcomes are vague." in soup.select_one("#auditor-grade").get_text()
+    assert (
+        "Requires improvement" in soup.select_one("#auditor-grade").get_text()
+        and "Outcomes are vague." in soup.select_one("#auditor-grade").get_text()
+    )
 
 
-def test_exemplary_is_offered_only_for_all_met_sections(draft, t1, session: Session) -> None:  # type: ignore[no-untyped-def]
+def test_exemplary_is_offered_only_for_all_met_sections(
+    draft: tuple[FlaskClient, User, int, Case], t1: Template, session: Session
+) -> None:
     client, user, audit_id, _ = draft
     complete(session, user, audit_id, t1)
     audit = session.get(Audit, audit_id)
@@ -276,7 +321,9 @@ def test_exemplary_is_offered_only_for_all_met_sections(draft, t1, session: Sess
     assert t1.sections[0].id not in offered and t1.sections[1].id in offered
 
 
-def test_judgement_mode_checklist_needs_consent_and_a_chosen_grade(client_as, make_case, session: Session, template_version) -> None:  # type: ignore[no-untyped-def]
+def test_judgement_mode_checklist_needs_consent_and_a_chosen_grade(
+    client_as: ClientAs, make_case: MakeCase, session: Session, template_version: TemplateVersionOf
+) -> None:
     client, leader = client_as(Role.SYSTEM_LEADER)
     case = make_case("T4-1")
     tv = template_version("t4-system-leader-review")
@@ -284,7 +331,9 @@ def test_judgement_mode_checklist_needs_consent_and_a_chosen_grade(client_as, ma
     form = soup.select_one("form[method=post]")
     response = client.post(form["action"], data=form_values(form) | {"template_version_id": str(tv.id)})
     soup = check_page(response)
-    assert error_summary(soup) == [("Record the family's consent decision before starting this review", "#template_version_id")]
+    assert error_summary(soup) == [
+        ("Record the family's consent decision before starting this review", "#template_version_id")
+    ]
     assert soup.select_one(f"input[name=template_version_id][value='{tv.id}']").has_attr("checked")  # choice kept
 
     session.add(ConsentRecord(case_id=case.id, given_by="parent_carer", decision="given", recorded_by_id=leader.id))
@@ -299,11 +348,16 @@ def test_judgement_mode_checklist_needs_consent_and_a_chosen_grade(client_as, ma
 
     _, submit_data, submit_action = open_form(client, f"/audits/{audit_id}/submit")
     soup = check_page(client.post(submit_action, data=submit_data))
-    assert error_summary(soup) == [("Choose an overall judgement before you submit", f"/audits/{audit_id}/judgement#auditor_grade")]
+    assert error_summary(soup) == [
+        ("Choose an overall judgement before you submit", f"/audits/{audit_id}/judgement#auditor_grade")
+    ]
     soup = check_page(client.post(action, data=data | {"auditor_grade": "mixed", "next": "continue"}))
     assert error_summary(soup) == [("Explain how you reached this judgement", "#override_rationale")]
-    response = client.post(action, data=data | {"auditor_grade": "mixed", "override_rationale": "Family felt heard; provision late.",
-                                                "next": "continue"})
+    response = client.post(
+        action,
+        data=data
+        | {"auditor_grade": "mixed", "override_rationale": "Family felt heard; provision late.", "next": "continue"},
+    )
     assert response.status_code == 302
     _, submit_data, submit_action = open_form(client, f"/audits/{audit_id}/submit")
     assert client.post(submit_action, data=submit_data).status_code == 302
@@ -314,7 +368,9 @@ def test_judgement_mode_checklist_needs_consent_and_a_chosen_grade(client_as, ma
 # --- Submitting -------------------------------------------------------------------------------
 
 
-def test_incomplete_submit_lists_every_problem_with_links(draft, t1, session: Session) -> None:  # type: ignore[no-untyped-def]
+def test_incomplete_submit_lists_every_problem_with_links(
+    draft: tuple[FlaskClient, User, int, Case], t1: Template, session: Session
+) -> None:
     client, user, audit_id, _ = draft
     section = t1.sections[0]
     na_q = next(q for s in t1.sections for q in s.questions if q.not_applicable.allowed)
@@ -331,12 +387,14 @@ def test_incomplete_submit_lists_every_problem_with_links(draft, t1, session: Se
     assert response.status_code == 400
     soup = check_page(response)
     assert soup.title.get_text().startswith("Error: ")
-    links = dict((href, text) for text, href in error_summary(soup))
+    links = {href: text for text, href in error_summary(soup)}
     base = f"/audits/{audit_id}/sections"
     assert f"{base}/{section.id}#evidence-{section.questions[1].id}" in links
     assert f"{base}/{na_section.id}#na_reason-{na_q.id}" in links
     unanswered = next(q for q in t1.sections[1].questions if q.id != na_q.id)
-    assert links[f"{base}/{t1.sections[1].id}#rating-{unanswered.id}"].startswith(f"Select a rating for {unanswered.id}")
+    assert links[f"{base}/{t1.sections[1].id}#rating-{unanswered.id}"].startswith(
+        f"Select a rating for {unanswered.id}"
+    )
     assert len(links) == len(t1.questions()) - len(section.questions) + 1
     # Each link lands on a field that exists on the section page.
     target = check_page(client.get(f"{base}/{na_section.id}"))
@@ -344,8 +402,10 @@ def test_incomplete_submit_lists_every_problem_with_links(draft, t1, session: Se
     assert audit_row(session, audit_id).status == "draft"
 
 
-def test_complete_journey_submit_read_only_return_and_revise(draft, t1, session: Session, client_as) -> None:  # type: ignore[no-untyped-def]
-    client, user, audit_id, case = draft
+def test_complete_journey_submit_read_only_return_and_revise(
+    draft: tuple[FlaskClient, User, int, Case], t1: Template, session: Session, client_as: ClientAs
+) -> None:
+    client, _user, audit_id, case = draft
     # Fill every section through the pages, following "Save and continue".
     url = f"/audits/{audit_id}/sections/{t1.sections[0].id}"
     for section in t1.sections:
@@ -370,8 +430,10 @@ def test_complete_journey_submit_read_only_return_and_revise(draft, t1, session:
     soup = check_page(client.get(f"/audits/{audit_id}/sections/{section.id}"))
     assert soup.select("form[method=post]") == [] and soup.select("input[name^=rating-]") == []
     assert "Met" in soup.select_one(".app-answer").get_text()
-    response = client.post(f"/audits/{audit_id}/sections/{section.id}",
-                           data=answers_for(section, "not_met", "changed") | {"version": audit_row(session, audit_id).version_id})
+    response = client.post(
+        f"/audits/{audit_id}/sections/{section.id}",
+        data=answers_for(section, "not_met", "changed") | {"version": audit_row(session, audit_id).version_id},
+    )
     assert response.status_code == 409
     assert "can no longer be changed" in check_page(response).h1.get_text()
     assert {r.rating for r in audit_row(session, audit_id).responses} == {"met"}
@@ -395,7 +457,9 @@ def test_complete_journey_submit_read_only_return_and_revise(draft, t1, session:
     assert "Section E outcomes are not SMART." in soup.select_one(".govuk-notification-banner").get_text()
     _, data, action = open_form(client, f"/audits/{audit_id}/sections/{section.id}")
     q = section.questions[0]
-    response = client.post(action, data=data | {f"rating-{q.id}": "partially_met", f"evidence-{q.id}": "Revised.", "next": "stay"})
+    response = client.post(
+        action, data=data | {f"rating-{q.id}": "partially_met", f"evidence-{q.id}": "Revised.", "next": "stay"}
+    )
     assert response.status_code == 302
     assert audit_row(session, audit_id).status == "draft"
     _, data, action = open_form(client, f"/audits/{audit_id}/submit")
@@ -406,13 +470,15 @@ def test_complete_journey_submit_read_only_return_and_revise(draft, t1, session:
 # --- Who may do what --------------------------------------------------------------------------
 
 
-def test_access_by_role_and_agency(draft, t1, client_as, session: Session) -> None:  # type: ignore[no-untyped-def]
-    _, user, audit_id, _ = draft
+def test_access_by_role_and_agency(
+    draft: tuple[FlaskClient, User, int, Case], t1: Template, client_as: ClientAs, session: Session
+) -> None:
+    _, _user, audit_id, _ = draft
     section = t1.sections[0].id
     pages = [f"/audits/{audit_id}", f"/audits/{audit_id}/sections/{section}", f"/audits/{audit_id}/report"]
 
     other_agency, _ = client_as(Role.AUDITOR, agency="health")
-    for url in pages + [f"/audits/{audit_id}/judgement", f"/audits/{audit_id}/submit", f"/audits/{audit_id}/return"]:
+    for url in [*pages, f"/audits/{audit_id}/judgement", f"/audits/{audit_id}/submit", f"/audits/{audit_id}/return"]:
         response = other_agency.get(url)
         assert response.status_code == 403, url
         check_page(response)
@@ -425,12 +491,15 @@ def test_access_by_role_and_agency(draft, t1, client_as, session: Session) -> No
     response = colleague.post(pages[1], data=answers_for(t1.sections[0]) | {"version": version})
     assert response.status_code == 403
     assert colleague.post(f"/audits/{audit_id}/submit", data={"version": version}).status_code == 403
-    assert colleague.post(f"/audits/{audit_id}/judgement", data={"version": version, "auditor_grade": "good"}).status_code == 403
+    assert (
+        colleague.post(f"/audits/{audit_id}/judgement", data={"version": version, "auditor_grade": "good"}).status_code
+        == 403
+    )
     assert colleague.get(f"/audits/{audit_id}/judgement").status_code == 302  # read-only: sent to the overview
     assert colleague.get(f"/audits/{audit_id}/return").status_code == 403
 
     board, _ = client_as(Role.BOARD_VIEWER)
-    for url in ["/audits", "/audits/new"] + pages:
+    for url in ["/audits", "/audits/new", *pages]:
         assert board.get(url).status_code == 403, url
 
     for role in (Role.PANEL_MEMBER, Role.SYSTEM_LEADER, Role.ADMIN):
@@ -446,7 +515,7 @@ def test_access_by_role_and_agency(draft, t1, client_as, session: Session) -> No
     assert check_page(client_as(Role.AUDITOR)[0].get("/audits/999999")).h1 is not None
 
 
-def test_missing_audit_is_404(coordinator) -> None:  # type: ignore[no-untyped-def]
+def test_missing_audit_is_404(coordinator: tuple[FlaskClient, User]) -> None:
     client, _ = coordinator
     response = client.get("/audits/999999")
     assert response.status_code == 404
@@ -456,11 +525,21 @@ def test_missing_audit_is_404(coordinator) -> None:  # type: ignore[no-untyped-d
 # --- Lists and the report ---------------------------------------------------------------------
 
 
-def test_audit_lists(coordinator, client_as, make_case, make_user, session: Session, template_version, t1) -> None:  # type: ignore[no-untyped-def]
+def test_audit_lists(
+    coordinator: tuple[FlaskClient, User],
+    client_as: ClientAs,
+    make_case: MakeCase,
+    make_user: MakeUser,
+    session: Session,
+    template_version: TemplateVersionOf,
+    t1: Template,
+) -> None:
     client, user = coordinator
     tv = template_version(T1)
-    mine = [start_audit(session, user, case_id=make_case(f"MY-{n}").id, template_version_id=tv.id, subject="final_plan")
-            for n in range(3)]
+    mine = [
+        start_audit(session, user, case_id=make_case(f"MY-{n}").id, template_version_id=tv.id, subject="final_plan")
+        for n in range(3)
+    ]
     complete(session, user, mine[0].id, t1)
     submit_audit(session, user, mine[0].id, session.get(Audit, mine[0].id).version_id)
     someone = make_user(agency="send_service")
@@ -483,14 +562,25 @@ def test_audit_lists(coordinator, client_as, make_case, make_user, session: Sess
     assert check_page(panel.get("/audits")).select("tbody th a") == []  # none of their own
 
 
-def test_report_shows_every_response_grade_and_summary(draft, t1, session: Session) -> None:  # type: ignore[no-untyped-def]
+def test_report_shows_every_response_grade_and_summary(
+    draft: tuple[FlaskClient, User, int, Case], t1: Template, session: Session
+) -> None:
     client, user, audit_id, _ = draft
     audit = session.get(Audit, audit_id)
     answers = {q.id: ResponseInput("met", f"Evidence for {q.id}") for q in t1.questions()}
     na_q = next(q for q in t1.questions() if q.not_applicable.allowed)
     answers[na_q.id] = ResponseInput("not_applicable", "", "No social care involvement.")
-    save_responses(session, user, audit_id, audit.version_id, answers, auditor_grade="requires_improvement",
-                   override_rationale="Provision is vague.", summary="Overall a readable plan.", update_judgement=True)
+    save_responses(
+        session,
+        user,
+        audit_id,
+        audit.version_id,
+        answers,
+        auditor_grade="requires_improvement",
+        override_rationale="Provision is vague.",
+        summary="Overall a readable plan.",
+        update_judgement=True,
+    )
     soup = check_page(client.get(f"/audits/{audit_id}/report"))
     text = soup.get_text(" ", strip=True)
     assert len(soup.select(".app-report__question")) == len(t1.questions())
@@ -506,19 +596,40 @@ def test_report_shows_every_response_grade_and_summary(draft, t1, session: Sessi
 
 
 def test_a_sixty_question_section_renders_quickly_without_n_plus_one(
-    coordinator, make_case, session: Session, template_version, t1, engine
-) -> None:  # type: ignore[no-untyped-def]
+    coordinator: tuple[FlaskClient, User],
+    make_case: MakeCase,
+    session: Session,
+    template_version: TemplateVersionOf,
+    t1: Template,
+    engine: Engine,
+) -> None:
     client, user = coordinator
     content = t1.model_dump(mode="json")
-    one = {**content["sections"][0], "id": "everything", "questions": [q for s in content["sections"] for q in s["questions"]]}
-    tv = TemplateVersion(template_id="perf-one-section", version=1, title="All questions on one page", tier=1,
-                         agencies=["send_service"], subjects=["final_plan"], content={**content, "id": "perf-one-section", "sections": [one]},
-                         checksum="perf-one-section-checksum")
+    one = {
+        **content["sections"][0],
+        "id": "everything",
+        "questions": [q for s in content["sections"] for q in s["questions"]],
+    }
+    tv = TemplateVersion(
+        template_id="perf-one-section",
+        version=1,
+        title="All questions on one page",
+        tier=1,
+        agencies=["send_service"],
+        subjects=["final_plan"],
+        content={**content, "id": "perf-one-section", "sections": [one]},
+        checksum="perf-one-section-checksum",
+    )
     session.add(tv)
     session.commit()
     audit = start_audit(session, user, case_id=make_case().id, template_version_id=tv.id, subject="final_plan")
-    save_responses(session, user, audit.id, audit.version_id,
-                   {q.id: ResponseInput("partially_met", "Some evidence " * 20) for q in t1.questions()})
+    save_responses(
+        session,
+        user,
+        audit.id,
+        audit.version_id,
+        {q.id: ResponseInput("partially_met", "Some evidence " * 20) for q in t1.questions()},
+    )
     url = f"/audits/{audit.id}/sections/everything"
     client.get(url)  # warm the template cache
 

@@ -3,20 +3,26 @@
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
 from flask import Flask
 from flask.testing import FlaskClient
+from sqlalchemy import Connection
+from sqlalchemy.orm import Session
+from werkzeug.routing import IntegerConverter, Rule
 
 from qaframework.framework import Role
-from tests.support import TEST_PASSWORD
+from tests.support import TEST_PASSWORD, ClientAs, MakeUser
 from tests.webapp.conftest import sign_in
 from tests.webapp.pagecheck import check_page
 from webapp.access import is_public
 
 
-def _example_url(rule) -> str:  # type: ignore[no-untyped-def]
-    values = {arg: (1 if rule._converters[arg].__class__.__name__ == "IntegerConverter" else "A") for arg in rule.arguments}
-    return rule.build(values)[1]
+def _example_url(rule: Rule) -> str:
+    values = {arg: (1 if isinstance(rule._converters[arg], IntegerConverter) else "A") for arg in rule.arguments}
+    built = rule.build(values)
+    assert built is not None, rule
+    return built[1]
 
 
 def test_every_route_declares_who_may_use_it(app: Flask) -> None:
@@ -40,7 +46,7 @@ def test_anonymous_users_are_sent_to_sign_in_from_every_page(app: Flask, client:
         if is_public(app, rule.endpoint):
             continue
         url = _example_url(rule)
-        for method in sorted(rule.methods - {"HEAD", "OPTIONS"}):
+        for method in sorted((rule.methods or set()) - {"HEAD", "OPTIONS"}):
             response = client.open(url, method=method)
             assert response.status_code == 302, f"{method} {url} answered {response.status_code}"
             assert response.headers["Location"].startswith("/sign-in"), url
@@ -53,7 +59,7 @@ def test_public_pages_need_no_sign_in(client: FlaskClient) -> None:
         assert client.get(url).status_code == 200, url
 
 
-def test_sign_in_page_and_wrong_password(client: FlaskClient, make_user) -> None:  # type: ignore[no-untyped-def]
+def test_sign_in_page_and_wrong_password(client: FlaskClient, make_user: MakeUser) -> None:
     check_page(client.get("/sign-in"))
     user = make_user()
     response = client.post("/sign-in", data={"email": user.email, "password": "not the password"})
@@ -64,7 +70,7 @@ def test_sign_in_page_and_wrong_password(client: FlaskClient, make_user) -> None
     assert client.get("/").status_code == 302
 
 
-def test_sign_in_goes_to_next_page_but_never_off_site(client: FlaskClient, make_user) -> None:  # type: ignore[no-untyped-def]
+def test_sign_in_goes_to_next_page_but_never_off_site(client: FlaskClient, make_user: MakeUser) -> None:
     user = make_user()
     response = client.post("/sign-in?next=/account/password", data={"email": user.email, "password": TEST_PASSWORD})
     assert response.headers["Location"] == "/account/password"
@@ -73,7 +79,7 @@ def test_sign_in_goes_to_next_page_but_never_off_site(client: FlaskClient, make_
     assert response.headers["Location"] == "/"
 
 
-def test_sign_out_ends_the_session(client: FlaskClient, make_user) -> None:  # type: ignore[no-untyped-def]
+def test_sign_out_ends_the_session(client: FlaskClient, make_user: MakeUser) -> None:
     sign_in(client, make_user())
     check_page(client.get("/sign-out"))
     response = client.post("/sign-out")
@@ -81,7 +87,7 @@ def test_sign_out_ends_the_session(client: FlaskClient, make_user) -> None:  # t
     assert client.get("/").status_code == 302
 
 
-def test_deactivated_user_is_signed_out_at_once(client: FlaskClient, make_user, session) -> None:  # type: ignore[no-untyped-def]
+def test_deactivated_user_is_signed_out_at_once(client: FlaskClient, make_user: MakeUser, session: Session) -> None:
     user = make_user()
     sign_in(client, user)
     assert client.get("/account/password").status_code == 200
@@ -90,16 +96,19 @@ def test_deactivated_user_is_signed_out_at_once(client: FlaskClient, make_user, 
     assert client.get("/account/password").status_code == 302
 
 
-def test_changing_password_signs_out_other_sessions(app: Flask, make_user) -> None:  # type: ignore[no-untyped-def]
+def test_changing_password_signs_out_other_sessions(app: Flask, make_user: MakeUser) -> None:
     user = make_user()
     first, second = sign_in(app.test_client(), user), sign_in(app.test_client(), user)
-    response = first.post("/account/password", data={"current": TEST_PASSWORD, "new": "a-brand-new-passphrase", "confirm": "a-brand-new-passphrase"})
+    response = first.post(
+        "/account/password",
+        data={"current": TEST_PASSWORD, "new": "a-brand-new-passphrase", "confirm": "a-brand-new-passphrase"},
+    )
     assert response.status_code == 302
     assert first.get("/account/password").status_code == 200  # this session carries on
     assert second.get("/account/password").status_code == 302  # the other one is signed out
 
 
-def test_change_password_errors(client_as) -> None:  # type: ignore[no-untyped-def]
+def test_change_password_errors(client_as: ClientAs) -> None:
     client, _ = client_as(Role.PANEL_MEMBER)
     soup = check_page(client.post("/account/password", data={"current": "wrong", "new": "short", "confirm": "other"}))
     summary = soup.select_one(".govuk-error-summary").get_text()
@@ -107,7 +116,7 @@ def test_change_password_errors(client_as) -> None:  # type: ignore[no-untyped-d
     assert "Passwords must match" in summary
 
 
-def test_csrf_is_enforced_on_sign_in(instance_path, connection) -> None:  # type: ignore[no-untyped-def]
+def test_csrf_is_enforced_on_sign_in(instance_path: Path, connection: Connection) -> None:
     from tests.conftest import savepoint_session
     from webapp import create_app
 
@@ -119,10 +128,12 @@ def test_csrf_is_enforced_on_sign_in(instance_path, connection) -> None:  # type
     assert response.status_code == 400 and "Your form could not be sent" in response.get_data(as_text=True)
 
 
-def test_403_page_says_who_the_page_is_for(client_as) -> None:  # type: ignore[no-untyped-def]
+def test_403_page_says_who_the_page_is_for(client_as: ClientAs) -> None:
     client, _ = client_as(Role.BOARD_VIEWER)
     response = client.get("/cases")
     assert response.status_code == 403
     text = check_page(response).get_text(" ", strip=True)
-    assert ("This page is for administrators, auditors, multi-agency panel members and system leaders. "
-            "You are signed in as board viewer.") in text
+    assert (
+        "This page is for administrators, auditors, multi-agency panel members and system leaders. "
+        "You are signed in as board viewer."
+    ) in text

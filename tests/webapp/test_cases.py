@@ -6,18 +6,20 @@ from datetime import date, timedelta
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
+from bs4 import BeautifulSoup
 from sqlalchemy.orm import Session
 
 from qaframework.framework import Role
 from qaframework.operations.audits import start_audit
+from tests.support import ClientAs, MakeCase, MakeUser, TemplateVersionOf
 from tests.webapp.journey import check_page
 
 
-def _refs(soup) -> list[str]:  # type: ignore[no-untyped-def]
+def _refs(soup: BeautifulSoup) -> list[str]:
     return [a.get_text(strip=True) for a in soup.select("table.govuk-table tbody th a")]
 
 
-def test_search_and_filters_narrow_the_list(client_as, make_case) -> None:  # type: ignore[no-untyped-def]
+def test_search_and_filters_narrow_the_list(client_as: ClientAs, make_case: MakeCase) -> None:
     make_case("CSA-001", primary_need="ASD", team="North", year_group="3")
     make_case("CSA-002", primary_need="SEMH", team="South", year_group="9")
     make_case("OTHER-9", primary_need="ASD", team="South", year_group="R", setting_type="Special school")
@@ -43,7 +45,7 @@ def test_search_and_filters_narrow_the_list(client_as, make_case) -> None:  # ty
     assert [o["value"] for o in soup.select("#team option")] == ["", "North", "South"]
 
 
-def test_list_paginates_and_keeps_filters(client_as, make_case) -> None:  # type: ignore[no-untyped-def]
+def test_list_paginates_and_keeps_filters(client_as: ClientAs, make_case: MakeCase) -> None:
     for n in range(27):
         make_case(f"PG-{n:03d}", team="East")
     client, _ = client_as(Role.PANEL_MEMBER)
@@ -51,14 +53,14 @@ def test_list_paginates_and_keeps_filters(client_as, make_case) -> None:  # type
     assert len(_refs(soup)) == 25
     assert "Showing 1 to 25 of 27 cases" in soup.select_one("#case-count").get_text()
     next_href = soup.select_one(".govuk-pagination__next a")["href"]
-    assert parse_qs(urlsplit(next_href).query) == {"team": ["East"], "page": ["2"]}
+    assert parse_qs(urlsplit(str(next_href)).query) == {"team": ["East"], "page": ["2"]}
     soup = check_page(client.get(next_href))
     assert _refs(soup) == ["PG-025", "PG-026"]
     assert soup.select_one(".govuk-pagination__item--current").get_text(strip=True) == "2"
     assert check_page(client.get("/cases?page=not-a-number")).select_one("#case-count") is not None
 
 
-def test_case_page_makes_a_late_plan_visible(client_as, make_case) -> None:  # type: ignore[no-untyped-def]
+def test_case_page_makes_a_late_plan_visible(client_as: ClientAs, make_case: MakeCase) -> None:
     case = make_case("LATE-1", request_date=date.today() - timedelta(days=160))
     client, _ = client_as(Role.AUDITOR)
     soup = check_page(client.get(f"/cases/{case.id}"))
@@ -73,7 +75,7 @@ def test_case_page_makes_a_late_plan_visible(client_as, make_case) -> None:  # t
     assert start["href"] == f"/audits/new?case_id={case.id}"
 
 
-def test_case_page_on_track_and_issued(client_as, make_case, session: Session) -> None:  # type: ignore[no-untyped-def]
+def test_case_page_on_track_and_issued(client_as: ClientAs, make_case: MakeCase, session: Session) -> None:
     case = make_case("ONTIME-1", request_date=date.today() - timedelta(days=10))
     client, _ = client_as(Role.AUDITOR)
     assert "On track: week 2" in check_page(client.get(f"/cases/{case.id}")).get_text()
@@ -87,12 +89,19 @@ def test_case_page_on_track_and_issued(client_as, make_case, session: Session) -
     assert "Issued in week 18" in text and "within 20 weeks" in text
 
 
-def test_case_page_lists_only_audits_the_user_may_see(client_as, make_case, make_user, session, template_version) -> None:  # type: ignore[no-untyped-def]
+def test_case_page_lists_only_audits_the_user_may_see(
+    client_as: ClientAs, make_case: MakeCase, make_user: MakeUser, session: Session, template_version: TemplateVersionOf
+) -> None:
     case = make_case()
     health = make_user(agency="health")
     coordinator = make_user(agency="send_service")
-    start_audit(session, coordinator, case_id=case.id, template_version_id=template_version("t1-coordinator-plan-check").id,
-                subject="final_plan")
+    start_audit(
+        session,
+        coordinator,
+        case_id=case.id,
+        template_version_id=template_version("t1-coordinator-plan-check").id,
+        subject="final_plan",
+    )
     client, _ = client_as(Role.AUDITOR, agency="send_service")
     soup = check_page(client.get(f"/cases/{case.id}"))
     assert [a.get_text(strip=True) for a in soup.select("#case-audits a")] == ["EHC co-ordinator plan quality check"]
@@ -106,7 +115,7 @@ def test_case_page_lists_only_audits_the_user_may_see(client_as, make_case, make
 
 
 @pytest.mark.parametrize("role", [Role.BOARD_VIEWER])
-def test_board_viewers_see_no_cases(client_as, make_case, role: Role) -> None:  # type: ignore[no-untyped-def]
+def test_board_viewers_see_no_cases(client_as: ClientAs, make_case: MakeCase, role: Role) -> None:
     case = make_case()
     client, _ = client_as(role)
     for url in ("/cases", f"/cases/{case.id}"):
@@ -116,7 +125,9 @@ def test_board_viewers_see_no_cases(client_as, make_case, role: Role) -> None:  
 
 
 @pytest.mark.parametrize("role", [Role.PANEL_MEMBER, Role.SYSTEM_LEADER, Role.ADMIN])
-def test_other_roles_see_cases_but_only_auditing_roles_may_start(client_as, make_case, role: Role) -> None:  # type: ignore[no-untyped-def]
+def test_other_roles_see_cases_but_only_auditing_roles_may_start(
+    client_as: ClientAs, make_case: MakeCase, role: Role
+) -> None:
     case = make_case()
     client, _ = client_as(role)
     assert client.get("/cases").status_code == 200
@@ -125,7 +136,7 @@ def test_other_roles_see_cases_but_only_auditing_roles_may_start(client_as, make
     assert has_start == (role is not Role.ADMIN)
 
 
-def test_unknown_case_is_404(client_as) -> None:  # type: ignore[no-untyped-def]
+def test_unknown_case_is_404(client_as: ClientAs) -> None:
     client, _ = client_as(Role.AUDITOR)
     response = client.get("/cases/999999")
     assert response.status_code == 404

@@ -7,6 +7,7 @@ import stat
 from pathlib import Path
 
 import pytest
+from bs4 import BeautifulSoup
 from flask import Flask, abort, flash, render_template_string
 from flask.testing import FlaskClient
 
@@ -20,12 +21,12 @@ STATIC = ROOT / "webapp" / "static" / "govuk"
 SERVICE = "EHC plan quality assurance"
 
 
-def _h1(soup) -> str:
-    return soup.find("h1").get_text(" ", strip=True)
+def _h1(soup: BeautifulSoup) -> str:
+    return soup.select_one("h1").get_text(" ", strip=True)
 
 
-def _title(soup) -> str:
-    return soup.find("title").get_text(strip=True)
+def _title(soup: BeautifulSoup) -> str:
+    return soup.select_one("title").get_text(strip=True)
 
 
 # --- security headers -------------------------------------------------------------------
@@ -53,7 +54,7 @@ def test_security_headers_and_nonce_match_inline_scripts(client: FlaskClient) ->
     inline = [s for s in soup.find_all("script") if not s.get("src")]
     assert len(inline) == 2  # js-enabled class + initAll()
     assert all(s["nonce"] == nonce for s in inline)
-    assert "initAll()" in inline[-1].string
+    assert "initAll()" in inline[-1].get_text()
 
     headers = response.headers
     assert headers["X-Content-Type-Options"] == "nosniff"
@@ -245,7 +246,8 @@ def test_summary_list_macro(app: Flask) -> None:
     page = (
         '{% from "components/macros.html" import summary_list, page_heading %}'
         '{{ page_heading("Case ABC123", caption="Audit") }}'
-        '{{ summary_list([("Phase", "Secondary", "/phase"), ("Primary need", none), ("Team", "North", "/t", "team name")]) }}'
+        '{{ summary_list([("Phase", "Secondary", "/phase"), ("Primary need", none),'
+        ' ("Team", "North", "/t", "team name")]) }}'
     )
     with app.test_request_context():
         from bs4 import BeautifulSoup
@@ -276,7 +278,6 @@ def test_csrf_failure_page(instance_path: Path) -> None:
     app = create_app({"TESTING": True, "SECRET_KEY": "x"})  # CSRF on, as in production
 
     @app.post("/test-form")
-
     @public
     def test_form() -> str:
         return "saved"
@@ -300,7 +301,6 @@ def test_500_page(app: Flask) -> None:
     app.config["PROPAGATE_EXCEPTIONS"] = False
 
     @app.get("/test-boom")
-
     @public
     def boom() -> str:
         raise RuntimeError("boom")
@@ -391,7 +391,6 @@ def test_page_checker_catches_mistakes(app: Flask, body: str, message: str) -> N
     page = '{% extends "base.html" %}{% set page_title = "T" %}{% block content %}' + body + "{% endblock %}"
 
     @app.get("/test-bad")
-
     @public
     def bad() -> str:
         return render_template_string(page)

@@ -7,11 +7,13 @@ from sqlalchemy.orm import Session
 from qaframework.framework import Role
 from qaframework.operations.audits import start_audit
 from qaframework.operations.settings import TIER1_MONTHLY_TARGET, set_setting
-from tests.support import submitted_check
+from tests.support import ClientAs, MakeCase, TemplateVersionOf, submitted_check
 from tests.webapp.pagecheck import check_page
 
 
-def test_home_shows_drafts_submitted_and_target(client_as, session: Session, make_case, template_version) -> None:  # type: ignore[no-untyped-def]
+def test_home_shows_drafts_submitted_and_target(
+    client_as: ClientAs, session: Session, make_case: MakeCase, template_version: TemplateVersionOf
+) -> None:
     client, auditor = client_as(Role.AUDITOR, agency="send_service", team="North")
     set_setting(session, None, TIER1_MONTHLY_TARGET, 4)
     tv = template_version("t1-coordinator-plan-check")
@@ -27,7 +29,7 @@ def test_home_shows_drafts_submitted_and_target(client_as, session: Session, mak
     assert "Submitted an audit" in text  # recent activity
 
 
-def test_home_for_roles_without_tier1_target(client_as) -> None:  # type: ignore[no-untyped-def]
+def test_home_for_roles_without_tier1_target(client_as: ClientAs) -> None:
     for role in (Role.PANEL_MEMBER, Role.BOARD_VIEWER, Role.ADMIN, Role.SYSTEM_LEADER):
         client, _ = client_as(role)
         soup = check_page(client.get("/"))

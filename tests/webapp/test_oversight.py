@@ -13,12 +13,14 @@ from qaframework.framework import Role
 from qaframework.operations.peer import request_challenge
 from qaframework.operations.settings import tier1_target
 from qaframework.store import Audit, User
+from tests.support import T1, ClientAs, MakeUser, submitted_check
 from tests.webapp.pagecheck import check_page
-from tests.support import T1, submitted_check
 
 
 @pytest.fixture
-def checks(session: Session, make_case: Callable[..., Any], template_version: Callable[[str], Any]) -> Callable[..., list[Audit]]:
+def checks(
+    session: Session, make_case: Callable[..., Any], template_version: Callable[[str], Any]
+) -> Callable[..., list[Audit]]:
     def factory(author: User, n: int, submit: bool = True) -> list[Audit]:
         return [submitted_check(session, author, make_case().id, template_version(T1).id, submit) for _ in range(n)]
 
@@ -36,11 +38,13 @@ def table(soup: BeautifulSoup) -> dict[str, dict[str, str]]:
     rows = {}
     for tr in soup.select("table.app-oversight-table tbody tr"):
         cells = [c.get_text(" ", strip=True) for c in tr.find_all(["th", "td"])]
-        rows[tr.th.contents[0].strip()] = dict(zip(headers, cells))
+        rows[tr.th.contents[0].strip()] = dict(zip(headers, cells, strict=True))
     return rows
 
 
-def test_manager_sees_their_own_team_this_month(client_as, make_user, checks, session: Session) -> None:  # type: ignore[no-untyped-def]
+def test_manager_sees_their_own_team_this_month(
+    client_as: ClientAs, make_user: MakeUser, checks: Callable[..., list[Audit]], session: Session
+) -> None:
     client, manager = client_as(Role.AUDITOR, team="North", manager=True)
     busy, quiet = make_user(team="North"), make_user(team="North")
     south = make_user(team="South")
@@ -71,13 +75,13 @@ def test_manager_sees_their_own_team_this_month(client_as, make_user, checks, se
     assert soup.select_one("select#team") is None
 
 
-def test_only_team_managers_and_admins(client_as) -> None:  # type: ignore[no-untyped-def]
+def test_only_team_managers_and_admins(client_as: ClientAs) -> None:
     for role, args in ((Role.AUDITOR, {"team": "North"}), (Role.PANEL_MEMBER, {}), (Role.BOARD_VIEWER, {})):
         client, _ = client_as(role, **args)
         page(client.get("/team"), 403)
 
 
-def test_admin_chooses_a_team(client_as, make_user, checks) -> None:  # type: ignore[no-untyped-def]
+def test_admin_chooses_a_team(client_as: ClientAs, make_user: MakeUser, checks: Callable[..., list[Audit]]) -> None:
     client, _ = client_as(Role.ADMIN)
     north, south = make_user(team="North"), make_user(team="South")
     checks(south, 1)

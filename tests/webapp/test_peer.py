@@ -14,9 +14,8 @@ from sqlalchemy.orm import Session
 from qaframework.framework import Role
 from qaframework.operations.peer import request_challenge, review_challenge
 from qaframework.store import Audit, PeerChallenge, User
-from tests.support import T1, submitted_check
+from tests.support import T1, ClientAs, MakeUser, submitted_check
 from tests.webapp.pagecheck import check_page
-
 
 
 @pytest.fixture
@@ -27,7 +26,9 @@ def audit_page(app: Flask) -> None:
 
 
 @pytest.fixture
-def check_for(session: Session, make_case: Callable[..., Any], template_version: Callable[[str], Any]) -> Callable[..., Audit]:
+def check_for(
+    session: Session, make_case: Callable[..., Any], template_version: Callable[[str], Any]
+) -> Callable[..., Audit]:
     def factory(author: User, submit: bool = True) -> Audit:
         return submitted_check(session, author, make_case().id, template_version(T1).id, submit)
 
@@ -49,7 +50,7 @@ def _summary(soup: BeautifulSoup) -> dict[str, str]:
     """Error summary messages by the id they link to."""
     summary = soup.select_one(".govuk-error-summary")
     assert summary is not None, "no error summary"
-    return {a["href"]: a.get_text(strip=True) for a in summary.select("a")}
+    return {str(a["href"]): a.get_text(strip=True) for a in summary.select("a")}
 
 
 def _challenge(session: Session, audit: Audit) -> PeerChallenge | None:
@@ -57,7 +58,9 @@ def _challenge(session: Session, audit: Audit) -> PeerChallenge | None:
     return session.scalars(select(PeerChallenge).where(PeerChallenge.audit_id == audit.id)).one_or_none()
 
 
-def test_author_asks_a_colleague_from_their_own_team(client_as, make_user, check_for, session: Session) -> None:  # type: ignore[no-untyped-def]
+def test_author_asks_a_colleague_from_their_own_team(
+    client_as: ClientAs, make_user: MakeUser, check_for: Callable[..., Audit], session: Session
+) -> None:
     client, author = client_as(Role.AUDITOR, team="North")
     colleague = make_user(team="North")
     make_user(team="South")
@@ -78,7 +81,9 @@ def test_author_asks_a_colleague_from_their_own_team(client_as, make_user, check
     assert soup.find("form", method="post") is None  # the author waits; nothing to answer yet
 
 
-def test_tampered_or_missing_reviewer_is_shown_as_an_error(client_as, make_user, check_for, session: Session) -> None:  # type: ignore[no-untyped-def]
+def test_tampered_or_missing_reviewer_is_shown_as_an_error(
+    client_as: ClientAs, make_user: MakeUser, check_for: Callable[..., Audit], session: Session
+) -> None:
     client, author = client_as(Role.AUDITOR, team="North")
     make_user(team="North")
     elsewhere = make_user(team="South")
@@ -92,12 +97,17 @@ def test_tampered_or_missing_reviewer_is_shown_as_an_error(client_as, make_user,
     assert _challenge(session, audit) is None
 
 
-def test_only_the_author_may_ask(client_as, make_user, check_for, session: Session) -> None:  # type: ignore[no-untyped-def]
+def test_only_the_author_may_ask(
+    client_as: ClientAs, make_user: MakeUser, check_for: Callable[..., Audit], session: Session
+) -> None:
     author = make_user(team="North")
     audit = check_for(author)
     colleague_client, colleague = client_as(Role.AUDITOR, team="North")
     page(colleague_client.get(f"/audits/{audit.id}/peer-challenge"), 403)
-    assert colleague_client.post(f"/audits/{audit.id}/peer-challenge", data={"reviewer": str(colleague.id)}).status_code == 403
+    assert (
+        colleague_client.post(f"/audits/{audit.id}/peer-challenge", data={"reviewer": str(colleague.id)}).status_code
+        == 403
+    )
     panel_client, _ = client_as(Role.PANEL_MEMBER)
     page(panel_client.get(f"/audits/{audit.id}/peer-challenge"), 403)
     health_client, _ = client_as(Role.AUDITOR, agency="health", team="North")
@@ -105,7 +115,9 @@ def test_only_the_author_may_ask(client_as, make_user, check_for, session: Sessi
     assert _challenge(session, audit) is None
 
 
-def test_a_draft_cannot_be_sent_for_challenge(client_as, make_user, check_for, session: Session) -> None:  # type: ignore[no-untyped-def]
+def test_a_draft_cannot_be_sent_for_challenge(
+    client_as: ClientAs, make_user: MakeUser, check_for: Callable[..., Audit], session: Session
+) -> None:
     client, author = client_as(Role.AUDITOR, team="North")
     colleague = make_user(team="North")
     draft = check_for(author, submit=False)
@@ -116,7 +128,9 @@ def test_a_draft_cannot_be_sent_for_challenge(client_as, make_user, check_for, s
     assert _challenge(session, draft) is None
 
 
-def test_reviewer_agrees(client_as, make_user, check_for, session: Session) -> None:  # type: ignore[no-untyped-def]
+def test_reviewer_agrees(
+    client_as: ClientAs, make_user: MakeUser, check_for: Callable[..., Audit], session: Session
+) -> None:
     author = make_user(team="North")
     client, reviewer = client_as(Role.AUDITOR, team="North")
     audit = check_for(author)
@@ -138,7 +152,9 @@ def test_reviewer_agrees(client_as, make_user, check_for, session: Session) -> N
     assert "Well evidenced." in soup.get_text() and soup.find("form", method="post") is None
 
 
-def test_review_errors_link_to_their_fields(client_as, make_user, check_for, session: Session) -> None:  # type: ignore[no-untyped-def]
+def test_review_errors_link_to_their_fields(
+    client_as: ClientAs, make_user: MakeUser, check_for: Callable[..., Audit], session: Session
+) -> None:
     author = make_user(team="North")
     client, reviewer = client_as(Role.AUDITOR, team="North")
     challenge = request_challenge(session, author, check_for(author).id, reviewer.id)
@@ -152,15 +168,19 @@ def test_review_errors_link_to_their_fields(client_as, make_user, check_for, ses
     assert challenge.status == "requested" and challenge.comments == []
 
 
-def test_challenge_then_author_responds_and_reopens(client_as, check_for, session: Session) -> None:  # type: ignore[no-untyped-def]
+def test_challenge_then_author_responds_and_reopens(
+    client_as: ClientAs, check_for: Callable[..., Audit], session: Session
+) -> None:
     author_client, author = client_as(Role.AUDITOR, team="North")
     reviewer_client, reviewer = client_as(Role.AUDITOR, team="North")
     audit = check_for(author)
     challenge = request_challenge(session, author, audit.id, reviewer.id)
     question = audit.template.questions()[3]
 
-    response = reviewer_client.post(f"/peer-challenges/{challenge.id}", data={
-        "decision": "challenge", f"comment-{question.id}": "The frequency of therapy is missing."})
+    response = reviewer_client.post(
+        f"/peer-challenges/{challenge.id}",
+        data={"decision": "challenge", f"comment-{question.id}": "The frequency of therapy is missing."},
+    )
     assert response.status_code == 302
     session.expire_all()
     assert challenge.status == "challenged"
@@ -174,8 +194,9 @@ def test_challenge_then_author_responds_and_reopens(client_as, check_for, sessio
 
     soup = check_page(author_client.post(f"/peer-challenges/{challenge.id}", data={"revise": "yes"}))
     assert _summary(soup) == {"#comment": "Write your response"}
-    response = author_client.post(f"/peer-challenges/{challenge.id}", data={
-        "comment": "Agreed; I will add the frequency.", "revise": "yes"})
+    response = author_client.post(
+        f"/peer-challenges/{challenge.id}", data={"comment": "Agreed; I will add the frequency.", "revise": "yes"}
+    )
     assert response.status_code == 302
     session.expire_all()
     assert challenge.status == "responded"
@@ -185,7 +206,9 @@ def test_challenge_then_author_responds_and_reopens(client_as, check_for, sessio
     assert "Agreed; I will add the frequency." in soup.get_text()
 
 
-def test_only_the_colleague_asked_may_review(client_as, make_user, check_for, session: Session) -> None:  # type: ignore[no-untyped-def]
+def test_only_the_colleague_asked_may_review(
+    client_as: ClientAs, make_user: MakeUser, check_for: Callable[..., Audit], session: Session
+) -> None:
     author_client, author = client_as(Role.AUDITOR, team="North")
     reviewer = make_user(team="North")
     challenge = request_challenge(session, author, check_for(author).id, reviewer.id)
@@ -204,7 +227,9 @@ def test_only_the_colleague_asked_may_review(client_as, make_user, check_for, se
     assert challenge.status == "requested"
 
 
-def test_an_answered_challenge_cannot_be_answered_again(client_as, make_user, check_for, session: Session) -> None:  # type: ignore[no-untyped-def]
+def test_an_answered_challenge_cannot_be_answered_again(
+    client_as: ClientAs, make_user: MakeUser, check_for: Callable[..., Audit], session: Session
+) -> None:
     author = make_user(team="North")
     client, reviewer = client_as(Role.AUDITOR, team="North")
     challenge = request_challenge(session, author, check_for(author).id, reviewer.id)
@@ -223,7 +248,7 @@ def _render_exchange(app: Flask, audit: Audit, challenges: list[PeerChallenge], 
     return BeautifulSoup(html, "html5lib")
 
 
-def test_exchange_partial(app: Flask, make_user, check_for, session: Session) -> None:  # type: ignore[no-untyped-def]
+def test_exchange_partial(app: Flask, make_user: MakeUser, check_for: Callable[..., Audit], session: Session) -> None:
     author, reviewer, reader = make_user(team="North"), make_user(team="North"), make_user(team="North")
     audit = check_for(author)
 
@@ -243,4 +268,4 @@ def test_exchange_partial(app: Flask, make_user, check_for, session: Session) ->
     assert f"Question {question.id}" in text and "Whose words are these?" in text
     assert soup.find("a", string="Ask a colleague to challenge this check") is None  # one is open
     assert soup.find_all(id=True) == []  # safe to render any number of times on one page
-    assert [a.get_text(" ", strip=True) for a in soup.select("a")][0].startswith("Respond to the challenge")
+    assert next(a.get_text(" ", strip=True) for a in soup.select("a")).startswith("Respond to the challenge")

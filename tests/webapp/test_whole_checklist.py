@@ -6,15 +6,17 @@ from sqlalchemy.orm import Session
 
 from qaframework.framework import Role
 from qaframework.operations.audits import start_audit
+from qaframework.store import Audit, User
+from tests.support import ClientAs, MakeCase, MakeUser, TemplateVersionOf
 from tests.webapp.pagecheck import check_page
 
 
-def _draft(session: Session, auditor, make_case, template_version):  # type: ignore[no-untyped-def]
+def _draft(session: Session, auditor: User, make_case: MakeCase, template_version: TemplateVersionOf) -> Audit:
     return start_audit(session, auditor, case_id=make_case().id,
                        template_version_id=template_version("t1-coordinator-plan-check").id, subject="final_plan")
 
 
-def _all_met(audit, version: int) -> dict[str, str]:  # type: ignore[no-untyped-def]
+def _all_met(audit: Audit, version: int) -> dict[str, str]:
     form = {"version": str(version), "next": "stay"}
     for q in audit.template.questions():
         form[f"rating-{q.id}"] = "met"
@@ -22,7 +24,9 @@ def _all_met(audit, version: int) -> dict[str, str]:  # type: ignore[no-untyped-
     return form
 
 
-def test_one_page_shows_all_60_questions_and_saves_them(client_as, session: Session, make_case, template_version) -> None:  # type: ignore[no-untyped-def]
+def test_one_page_shows_all_60_questions_and_saves_them(
+    client_as: ClientAs, session: Session, make_case: MakeCase, template_version: TemplateVersionOf
+) -> None:
     client, auditor = client_as(Role.AUDITOR)
     audit = _draft(session, auditor, make_case, template_version)
     soup = check_page(client.get(f"/audits/{audit.id}/checklist"))
@@ -35,7 +39,9 @@ def test_one_page_shows_all_60_questions_and_saves_them(client_as, session: Sess
     assert "Suggested overall grade: Good" in check_page(client.get(response.headers["Location"])).get_text()
 
 
-def test_stale_save_on_the_one_page_view_is_a_conflict(client_as, session: Session, make_case, template_version) -> None:  # type: ignore[no-untyped-def]
+def test_stale_save_on_the_one_page_view_is_a_conflict(
+    client_as: ClientAs, session: Session, make_case: MakeCase, template_version: TemplateVersionOf
+) -> None:
     client, auditor = client_as(Role.AUDITOR)
     audit = _draft(session, auditor, make_case, template_version)
     opened = audit.version_id
@@ -53,7 +59,9 @@ def test_stale_save_on_the_one_page_view_is_a_conflict(client_as, session: Sessi
     assert {r.question_id: r.rating for r in audit.responses}[first] == "met"
 
 
-def test_tampered_rating_is_refused_with_input_kept(client_as, session: Session, make_case, template_version) -> None:  # type: ignore[no-untyped-def]
+def test_tampered_rating_is_refused_with_input_kept(
+    client_as: ClientAs, session: Session, make_case: MakeCase, template_version: TemplateVersionOf
+) -> None:
     client, auditor = client_as(Role.AUDITOR)
     audit = _draft(session, auditor, make_case, template_version)
     form = _all_met(audit, audit.version_id)
@@ -68,7 +76,9 @@ def test_tampered_rating_is_refused_with_input_kept(client_as, session: Session,
     assert audit.responses == []
 
 
-def test_other_agency_cannot_open_it(client_as, session: Session, make_case, template_version, make_user) -> None:  # type: ignore[no-untyped-def]
+def test_other_agency_cannot_open_it(
+    client_as: ClientAs, session: Session, make_case: MakeCase, template_version: TemplateVersionOf, make_user: MakeUser
+) -> None:
     audit = _draft(session, make_user(), make_case, template_version)
     client, _ = client_as(Role.AUDITOR, agency="health")
     assert client.get(f"/audits/{audit.id}/checklist").status_code == 403

@@ -112,12 +112,23 @@ def restore_template(version_id: int) -> Any:
 def _set_retired(version_id: int, retire: bool) -> Any:
     row, siblings = _row_for(version_id)
     if row.version.retired == retire:
-        flash(f"Version {row.version.version} of “{row.version.title}” is already {'retired' if retire else 'in use'}.", "info")
+        flash(
+            f"Version {row.version.version} of “{row.version.title}” is already {'retired' if retire else 'in use'}.",
+            "info",
+        )
         return redirect(url_for("admin.show_template", version_id=version_id))
     form = ConfirmForm()
     if form.validate_on_submit():
         set_retired(db_session(), acting_user(), version_id, retire)
-        flash(f"Version {row.version.version} of “{row.version.title}” has been {'retired' if retire else 'restored'}.", "success")
+        flash(
+            f"Version {row.version.version} of “{row.version.title}” has been {'retired' if retire else 'restored'}.",
+            "success",
+        )
         return redirect(url_for("admin.show_template", version_id=version_id))
-    return render_template("admin/templates/confirm_retire.html", form=form, row=row, retire=retire,
-                           consequence=_consequence(row, siblings, retire))
+    return render_template(
+        "admin/templates/confirm_retire.html",
+        form=form,
+        row=row,
+        retire=retire,
+        consequence=_consequence(row, siblings, retire),
+    )

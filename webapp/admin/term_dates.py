@@ -79,8 +79,12 @@ def _years(today: date) -> list[AcademicYear]:
 def term_dates() -> Any:
     today = date.today()
     session = db_session()
-    return render_template("admin/term_dates/index.html", years=_years(today), today_cycle=current_cycle(session, today),
-                           target=tier1_target(session))
+    return render_template(
+        "admin/term_dates/index.html",
+        years=_years(today),
+        today_cycle=current_cycle(session, today),
+        target=tier1_target(session),
+    )
 
 
 @dataclass
@@ -135,9 +139,14 @@ def edit_term_dates(academic_year: str) -> Any:
                 set_term_dates(session, acting_user(), cycles)
                 flash(f"Term dates for {academic_year} saved.", "success")
                 return redirect(url_for("admin.term_dates"))
-    return render_template("admin/term_dates/edit.html", academic_year=academic_year, fields=fields,
-                           using_defaults=not stored, spoken=f"{start_year} to {start_year + 1}",
-                           errors=[f for f in fields if f.message])
+    return render_template(
+        "admin/term_dates/edit.html",
+        academic_year=academic_year,
+        fields=fields,
+        using_defaults=not stored,
+        spoken=f"{start_year} to {start_year + 1}",
+        errors=[f for f in fields if f.message],
+    )
 
 
 def _read_dates(fields: list[HalfTermField]) -> list[tuple[date, date]] | None:
@@ -180,9 +189,12 @@ def _whole_number_in_range(form: FlaskForm, target: StringField) -> None:
 class TargetForm(FlaskForm):
     target = StringField(
         "How many Tier 1 checks should each EHC co-ordinator submit each month?",
-        widget=GovTextInput(), validators=[_whole_number_in_range],
-        description=(f"A whole number from {TARGET_MIN} to {TARGET_MAX}. Co-ordinators see their progress against it "
-                     "on their home page; team managers see their team's."),
+        widget=GovTextInput(),
+        validators=[_whole_number_in_range],
+        description=(
+            f"A whole number from {TARGET_MIN} to {TARGET_MAX}. Co-ordinators see their progress against it "
+            "on their home page; team managers see their team's."
+        ),
     )
     submit = SubmitField("Save target", widget=GovSubmitInput())
 

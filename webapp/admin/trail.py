@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -82,7 +83,7 @@ def changes(row: TrailRow) -> list[Change]:
     ]
 
 
-def record_namer(user_names: dict[str, str]):  # type: ignore[no-untyped-def]
+def record_namer(user_names: dict[str, str]) -> Callable[[TrailRow], str]:
     """A function naming a row's record as people know it: a user's or setting's name, else the stored id."""
 
     def name(row: TrailRow) -> str:
@@ -102,7 +103,8 @@ def record_link(row: TrailRow) -> str | None:
     if target is None or not (entry.entity_id or "").isdigit():
         return None
     try:
-        return url_for(target[0], **{target[1]: int(entry.entity_id or 0)})
+        values: dict[str, Any] = {target[1]: int(entry.entity_id or 0)}
+        return url_for(target[0], **values)
     except BuildError:
         return None
 

@@ -21,7 +21,9 @@ from govuk_frontend_wtf.wtforms_widgets import (
 )
 from sqlalchemy.orm import Session
 from wtforms import BooleanField, PasswordField, RadioField, SelectField, StringField, SubmitField
-from wtforms.fields.choices import SelectChoice
+
+# SelectChoice is new in WTForms 3.3 (tuples are deprecated there); types-WTForms still describes 3.2.
+from wtforms.fields.choices import SelectChoice  # type: ignore[attr-defined]
 from wtforms.validators import DataRequired, InputRequired, Length
 
 from qaframework.framework import ROLE_LABELS, Role
@@ -74,18 +76,32 @@ def _known_teams(users: list[User]) -> list[str]:
 
 # Made before the other fields: WTForms orders fields by creation, and the email comes first on
 # the add page and in its error summary.
-_EMAIL_FIELD = StringField("Email address", widget=GovTextInput(), validators=[InputRequired("Enter the person's email address")])
+_EMAIL_FIELD = StringField(
+    "Email address", widget=GovTextInput(), validators=[InputRequired("Enter the person's email address")]
+)
 
 
 class UserDetailsForm(FlaskForm):
     """The fields an administrator may change after the account exists."""
 
-    display_name = StringField("Full name", widget=GovTextInput(), filters=[lambda text: text.strip() if text else text],
-                               validators=[DataRequired("Enter the person's full name")])
-    role = RadioField("Role", widget=GovRadioInput(), choices=_role_choices(), validators=[InputRequired("Select the person's role")])
-    agency = SelectField("Agency", widget=GovSelect(), choices=[], description=(
-        "Auditors must belong to an agency. Panel members, system leaders, board viewers and administrators usually do not."
-    ))
+    display_name = StringField(
+        "Full name",
+        widget=GovTextInput(),
+        filters=[lambda text: text.strip() if text else text],
+        validators=[DataRequired("Enter the person's full name")],
+    )
+    role = RadioField(
+        "Role", widget=GovRadioInput(), choices=_role_choices(), validators=[InputRequired("Select the person's role")]
+    )
+    agency = SelectField(
+        "Agency",
+        widget=GovSelect(),
+        choices=[],
+        description=(
+            "Auditors must belong to an agency. "
+            "Panel members, system leaders, board viewers and administrators usually do not."
+        ),
+    )
     team = StringField("Team (optional)", widget=GovTextInput())
     is_team_manager = BooleanField("Team manager", widget=GovCheckboxInput())
     submit = SubmitField("Save changes", widget=GovSubmitInput())
@@ -93,18 +109,28 @@ class UserDetailsForm(FlaskForm):
 
 class AddUserForm(UserDetailsForm):
     email = _EMAIL_FIELD
-    password = PasswordField("Password", widget=GovPasswordInput(), description=PASSWORD_HINT, validators=[
-        InputRequired("Enter a password"),
-        Length(min=MIN_LENGTH, message=f"Password must be {MIN_LENGTH} characters or more"),
-    ])
+    password = PasswordField(
+        "Password",
+        widget=GovPasswordInput(),
+        description=PASSWORD_HINT,
+        validators=[
+            InputRequired("Enter a password"),
+            Length(min=MIN_LENGTH, message=f"Password must be {MIN_LENGTH} characters or more"),
+        ],
+    )
     submit = SubmitField("Add user", widget=GovSubmitInput())
 
 
 class PasswordForm(FlaskForm):
-    password = PasswordField("New password", widget=GovPasswordInput(), description=PASSWORD_HINT, validators=[
-        InputRequired("Enter a new password"),
-        Length(min=MIN_LENGTH, message=f"Password must be {MIN_LENGTH} characters or more"),
-    ])
+    password = PasswordField(
+        "New password",
+        widget=GovPasswordInput(),
+        description=PASSWORD_HINT,
+        validators=[
+            InputRequired("Enter a new password"),
+            Length(min=MIN_LENGTH, message=f"Password must be {MIN_LENGTH} characters or more"),
+        ],
+    )
     submit = SubmitField("Set new password", widget=GovSubmitInput())
 
 
@@ -131,18 +157,24 @@ def add_new_user() -> Any:
     if form.validate_on_submit():
         try:
             user = add_user(
-                session, acting_user(),
-                email=form.email.data or "", password=form.password.data or "", role=form.role.data or "",
-                display_name=(form.display_name.data or "").strip(), agency_code=form.agency.data or None,
-                team=(form.team.data or "").strip() or None, is_team_manager=bool(form.is_team_manager.data),
+                session,
+                acting_user(),
+                email=form.email.data or "",
+                password=form.password.data or "",
+                role=form.role.data or "",
+                display_name=(form.display_name.data or "").strip(),
+                agency_code=form.agency.data or None,
+                team=(form.team.data or "").strip() or None,
+                is_team_manager=bool(form.is_team_manager.data),
             )
         except InvalidInput as error:
             errors_onto_form(form, error)
         else:
             flash(f"{user.display_name} ({user.email}) can now sign in.", "success")
             return redirect(url_for("admin.show_user", user_id=user.id))
-    return render_template("admin/users/add.html", form=form, role_items=_role_items(),
-                           teams=_known_teams(list_users(session)))
+    return render_template(
+        "admin/users/add.html", form=form, role_items=_role_items(), teams=_known_teams(list_users(session))
+    )
 
 
 @bp.route("/users/<int:user_id>")
@@ -156,16 +188,28 @@ def show_user(user_id: int) -> Any:
 def edit_user(user_id: int) -> Any:
     session = db_session()
     user = _get_user(session, user_id)
-    form = UserDetailsForm(data=None if request.method == "POST" else {
-        "display_name": user.display_name, "role": user.role, "agency": user.agency_code or NO_AGENCY,
-        "team": user.team or "", "is_team_manager": user.is_team_manager,
-    })
+    form = UserDetailsForm(
+        data=None
+        if request.method == "POST"
+        else {
+            "display_name": user.display_name,
+            "role": user.role,
+            "agency": user.agency_code or NO_AGENCY,
+            "team": user.team or "",
+            "is_team_manager": user.is_team_manager,
+        }
+    )
     form.agency.choices = _agency_choices(session, user.agency_code)
     if form.validate_on_submit():
         try:
             update_user(
-                session, acting_user(), user.id, role=form.role.data or "", agency_code=form.agency.data or None,
-                team=(form.team.data or "").strip() or None, is_team_manager=bool(form.is_team_manager.data),
+                session,
+                acting_user(),
+                user.id,
+                role=form.role.data or "",
+                agency_code=form.agency.data or None,
+                team=(form.team.data or "").strip() or None,
+                is_team_manager=bool(form.is_team_manager.data),
                 display_name=form.display_name.data or "",
             )
         except InvalidInput as error:
@@ -173,8 +217,9 @@ def edit_user(user_id: int) -> Any:
         else:
             flash(f"Changes to {user.display_name} saved.", "success")
             return redirect(url_for("admin.show_user", user_id=user.id))
-    return render_template("admin/users/edit.html", form=form, user=user, role_items=_role_items(),
-                           teams=_known_teams(list_users(session)))
+    return render_template(
+        "admin/users/edit.html", form=form, user=user, role_items=_role_items(), teams=_known_teams(list_users(session))
+    )
 
 
 @bp.route("/users/<int:user_id>/deactivate", methods=["GET", "POST"])
@@ -204,8 +249,12 @@ def _set_active(user_id: int, active: bool) -> Any:
         except InvalidInput as refused:
             error = refused.errors[0].message
         else:
-            flash(f"{user.display_name} can sign in again." if active
-                  else f"{user.display_name} has been deactivated and signed out.", "success")
+            flash(
+                f"{user.display_name} can sign in again."
+                if active
+                else f"{user.display_name} has been deactivated and signed out.",
+                "success",
+            )
             return redirect(url_for("admin.show_user", user_id=user.id))
     return render_template("admin/users/confirm_active.html", form=form, user=user, active=active, error=error)
 

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-
-from flask import abort, url_for
+from flask import url_for
 from flask_login import current_user
+from werkzeug.exceptions import NotFound
 
 from qaframework.checklists.model import Section, Template
 from qaframework.framework import Role
@@ -19,14 +19,15 @@ RETURN_ROLES = (Role.PANEL_MEMBER, Role.ADMIN)
 
 
 def actor() -> User:
-    return current_user._get_current_object()  # type: ignore[no-any-return]
+    user: User = current_user._get_current_object()  # Flask-Login is untyped: current_user is Any
+    return user
 
 
 def section_or_404(template: Template, section_id: str) -> tuple[int, Section]:
     for index, section in enumerate(template.sections):
         if section.id == section_id:
             return index, section
-    abort(404)
+    raise NotFound()
 
 
 def section_grade(audit: Audit, section_id: str) -> str | None:

@@ -124,7 +124,9 @@ def states(
     return result
 
 
-def place_errors(errors: Iterable[FieldError], section: Section) -> tuple[dict[str, dict[str, str]], list[dict[str, str]]]:
+def place_errors(
+    errors: Iterable[FieldError], section: Section
+) -> tuple[dict[str, dict[str, str]], list[dict[str, str]]]:
     """Library field errors → inline messages per question and error-summary items (with links)."""
     ids = [q.id for q in section.questions]
     inline: dict[str, dict[str, str]] = {}
@@ -254,8 +256,9 @@ def judgement_errors(template: Template, answers: Mapping[str, Answer], given: J
     if given.auditor_grade and given.auditor_grade not in template.scale.codes:
         errors["auditor_grade"] = "Choose a grade from the list"
         return errors
-    problem = judgement_problem(template, given.auditor_grade, suggested_with(template, answers, given.exemplary),
-                                given.override_rationale)
+    problem = judgement_problem(
+        template, given.auditor_grade, suggested_with(template, answers, given.exemplary), given.override_rationale
+    )
     if problem:
         errors["override_rationale"] = problem
     return errors

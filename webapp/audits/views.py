@@ -15,10 +15,13 @@ from qaframework.operations.audit_queries import (
     AuditListFilters,
     answered_by_section,
     can_list_all_audits,
-    list_audits as query_audits,
     status_counts,
 )
-from qaframework.operations.audits import answers_of, get_audit, missing_items, return_audit as return_to_author, start_audit
+from qaframework.operations.audit_queries import (
+    list_audits as query_audits,
+)
+from qaframework.operations.audits import answers_of, get_audit, missing_items, start_audit
+from qaframework.operations.audits import return_audit as return_to_author
 from qaframework.operations.base import InvalidInput, WorkflowError
 from qaframework.operations.cases import find_case, get_case
 from qaframework.operations.peer import challenges_for_audit, request_refusal
@@ -61,19 +64,34 @@ def list_audits() -> Any:
         statuses=[s.value for s in AuditStatus],
         tiers=list(Tier),
         agencies=list_agencies(session) if scope == "all" else [],
-        pagination=pagination(page, total, PER_PAGE, "audits.list_audits", {"scope": scope if scope == "all" else "", **args}),
+        pagination=pagination(
+            page, total, PER_PAGE, "audits.list_audits", {"scope": scope if scope == "all" else "", **args}
+        ),
     )
 
 
 def _new_audit_step_one(case_ref: str, subject: str, errors: dict[str, str]) -> Any:
-    return render_template("audits/new_case.html", case_ref=case_ref, subject=subject, errors=errors,
-                           subjects=SUBJECT_LABELS, has_errors=bool(errors))
+    return render_template(
+        "audits/new_case.html",
+        case_ref=case_ref,
+        subject=subject,
+        errors=errors,
+        subjects=SUBJECT_LABELS,
+        has_errors=bool(errors),
+    )
 
 
 def _new_audit_step_two(case: Any, subject: str, error: str | None = None, chosen: str = "") -> Any:
     offered = templates_for(db_session(), actor(), subject)
-    return render_template("audits/new_template.html", case=case, subject=subject, templates=offered,
-                           error=error, chosen=chosen, has_errors=bool(error))
+    return render_template(
+        "audits/new_template.html",
+        case=case,
+        subject=subject,
+        templates=offered,
+        error=error,
+        chosen=chosen,
+        has_errors=bool(error),
+    )
 
 
 @bp.route("/new", methods=["GET", "POST"])
@@ -94,7 +112,9 @@ def new_audit() -> Any:
     if not case_ref:
         errors["case_ref"] = "Enter the case reference"
     elif case is None:
-        errors["case_ref"] = f"There is no case with reference {case_ref}. Check the reference, or find the case in the case list"
+        errors["case_ref"] = (
+            f"There is no case with reference {case_ref}. Check the reference, or find the case in the case list"
+        )
     if subject not in {s.value for s in Subject}:
         errors["subject"] = "Select what you are auditing"
     if errors:
@@ -116,7 +136,10 @@ def _start(form: Any) -> Any:
         audit = start_audit(session, user, case_id=case.id, template_version_id=int(chosen), subject=subject)
     except (InvalidInput, WorkflowError) as refused:
         return _new_audit_step_two(case, subject, refused.message, chosen)
-    flash("Audit started. Work through the sections in any order; your answers are saved as a draft each time you save.", "success")
+    flash(
+        "Audit started. Work through the sections in any order; your answers are saved as a draft each time you save.",
+        "success",
+    )
     return redirect(url_for("audits.show_audit", audit_id=audit.id))
 
 
@@ -138,11 +161,17 @@ def _section_rows(audit: Audit, missing: list[MissingItem]) -> list[dict[str, An
             status = "In progress"
         else:
             status = "Not started"
-        rows.append({
-            "section": section, "done": done, "total": total, "problems": max(problems, 0), "status": status,
-            "grade": grades.get(section.id),
-            "href": url_for("audits.edit_section", audit_id=audit.id, section_id=section.id),
-        })
+        rows.append(
+            {
+                "section": section,
+                "done": done,
+                "total": total,
+                "problems": max(problems, 0),
+                "status": status,
+                "grade": grades.get(section.id),
+                "href": url_for("audits.edit_section", audit_id=audit.id, section_id=section.id),
+            }
+        )
     return rows
 
 
@@ -210,5 +239,11 @@ def return_audit(audit_id: int) -> Any:
         else:
             flash(f"Audit returned to {audit.auditor.display_name} with your comments.", "success")
             return redirect(url_for("audits.show_audit", audit_id=audit.id))
-    return render_template("audits/return.html", audit=audit, comment=comment, errors=errors,
-                           can_return=can_return_audit(user, audit), has_errors=bool(errors))
+    return render_template(
+        "audits/return.html",
+        audit=audit,
+        comment=comment,
+        errors=errors,
+        can_return=can_return_audit(user, audit),
+        has_errors=bool(errors),
+    )

@@ -1,7 +1,7 @@
 """initial schema
 
 Revision ID: 0001
-Revises: 
+Revises:
 Create Date: 2026-11-22 15:21:46.931193
 """
 
@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 from alembic import op
-
 
 revision = '0001'
 down_revision = None
@@ -172,278 +171,311 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f('ix_audit_trail_at'), ['at'], unique=False)
         batch_op.create_index(batch_op.f('ix_audit_trail_entity_id'), ['entity_id'], unique=False)
 
-    op.create_table('audits',
-    sa.Column('id', sa.Integer(), nullable=False),
-    sa.Column('case_id', sa.Integer(), nullable=False),
-    sa.Column('request_id', sa.Integer(), nullable=True),
-    sa.Column('template_version_id', sa.Integer(), nullable=False),
-    sa.Column('subject', sa.String(length=20), nullable=False),
-    sa.Column('tier', sa.Integer(), nullable=False),
-    sa.Column('agency_code', sa.String(length=40), nullable=True),
-    sa.Column('auditor_id', sa.Integer(), nullable=False),
-    sa.Column('status', sa.String(length=20), nullable=False),
-    sa.Column('cycle', sa.String(length=30), nullable=False),
-    sa.Column('suggested_grade', sa.String(length=30), nullable=True),
-    sa.Column('auditor_grade', sa.String(length=30), nullable=True),
-    sa.Column('override_rationale', sa.Text(), nullable=True),
-    sa.Column('moderated_grade', sa.String(length=30), nullable=True),
-    sa.Column('exemplary_sections', sa.JSON(), nullable=False),
-    sa.Column('summary', sa.Text(), nullable=True),
-    sa.Column('return_comment', sa.Text(), nullable=True),
-    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
-    sa.Column('updated_at', sa.DateTime(timezone=True), nullable=False),
-    sa.Column('submitted_at', sa.DateTime(timezone=True), nullable=True),
-    sa.Column('version_id', sa.Integer(), nullable=False),
-    sa.ForeignKeyConstraint(['agency_code'], ['agencies.code'], name=op.f('fk_audits_agency_code_agencies')),
-    sa.ForeignKeyConstraint(['auditor_id'], ['users.id'], name=op.f('fk_audits_auditor_id_users')),
-    sa.ForeignKeyConstraint(['case_id'], ['cases.id'], name=op.f('fk_audits_case_id_cases')),
-    sa.ForeignKeyConstraint(['request_id'], ['requests.id'], name=op.f('fk_audits_request_id_requests')),
-    sa.ForeignKeyConstraint(['template_version_id'], ['template_versions.id'], name=op.f('fk_audits_template_version_id_template_versions')),
-    sa.PrimaryKeyConstraint('id', name=op.f('pk_audits'))
+    op.create_table(
+        "audits",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("case_id", sa.Integer(), nullable=False),
+        sa.Column("request_id", sa.Integer(), nullable=True),
+        sa.Column("template_version_id", sa.Integer(), nullable=False),
+        sa.Column("subject", sa.String(length=20), nullable=False),
+        sa.Column("tier", sa.Integer(), nullable=False),
+        sa.Column("agency_code", sa.String(length=40), nullable=True),
+        sa.Column("auditor_id", sa.Integer(), nullable=False),
+        sa.Column("status", sa.String(length=20), nullable=False),
+        sa.Column("cycle", sa.String(length=30), nullable=False),
+        sa.Column("suggested_grade", sa.String(length=30), nullable=True),
+        sa.Column("auditor_grade", sa.String(length=30), nullable=True),
+        sa.Column("override_rationale", sa.Text(), nullable=True),
+        sa.Column("moderated_grade", sa.String(length=30), nullable=True),
+        sa.Column("exemplary_sections", sa.JSON(), nullable=False),
+        sa.Column("summary", sa.Text(), nullable=True),
+        sa.Column("return_comment", sa.Text(), nullable=True),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("submitted_at", sa.DateTime(timezone=True), nullable=True),
+        sa.Column("version_id", sa.Integer(), nullable=False),
+        sa.ForeignKeyConstraint(["agency_code"], ["agencies.code"], name=op.f("fk_audits_agency_code_agencies")),
+        sa.ForeignKeyConstraint(["auditor_id"], ["users.id"], name=op.f("fk_audits_auditor_id_users")),
+        sa.ForeignKeyConstraint(["case_id"], ["cases.id"], name=op.f("fk_audits_case_id_cases")),
+        sa.ForeignKeyConstraint(["request_id"], ["requests.id"], name=op.f("fk_audits_request_id_requests")),
+        sa.ForeignKeyConstraint(
+            ["template_version_id"],
+            ["template_versions.id"],
+            name=op.f("fk_audits_template_version_id_template_versions"),
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_audits")),
     )
-    with op.batch_alter_table('audits', schema=None) as batch_op:
-        batch_op.create_index(batch_op.f('ix_audits_agency_code'), ['agency_code'], unique=False)
-        batch_op.create_index(batch_op.f('ix_audits_auditor_id'), ['auditor_id'], unique=False)
-        batch_op.create_index(batch_op.f('ix_audits_case_id'), ['case_id'], unique=False)
-        batch_op.create_index(batch_op.f('ix_audits_cycle'), ['cycle'], unique=False)
-        batch_op.create_index(batch_op.f('ix_audits_status'), ['status'], unique=False)
-        batch_op.create_index(batch_op.f('ix_audits_template_version_id'), ['template_version_id'], unique=False)
-        batch_op.create_index(batch_op.f('ix_audits_tier'), ['tier'], unique=False)
+    with op.batch_alter_table("audits", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_audits_agency_code"), ["agency_code"], unique=False)
+        batch_op.create_index(batch_op.f("ix_audits_auditor_id"), ["auditor_id"], unique=False)
+        batch_op.create_index(batch_op.f("ix_audits_case_id"), ["case_id"], unique=False)
+        batch_op.create_index(batch_op.f("ix_audits_cycle"), ["cycle"], unique=False)
+        batch_op.create_index(batch_op.f("ix_audits_status"), ["status"], unique=False)
+        batch_op.create_index(batch_op.f("ix_audits_template_version_id"), ["template_version_id"], unique=False)
+        batch_op.create_index(batch_op.f("ix_audits_tier"), ["tier"], unique=False)
 
-    op.create_table('samples',
-    sa.Column('id', sa.Integer(), nullable=False),
-    sa.Column('cycle', sa.String(length=30), nullable=False),
-    sa.Column('kind', sa.String(length=20), nullable=False),
-    sa.Column('seed', sa.Integer(), nullable=False),
-    sa.Column('size', sa.Integer(), nullable=False),
-    sa.Column('criteria', sa.JSON(), nullable=False),
-    sa.Column('created_by_id', sa.Integer(), nullable=False),
-    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
-    sa.ForeignKeyConstraint(['created_by_id'], ['users.id'], name=op.f('fk_samples_created_by_id_users')),
-    sa.PrimaryKeyConstraint('id', name=op.f('pk_samples'))
+    op.create_table(
+        "samples",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("cycle", sa.String(length=30), nullable=False),
+        sa.Column("kind", sa.String(length=20), nullable=False),
+        sa.Column("seed", sa.Integer(), nullable=False),
+        sa.Column("size", sa.Integer(), nullable=False),
+        sa.Column("criteria", sa.JSON(), nullable=False),
+        sa.Column("created_by_id", sa.Integer(), nullable=False),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(["created_by_id"], ["users.id"], name=op.f("fk_samples_created_by_id_users")),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_samples")),
     )
-    with op.batch_alter_table('samples', schema=None) as batch_op:
-        batch_op.create_index(batch_op.f('ix_samples_cycle'), ['cycle'], unique=False)
+    with op.batch_alter_table("samples", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_samples_cycle"), ["cycle"], unique=False)
 
-    op.create_table('actions',
-    sa.Column('id', sa.Integer(), nullable=False),
-    sa.Column('audit_id', sa.Integer(), nullable=True),
-    sa.Column('question_id', sa.String(length=40), nullable=True),
-    sa.Column('description', sa.Text(), nullable=False),
-    sa.Column('owner_id', sa.Integer(), nullable=False),
-    sa.Column('agency_code', sa.String(length=40), nullable=True),
-    sa.Column('due_date', sa.Date(), nullable=False),
-    sa.Column('status', sa.String(length=20), nullable=False),
-    sa.Column('theme', sa.String(length=80), nullable=True),
-    sa.Column('created_by_id', sa.Integer(), nullable=False),
-    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
-    sa.Column('completed_at', sa.DateTime(timezone=True), nullable=True),
-    sa.ForeignKeyConstraint(['agency_code'], ['agencies.code'], name=op.f('fk_actions_agency_code_agencies')),
-    sa.ForeignKeyConstraint(['audit_id'], ['audits.id'], name=op.f('fk_actions_audit_id_audits'), ondelete='SET NULL'),
-    sa.ForeignKeyConstraint(['created_by_id'], ['users.id'], name=op.f('fk_actions_created_by_id_users')),
-    sa.ForeignKeyConstraint(['owner_id'], ['users.id'], name=op.f('fk_actions_owner_id_users')),
-    sa.PrimaryKeyConstraint('id', name=op.f('pk_actions'))
+    op.create_table(
+        "actions",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("audit_id", sa.Integer(), nullable=True),
+        sa.Column("question_id", sa.String(length=40), nullable=True),
+        sa.Column("description", sa.Text(), nullable=False),
+        sa.Column("owner_id", sa.Integer(), nullable=False),
+        sa.Column("agency_code", sa.String(length=40), nullable=True),
+        sa.Column("due_date", sa.Date(), nullable=False),
+        sa.Column("status", sa.String(length=20), nullable=False),
+        sa.Column("theme", sa.String(length=80), nullable=True),
+        sa.Column("created_by_id", sa.Integer(), nullable=False),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("completed_at", sa.DateTime(timezone=True), nullable=True),
+        sa.ForeignKeyConstraint(["agency_code"], ["agencies.code"], name=op.f("fk_actions_agency_code_agencies")),
+        sa.ForeignKeyConstraint(
+            ["audit_id"], ["audits.id"], name=op.f("fk_actions_audit_id_audits"), ondelete="SET NULL"
+        ),
+        sa.ForeignKeyConstraint(["created_by_id"], ["users.id"], name=op.f("fk_actions_created_by_id_users")),
+        sa.ForeignKeyConstraint(["owner_id"], ["users.id"], name=op.f("fk_actions_owner_id_users")),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_actions")),
     )
-    with op.batch_alter_table('actions', schema=None) as batch_op:
-        batch_op.create_index(batch_op.f('ix_actions_audit_id'), ['audit_id'], unique=False)
-        batch_op.create_index(batch_op.f('ix_actions_owner_id'), ['owner_id'], unique=False)
-        batch_op.create_index(batch_op.f('ix_actions_status'), ['status'], unique=False)
+    with op.batch_alter_table("actions", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_actions_audit_id"), ["audit_id"], unique=False)
+        batch_op.create_index(batch_op.f("ix_actions_owner_id"), ["owner_id"], unique=False)
+        batch_op.create_index(batch_op.f("ix_actions_status"), ["status"], unique=False)
 
-    op.create_table('consent_records',
-    sa.Column('id', sa.Integer(), nullable=False),
-    sa.Column('case_id', sa.Integer(), nullable=False),
-    sa.Column('audit_id', sa.Integer(), nullable=True),
-    sa.Column('given_by', sa.String(length=20), nullable=False),
-    sa.Column('decision', sa.String(length=10), nullable=False),
-    sa.Column('method', sa.String(length=120), nullable=True),
-    sa.Column('recorded_by_id', sa.Integer(), nullable=False),
-    sa.Column('recorded_at', sa.DateTime(timezone=True), nullable=False),
-    sa.Column('withdrawn_at', sa.DateTime(timezone=True), nullable=True),
-    sa.ForeignKeyConstraint(['audit_id'], ['audits.id'], name=op.f('fk_consent_records_audit_id_audits')),
-    sa.ForeignKeyConstraint(['case_id'], ['cases.id'], name=op.f('fk_consent_records_case_id_cases')),
-    sa.ForeignKeyConstraint(['recorded_by_id'], ['users.id'], name=op.f('fk_consent_records_recorded_by_id_users')),
-    sa.PrimaryKeyConstraint('id', name=op.f('pk_consent_records'))
+    op.create_table(
+        "consent_records",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("case_id", sa.Integer(), nullable=False),
+        sa.Column("audit_id", sa.Integer(), nullable=True),
+        sa.Column("given_by", sa.String(length=20), nullable=False),
+        sa.Column("decision", sa.String(length=10), nullable=False),
+        sa.Column("method", sa.String(length=120), nullable=True),
+        sa.Column("recorded_by_id", sa.Integer(), nullable=False),
+        sa.Column("recorded_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("withdrawn_at", sa.DateTime(timezone=True), nullable=True),
+        sa.ForeignKeyConstraint(["audit_id"], ["audits.id"], name=op.f("fk_consent_records_audit_id_audits")),
+        sa.ForeignKeyConstraint(["case_id"], ["cases.id"], name=op.f("fk_consent_records_case_id_cases")),
+        sa.ForeignKeyConstraint(["recorded_by_id"], ["users.id"], name=op.f("fk_consent_records_recorded_by_id_users")),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_consent_records")),
     )
-    with op.batch_alter_table('consent_records', schema=None) as batch_op:
-        batch_op.create_index(batch_op.f('ix_consent_records_case_id'), ['case_id'], unique=False)
+    with op.batch_alter_table("consent_records", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_consent_records_case_id"), ["case_id"], unique=False)
 
-    op.create_table('moderation_records',
-    sa.Column('id', sa.Integer(), nullable=False),
-    sa.Column('audit_id', sa.Integer(), nullable=False),
-    sa.Column('moderator_id', sa.Integer(), nullable=False),
-    sa.Column('blind_grade', sa.String(length=30), nullable=True),
-    sa.Column('original_grade', sa.String(length=30), nullable=True),
-    sa.Column('agreed_grade', sa.String(length=30), nullable=True),
-    sa.Column('reason', sa.Text(), nullable=True),
-    sa.Column('section_grades', sa.JSON(), nullable=False),
-    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
-    sa.Column('agreed_at', sa.DateTime(timezone=True), nullable=True),
-    sa.ForeignKeyConstraint(['audit_id'], ['audits.id'], name=op.f('fk_moderation_records_audit_id_audits'), ondelete='CASCADE'),
-    sa.ForeignKeyConstraint(['moderator_id'], ['users.id'], name=op.f('fk_moderation_records_moderator_id_users')),
-    sa.PrimaryKeyConstraint('id', name=op.f('pk_moderation_records'))
+    op.create_table(
+        "moderation_records",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("audit_id", sa.Integer(), nullable=False),
+        sa.Column("moderator_id", sa.Integer(), nullable=False),
+        sa.Column("blind_grade", sa.String(length=30), nullable=True),
+        sa.Column("original_grade", sa.String(length=30), nullable=True),
+        sa.Column("agreed_grade", sa.String(length=30), nullable=True),
+        sa.Column("reason", sa.Text(), nullable=True),
+        sa.Column("section_grades", sa.JSON(), nullable=False),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("agreed_at", sa.DateTime(timezone=True), nullable=True),
+        sa.ForeignKeyConstraint(
+            ["audit_id"], ["audits.id"], name=op.f("fk_moderation_records_audit_id_audits"), ondelete="CASCADE"
+        ),
+        sa.ForeignKeyConstraint(["moderator_id"], ["users.id"], name=op.f("fk_moderation_records_moderator_id_users")),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_moderation_records")),
     )
-    with op.batch_alter_table('moderation_records', schema=None) as batch_op:
-        batch_op.create_index(batch_op.f('ix_moderation_records_audit_id'), ['audit_id'], unique=False)
+    with op.batch_alter_table("moderation_records", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_moderation_records_audit_id"), ["audit_id"], unique=False)
 
-    op.create_table('peer_challenges',
-    sa.Column('id', sa.Integer(), nullable=False),
-    sa.Column('audit_id', sa.Integer(), nullable=False),
-    sa.Column('requested_by_id', sa.Integer(), nullable=False),
-    sa.Column('reviewer_id', sa.Integer(), nullable=False),
-    sa.Column('status', sa.String(length=20), nullable=False),
-    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
-    sa.Column('closed_at', sa.DateTime(timezone=True), nullable=True),
-    sa.ForeignKeyConstraint(['audit_id'], ['audits.id'], name=op.f('fk_peer_challenges_audit_id_audits'), ondelete='CASCADE'),
-    sa.ForeignKeyConstraint(['requested_by_id'], ['users.id'], name=op.f('fk_peer_challenges_requested_by_id_users')),
-    sa.ForeignKeyConstraint(['reviewer_id'], ['users.id'], name=op.f('fk_peer_challenges_reviewer_id_users')),
-    sa.PrimaryKeyConstraint('id', name=op.f('pk_peer_challenges'))
+    op.create_table(
+        "peer_challenges",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("audit_id", sa.Integer(), nullable=False),
+        sa.Column("requested_by_id", sa.Integer(), nullable=False),
+        sa.Column("reviewer_id", sa.Integer(), nullable=False),
+        sa.Column("status", sa.String(length=20), nullable=False),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("closed_at", sa.DateTime(timezone=True), nullable=True),
+        sa.ForeignKeyConstraint(
+            ["audit_id"], ["audits.id"], name=op.f("fk_peer_challenges_audit_id_audits"), ondelete="CASCADE"
+        ),
+        sa.ForeignKeyConstraint(
+            ["requested_by_id"], ["users.id"], name=op.f("fk_peer_challenges_requested_by_id_users")
+        ),
+        sa.ForeignKeyConstraint(["reviewer_id"], ["users.id"], name=op.f("fk_peer_challenges_reviewer_id_users")),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_peer_challenges")),
     )
-    with op.batch_alter_table('peer_challenges', schema=None) as batch_op:
-        batch_op.create_index(batch_op.f('ix_peer_challenges_audit_id'), ['audit_id'], unique=False)
-        batch_op.create_index(batch_op.f('ix_peer_challenges_reviewer_id'), ['reviewer_id'], unique=False)
+    with op.batch_alter_table("peer_challenges", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_peer_challenges_audit_id"), ["audit_id"], unique=False)
+        batch_op.create_index(batch_op.f("ix_peer_challenges_reviewer_id"), ["reviewer_id"], unique=False)
 
-    op.create_table('responses',
-    sa.Column('id', sa.Integer(), nullable=False),
-    sa.Column('audit_id', sa.Integer(), nullable=False),
-    sa.Column('question_id', sa.String(length=40), nullable=False),
-    sa.Column('section_id', sa.String(length=40), nullable=False),
-    sa.Column('rating', sa.String(length=20), nullable=True),
-    sa.Column('evidence', sa.Text(), nullable=False),
-    sa.Column('na_reason', sa.Text(), nullable=False),
-    sa.Column('updated_at', sa.DateTime(timezone=True), nullable=False),
-    sa.ForeignKeyConstraint(['audit_id'], ['audits.id'], name=op.f('fk_responses_audit_id_audits'), ondelete='CASCADE'),
-    sa.PrimaryKeyConstraint('id', name=op.f('pk_responses')),
-    sa.UniqueConstraint('audit_id', 'question_id', name=op.f('uq_responses_audit_id_question_id'))
+    op.create_table(
+        "responses",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("audit_id", sa.Integer(), nullable=False),
+        sa.Column("question_id", sa.String(length=40), nullable=False),
+        sa.Column("section_id", sa.String(length=40), nullable=False),
+        sa.Column("rating", sa.String(length=20), nullable=True),
+        sa.Column("evidence", sa.Text(), nullable=False),
+        sa.Column("na_reason", sa.Text(), nullable=False),
+        sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["audit_id"], ["audits.id"], name=op.f("fk_responses_audit_id_audits"), ondelete="CASCADE"
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_responses")),
+        sa.UniqueConstraint("audit_id", "question_id", name=op.f("uq_responses_audit_id_question_id")),
     )
-    with op.batch_alter_table('responses', schema=None) as batch_op:
-        batch_op.create_index(batch_op.f('ix_responses_audit_id'), ['audit_id'], unique=False)
+    with op.batch_alter_table("responses", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_responses_audit_id"), ["audit_id"], unique=False)
 
-    op.create_table('sample_items',
-    sa.Column('id', sa.Integer(), nullable=False),
-    sa.Column('sample_id', sa.Integer(), nullable=False),
-    sa.Column('case_id', sa.Integer(), nullable=True),
-    sa.Column('audit_id', sa.Integer(), nullable=True),
-    sa.ForeignKeyConstraint(['audit_id'], ['audits.id'], name=op.f('fk_sample_items_audit_id_audits')),
-    sa.ForeignKeyConstraint(['case_id'], ['cases.id'], name=op.f('fk_sample_items_case_id_cases')),
-    sa.ForeignKeyConstraint(['sample_id'], ['samples.id'], name=op.f('fk_sample_items_sample_id_samples'), ondelete='CASCADE'),
-    sa.PrimaryKeyConstraint('id', name=op.f('pk_sample_items'))
+    op.create_table(
+        "sample_items",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("sample_id", sa.Integer(), nullable=False),
+        sa.Column("case_id", sa.Integer(), nullable=True),
+        sa.Column("audit_id", sa.Integer(), nullable=True),
+        sa.ForeignKeyConstraint(["audit_id"], ["audits.id"], name=op.f("fk_sample_items_audit_id_audits")),
+        sa.ForeignKeyConstraint(["case_id"], ["cases.id"], name=op.f("fk_sample_items_case_id_cases")),
+        sa.ForeignKeyConstraint(
+            ["sample_id"], ["samples.id"], name=op.f("fk_sample_items_sample_id_samples"), ondelete="CASCADE"
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_sample_items")),
     )
-    with op.batch_alter_table('sample_items', schema=None) as batch_op:
-        batch_op.create_index(batch_op.f('ix_sample_items_sample_id'), ['sample_id'], unique=False)
+    with op.batch_alter_table("sample_items", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_sample_items_sample_id"), ["sample_id"], unique=False)
 
-    op.create_table('section_grades',
-    sa.Column('id', sa.Integer(), nullable=False),
-    sa.Column('audit_id', sa.Integer(), nullable=False),
-    sa.Column('section_id', sa.String(length=40), nullable=False),
-    sa.Column('plan_sections', sa.JSON(), nullable=False),
-    sa.Column('suggested_grade', sa.String(length=30), nullable=True),
-    sa.Column('moderated_grade', sa.String(length=30), nullable=True),
-    sa.ForeignKeyConstraint(['audit_id'], ['audits.id'], name=op.f('fk_section_grades_audit_id_audits'), ondelete='CASCADE'),
-    sa.PrimaryKeyConstraint('id', name=op.f('pk_section_grades')),
-    sa.UniqueConstraint('audit_id', 'section_id', name=op.f('uq_section_grades_audit_id_section_id'))
+    op.create_table(
+        "section_grades",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("audit_id", sa.Integer(), nullable=False),
+        sa.Column("section_id", sa.String(length=40), nullable=False),
+        sa.Column("plan_sections", sa.JSON(), nullable=False),
+        sa.Column("suggested_grade", sa.String(length=30), nullable=True),
+        sa.Column("moderated_grade", sa.String(length=30), nullable=True),
+        sa.ForeignKeyConstraint(
+            ["audit_id"], ["audits.id"], name=op.f("fk_section_grades_audit_id_audits"), ondelete="CASCADE"
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_section_grades")),
+        sa.UniqueConstraint("audit_id", "section_id", name=op.f("uq_section_grades_audit_id_section_id")),
     )
-    with op.batch_alter_table('section_grades', schema=None) as batch_op:
-        batch_op.create_index(batch_op.f('ix_section_grades_audit_id'), ['audit_id'], unique=False)
+    with op.batch_alter_table("section_grades", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_section_grades_audit_id"), ["audit_id"], unique=False)
 
-    op.create_table('peer_comments',
-    sa.Column('id', sa.Integer(), nullable=False),
-    sa.Column('challenge_id', sa.Integer(), nullable=False),
-    sa.Column('author_id', sa.Integer(), nullable=False),
-    sa.Column('question_id', sa.String(length=40), nullable=True),
-    sa.Column('kind', sa.String(length=20), nullable=False),
-    sa.Column('body', sa.Text(), nullable=False),
-    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
-    sa.ForeignKeyConstraint(['author_id'], ['users.id'], name=op.f('fk_peer_comments_author_id_users')),
-    sa.ForeignKeyConstraint(['challenge_id'], ['peer_challenges.id'], name=op.f('fk_peer_comments_challenge_id_peer_challenges'), ondelete='CASCADE'),
-    sa.PrimaryKeyConstraint('id', name=op.f('pk_peer_comments'))
+    op.create_table(
+        "peer_comments",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("challenge_id", sa.Integer(), nullable=False),
+        sa.Column("author_id", sa.Integer(), nullable=False),
+        sa.Column("question_id", sa.String(length=40), nullable=True),
+        sa.Column("kind", sa.String(length=20), nullable=False),
+        sa.Column("body", sa.Text(), nullable=False),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(["author_id"], ["users.id"], name=op.f("fk_peer_comments_author_id_users")),
+        sa.ForeignKeyConstraint(
+            ["challenge_id"],
+            ["peer_challenges.id"],
+            name=op.f("fk_peer_comments_challenge_id_peer_challenges"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_peer_comments")),
     )
-    with op.batch_alter_table('peer_comments', schema=None) as batch_op:
-        batch_op.create_index(batch_op.f('ix_peer_comments_challenge_id'), ['challenge_id'], unique=False)
+    with op.batch_alter_table("peer_comments", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_peer_comments_challenge_id"), ["challenge_id"], unique=False)
 
     # ### end Alembic commands ###
 
 
 def downgrade() -> None:
     # ### commands auto generated by Alembic - please adjust! ###
-    with op.batch_alter_table('peer_comments', schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f('ix_peer_comments_challenge_id'))
+    with op.batch_alter_table("peer_comments", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_peer_comments_challenge_id"))
 
-    op.drop_table('peer_comments')
-    with op.batch_alter_table('section_grades', schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f('ix_section_grades_audit_id'))
+    op.drop_table("peer_comments")
+    with op.batch_alter_table("section_grades", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_section_grades_audit_id"))
 
-    op.drop_table('section_grades')
-    with op.batch_alter_table('sample_items', schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f('ix_sample_items_sample_id'))
+    op.drop_table("section_grades")
+    with op.batch_alter_table("sample_items", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_sample_items_sample_id"))
 
-    op.drop_table('sample_items')
-    with op.batch_alter_table('responses', schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f('ix_responses_audit_id'))
+    op.drop_table("sample_items")
+    with op.batch_alter_table("responses", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_responses_audit_id"))
 
-    op.drop_table('responses')
-    with op.batch_alter_table('peer_challenges', schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f('ix_peer_challenges_reviewer_id'))
-        batch_op.drop_index(batch_op.f('ix_peer_challenges_audit_id'))
+    op.drop_table("responses")
+    with op.batch_alter_table("peer_challenges", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_peer_challenges_reviewer_id"))
+        batch_op.drop_index(batch_op.f("ix_peer_challenges_audit_id"))
 
-    op.drop_table('peer_challenges')
-    with op.batch_alter_table('moderation_records', schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f('ix_moderation_records_audit_id'))
+    op.drop_table("peer_challenges")
+    with op.batch_alter_table("moderation_records", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_moderation_records_audit_id"))
 
-    op.drop_table('moderation_records')
-    with op.batch_alter_table('consent_records', schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f('ix_consent_records_case_id'))
+    op.drop_table("moderation_records")
+    with op.batch_alter_table("consent_records", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_consent_records_case_id"))
 
-    op.drop_table('consent_records')
-    with op.batch_alter_table('actions', schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f('ix_actions_status'))
-        batch_op.drop_index(batch_op.f('ix_actions_owner_id'))
-        batch_op.drop_index(batch_op.f('ix_actions_audit_id'))
+    op.drop_table("consent_records")
+    with op.batch_alter_table("actions", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_actions_status"))
+        batch_op.drop_index(batch_op.f("ix_actions_owner_id"))
+        batch_op.drop_index(batch_op.f("ix_actions_audit_id"))
 
-    op.drop_table('actions')
-    with op.batch_alter_table('samples', schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f('ix_samples_cycle'))
+    op.drop_table("actions")
+    with op.batch_alter_table("samples", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_samples_cycle"))
 
-    op.drop_table('samples')
-    with op.batch_alter_table('audits', schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f('ix_audits_tier'))
-        batch_op.drop_index(batch_op.f('ix_audits_template_version_id'))
-        batch_op.drop_index(batch_op.f('ix_audits_status'))
-        batch_op.drop_index(batch_op.f('ix_audits_cycle'))
-        batch_op.drop_index(batch_op.f('ix_audits_case_id'))
-        batch_op.drop_index(batch_op.f('ix_audits_auditor_id'))
-        batch_op.drop_index(batch_op.f('ix_audits_agency_code'))
+    op.drop_table("samples")
+    with op.batch_alter_table("audits", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_audits_tier"))
+        batch_op.drop_index(batch_op.f("ix_audits_template_version_id"))
+        batch_op.drop_index(batch_op.f("ix_audits_status"))
+        batch_op.drop_index(batch_op.f("ix_audits_cycle"))
+        batch_op.drop_index(batch_op.f("ix_audits_case_id"))
+        batch_op.drop_index(batch_op.f("ix_audits_auditor_id"))
+        batch_op.drop_index(batch_op.f("ix_audits_agency_code"))
 
-    op.drop_table('audits')
-    with op.batch_alter_table('audit_trail', schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f('ix_audit_trail_entity_id'))
-        batch_op.drop_index(batch_op.f('ix_audit_trail_at'))
-        batch_op.drop_index(batch_op.f('ix_audit_trail_actor_id'))
+    op.drop_table("audits")
+    with op.batch_alter_table("audit_trail", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_audit_trail_entity_id"))
+        batch_op.drop_index(batch_op.f("ix_audit_trail_at"))
+        batch_op.drop_index(batch_op.f("ix_audit_trail_actor_id"))
 
-    op.drop_table('audit_trail')
-    op.drop_table('users')
-    with op.batch_alter_table('reviews', schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f('ix_reviews_case_id'))
+    op.drop_table("audit_trail")
+    op.drop_table("users")
+    with op.batch_alter_table("reviews", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_reviews_case_id"))
 
-    op.drop_table('reviews')
-    with op.batch_alter_table('requests', schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f('ix_requests_case_id'))
+    op.drop_table("reviews")
+    with op.batch_alter_table("requests", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_requests_case_id"))
 
-    op.drop_table('requests')
-    with op.batch_alter_table('placements', schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f('ix_placements_case_id'))
+    op.drop_table("requests")
+    with op.batch_alter_table("placements", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_placements_case_id"))
 
-    op.drop_table('placements')
-    with op.batch_alter_table('case_needs', schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f('ix_case_needs_case_id'))
+    op.drop_table("placements")
+    with op.batch_alter_table("case_needs", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_case_needs_case_id"))
 
-    op.drop_table('case_needs')
-    op.drop_table('template_versions')
-    with op.batch_alter_table('cases', schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f('ix_cases_team'))
-        batch_op.drop_index(batch_op.f('ix_cases_setting_type'))
-        batch_op.drop_index(batch_op.f('ix_cases_primary_need'))
+    op.drop_table("case_needs")
+    op.drop_table("template_versions")
+    with op.batch_alter_table("cases", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_cases_team"))
+        batch_op.drop_index(batch_op.f("ix_cases_setting_type"))
+        batch_op.drop_index(batch_op.f("ix_cases_primary_need"))
 
-    op.drop_table('cases')
-    op.drop_table('area_settings')
-    op.drop_table('agencies')
+    op.drop_table("cases")
+    op.drop_table("area_settings")
+    op.drop_table("agencies")
     # ### end Alembic commands ###
