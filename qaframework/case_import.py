@@ -65,20 +65,49 @@ COLUMNS = tuple(COLUMN_LABELS)
 #: Older header names still read, for the column they always meant. SEN2 LastReview is the date of
 #: the review *decision*, so ``last_review_date`` is read as that (domain review §3.2 C3).
 ALIASES = {"last_review_date": "review_decision_date"}
-DATE_COLUMNS = tuple(name for name in COLUMNS if name.endswith("_date") or name in {"date_of_birth", "exception_start", "exception_end"})
+DATE_COLUMNS = tuple(
+    name for name in COLUMNS if name.endswith("_date") or name in {"date_of_birth", "exception_start", "exception_end"}
+)
 REVIEW_COLUMNS = (
-    "review_notice_date", "review_papers_date", "review_meeting_date", "review_report_date", "review_decision_date",
-    "review_outcome", "review_amendments_sent_date", "review_amended_plan_date", "phase_transfer_final_date",
+    "review_notice_date",
+    "review_papers_date",
+    "review_meeting_date",
+    "review_report_date",
+    "review_decision_date",
+    "review_outcome",
+    "review_amendments_sent_date",
+    "review_amended_plan_date",
+    "phase_transfer_final_date",
 )
 CASE_COLUMNS = (
-    "year_group", "date_of_birth", "academic_year_of_birth", "primary_need", "setting_type", "team", "next_phase",
-    "phase_transfer_date", "transferred_in_date", "transfer_from_la", "transfer_family_told_date", *REVIEW_COLUMNS,
+    "year_group",
+    "date_of_birth",
+    "academic_year_of_birth",
+    "primary_need",
+    "setting_type",
+    "team",
+    "next_phase",
+    "phase_transfer_date",
+    "transferred_in_date",
+    "transfer_from_la",
+    "transfer_family_told_date",
+    *REVIEW_COLUMNS,
 )
 ADVICE_COLUMNS = ("advice_agency", "advice_requested_date", "advice_received_date", "advice_exception")
 REQUEST_COLUMNS = (
-    "request_kind", "request_source", "responsible_date", "decision_to_assess_date", "assessment_outcome_date",
-    "draft_issued_date", "final_issued_date", "outcome", "exception", "exception_start", "exception_end",
-    "family_told_date", *ADVICE_COLUMNS,
+    "request_kind",
+    "request_source",
+    "responsible_date",
+    "decision_to_assess_date",
+    "assessment_outcome_date",
+    "draft_issued_date",
+    "final_issued_date",
+    "outcome",
+    "exception",
+    "exception_start",
+    "exception_end",
+    "family_told_date",
+    *ADVICE_COLUMNS,
 )
 MAX_ROWS = 100_000
 #: The widths of the columns these values are stored in.
@@ -139,7 +168,7 @@ def _read_csv(data: bytes) -> list[list[Any]]:
     else:  # pragma: no cover - cp1252 decodes nearly anything
         raise CaseFileError([ImportProblem(None, None, "The file is not readable text (save it as CSV UTF-8)")])
     try:
-        return [row for row in csv.reader(io.StringIO(text))]
+        return list(csv.reader(io.StringIO(text)))
     except csv.Error as exc:
         raise CaseFileError([ImportProblem(None, None, f"The CSV file is malformed: {exc}")]) from exc
 
@@ -151,7 +180,13 @@ def _read_xlsx(data: bytes) -> list[list[Any]]:
         workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
     except (zipfile.BadZipFile, OSError, KeyError, ValueError) as exc:
         raise CaseFileError(
-            [ImportProblem(None, None, f"The file could not be read as an Excel workbook ({type(exc).__name__}); save it again as .xlsx")]
+            [
+                ImportProblem(
+                    None,
+                    None,
+                    f"The file could not be read as an Excel workbook ({type(exc).__name__}); save it again as .xlsx",
+                )
+            ]
         ) from exc
     try:
         sheet = workbook.worksheets[0]
@@ -181,7 +216,8 @@ def parse_date(value: Any) -> date:
         serial = float(value)
         if not 1 <= serial <= 2958465:
             raise ValueError(f"{value} is not an Excel date")
-        return from_excel(serial).date()
+        converted: datetime = from_excel(serial)
+        return converted.date()
     text = str(value).strip()
     match = re.fullmatch(r"(\d{4})-(\d{1,2})-(\d{1,2})(?:[T ].*)?", text)
     if match:
@@ -235,7 +271,9 @@ def parse_case_rows(table: list[list[Any]]) -> list[CaseRow]:
         if not name:
             continue
         if name not in COLUMNS:
-            problems.append(ImportProblem(1, str(table[0][index]), f"unknown column; the columns are {', '.join(COLUMNS)}"))
+            problems.append(
+                ImportProblem(1, str(table[0][index]), f"unknown column; the columns are {', '.join(COLUMNS)}")
+            )
         elif name in positions:
             problems.append(ImportProblem(1, name, "this column appears twice"))
         else:
@@ -263,12 +301,17 @@ def parse_case_rows(table: list[list[Any]]) -> list[CaseRow]:
             except ValueError as exc:
                 row_problems.append(ImportProblem(row_number, name, str(exc)))
         case_ref = "" if _blank(raw.get("case_ref")) else str(raw["case_ref"]).strip()
-        if isinstance(raw.get("case_ref"), float) and raw["case_ref"].is_integer():
-            case_ref = str(int(raw["case_ref"]))
+        raw_ref = raw.get("case_ref")
+        if isinstance(raw_ref, float) and raw_ref.is_integer():
+            case_ref = str(int(raw_ref))
         if not case_ref:
             row_problems.append(ImportProblem(row_number, "case_ref", "case_ref is required"))
         elif not CASE_REF_RE.match(case_ref):
-            row_problems.append(ImportProblem(row_number, "case_ref", f"“{case_ref}” is not a valid reference (letters, digits, / _ . - up to 40)"))
+            row_problems.append(
+                ImportProblem(
+                    row_number, "case_ref", f"“{case_ref}” is not a valid reference (letters, digits, / _ . - up to 40)"
+                )
+            )
         row_problems += _check_logic(row_number, values)
         if case_ref and "request_date" in values:
             # A request may take several rows, one per body asked for advice; its own values must agree.
@@ -276,14 +319,20 @@ def parse_case_rows(table: list[list[Any]]) -> list[CaseRow]:
             key = (case_ref.upper(), values["request_date"], agency)
             if key in seen_requests:
                 same = "same case_ref, request_date and advice_agency" if agency else "same case_ref and request_date"
-                row_problems.append(ImportProblem(row_number, "request_date", f"duplicate of row {seen_requests[key]} ({same})"))
+                row_problems.append(
+                    ImportProblem(row_number, "request_date", f"duplicate of row {seen_requests[key]} ({same})")
+                )
             else:
                 seen_requests[key] = row_number
             known_request = request_values.setdefault(key[:2], {})
             for name in REQUEST_COLUMNS:
                 if name in values and name not in ADVICE_COLUMNS:
                     if name in known_request and known_request[name][0] != values[name]:
-                        row_problems.append(ImportProblem(row_number, name, f"differs from row {known_request[name][1]} for the same request"))
+                        row_problems.append(
+                            ImportProblem(
+                                row_number, name, f"differs from row {known_request[name][1]} for the same request"
+                            )
+                        )
                     else:
                         known_request.setdefault(name, (values[name], row_number))
         if case_ref:
@@ -291,7 +340,9 @@ def parse_case_rows(table: list[list[Any]]) -> list[CaseRow]:
             for name in CASE_COLUMNS:
                 if name in values:
                     if name in known and known[name][0] != values[name]:
-                        row_problems.append(ImportProblem(row_number, name, f"differs from row {known[name][1]} for the same case"))
+                        row_problems.append(
+                            ImportProblem(row_number, name, f"differs from row {known[name][1]} for the same case")
+                        )
                     else:
                         known.setdefault(name, (values[name], row_number))
         problems += row_problems
@@ -315,17 +366,21 @@ def academic_year_of_birth(value: Any) -> int:
     match = ACADEMIC_YEAR_RE.match(text)
     if match:
         start, end = int(match.group(1)), match.group(2)
-        if end is None or int(end) % 100 == (start + 1) % 100 and (len(end) == 2 or int(end) == start + 1):
-            if 1990 <= start <= 2100:
-                return start
-    raise ValueError(f"“{text}” is not an academic year; write it like 2012-13 (born 1 September 2012 to 31 August 2013)")
+        next_year = end is None or (int(end) % 100 == (start + 1) % 100 and (len(end) == 2 or int(end) == start + 1))
+        if next_year and 1990 <= start <= 2100:
+            return start
+    raise ValueError(
+        f"“{text}” is not an academic year; write it like 2012-13 (born 1 September 2012 to 31 August 2013)"
+    )
 
 
 def _primary_need(value: Any) -> str:
     code = _code(value, PRIMARY_NEEDS, "primary need code")
     if code not in EHC_PLAN_NEEDS:
-        raise ValueError(f"{code} is a school census code for SEN support, not an EHC plan need (SEN2); use one of "
-                         + ", ".join(sorted(EHC_PLAN_NEEDS)))
+        raise ValueError(
+            f"{code} is a school census code for SEN support, not an EHC plan need (SEN2); use one of "
+            + ", ".join(sorted(EHC_PLAN_NEEDS))
+        )
     return code
 
 
@@ -336,8 +391,10 @@ def _request_source(value: Any) -> int:
     for source in RequestSource:
         if text.lower() in {source.name.lower(), source.name.lower().replace("_", " "), source.label.lower()}:
             return source.value
-    raise ValueError(f"“{text}” is not a request source; use 1 young person or parent, 2 setting, 3 health, "
-                     "4 social care or 5 other (SEN2 RequestSource)")
+    raise ValueError(
+        f"“{text}” is not a request source; use 1 young person or parent, 2 setting, 3 health, "
+        "4 social care or 5 other (SEN2 RequestSource)"
+    )
 
 
 def _review_outcome(value: Any) -> str:
@@ -418,7 +475,9 @@ def _check_logic(row: int, v: dict[str, Any]) -> list[ImportProblem]:
             problems.append(ImportProblem(row, name, "needs the exception on the same row"))
     if "advice_agency" in v:
         if "advice_requested_date" not in v:
-            problems.append(ImportProblem(row, "advice_requested_date", "advice needs the date the body received the request"))
+            problems.append(
+                ImportProblem(row, "advice_requested_date", "advice needs the date the body received the request")
+            )
         elif v.get("advice_received_date") and v["advice_received_date"] < v["advice_requested_date"]:
             problems.append(ImportProblem(row, "advice_received_date", "is before the advice_requested_date"))
     else:
@@ -431,7 +490,9 @@ def _check_logic(row: int, v: dict[str, Any]) -> list[ImportProblem]:
     if final and outcome and outcome != RequestOutcome.ISSUED:
         problems.append(ImportProblem(row, "outcome", f"is {outcome} but the row has a final_issued_date"))
     if outcome == RequestOutcome.REFUSED_TO_ISSUE and not decision:
-        problems.append(ImportProblem(row, "decision_to_assess_date", "a refusal to issue follows a decision to assess"))
+        problems.append(
+            ImportProblem(row, "decision_to_assess_date", "a refusal to issue follows a decision to assess")
+        )
     return problems
 
 
@@ -439,14 +500,18 @@ def _check_case_logic(row: int, v: dict[str, Any]) -> list[ImportProblem]:
     """The case-level dates: the review's steps in order, a transfer and its notice, a move with its date."""
     problems: list[ImportProblem] = []
     meeting = v.get("review_meeting_date")
-    for name in ("review_report_date", "review_decision_date"):
-        if meeting and v.get(name) and v[name] < meeting:
-            problems.append(ImportProblem(row, name, "is before the review_meeting_date"))
+    problems.extend(
+        ImportProblem(row, name, "is before the review_meeting_date")
+        for name in ("review_report_date", "review_decision_date")
+        if meeting and v.get(name) and v[name] < meeting
+    )
     sent, amended = v.get("review_amendments_sent_date"), v.get("review_amended_plan_date")
     if sent and amended and amended < sent:
         problems.append(ImportProblem(row, "review_amended_plan_date", "is before the review_amendments_sent_date"))
     if v.get("transfer_family_told_date") and not v.get("transferred_in_date"):
-        problems.append(ImportProblem(row, "transfer_family_told_date", "needs the transferred_in_date on the same row"))
+        problems.append(
+            ImportProblem(row, "transfer_family_told_date", "needs the transferred_in_date on the same row")
+        )
     elif v.get("transfer_family_told_date") and v["transfer_family_told_date"] < v["transferred_in_date"]:
         problems.append(ImportProblem(row, "transfer_family_told_date", "is before the transferred_in_date"))
     if ("next_phase" in v) != ("phase_transfer_date" in v):

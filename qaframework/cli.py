@@ -35,10 +35,11 @@ def main(ctx: click.Context, database_url: str | None) -> None:
 
 
 def _engine(ctx: click.Context) -> Engine:
-    if "engine" not in ctx.obj:
+    engine: Engine | None = ctx.obj.get("engine")
+    if engine is None:
         engine = ctx.obj["engine"] = make_engine(ctx.obj["url"])
         ctx.find_root().call_on_close(engine.dispose)  # also on errors and sys.exit
-    return ctx.obj["engine"]
+    return engine
 
 
 def _need_database(ctx: click.Context) -> None:
@@ -101,8 +102,8 @@ def templates_check(paths: tuple[Path, ...]) -> None:
     for rule in result.rules:
         click.echo(f"ok  grading rule {rule.key}  {rule.title}")
     for template in found:
-        rule = template.grading.rule
-        graded = f"rule {rule.key}" if rule else "inline rules"
+        shared = template.grading.rule
+        graded = f"rule {shared.key}" if shared else "inline rules"
         click.echo(
             f"ok  {template.key}  tier {int(template.tier)}  {len(template.questions())} questions  "
             f"{graded}  {template.title}"
@@ -162,7 +163,8 @@ def users_add(ctx: click.Context, email: str, role: str, agency: str | None, tea
             for error in exc.errors:
                 click.echo(f"{error.field}: {error.message}", err=True)
             sys.exit(1)
-        click.echo(f"Added {user.email} as {Role(user.role).label}" + (f" ({user.agency_code})" if user.agency_code else ""))
+        agency = f" ({user.agency_code})" if user.agency_code else ""
+        click.echo(f"Added {user.email} as {Role(user.role).label}{agency}")
 
 
 @users.command("list")

@@ -240,16 +240,26 @@ PRIMARY_NEEDS: dict[str, str] = {
 #: NSA is a school census code for SEN support; SEN2 has no such EHC plan need (domain review §5.9).
 SEN_SUPPORT_ONLY_NEEDS = frozenset({"NSA"})
 #: The needs an EHC plan may record (SEN2 SENtype).
-EHC_PLAN_NEEDS: dict[str, str] = {code: label for code, label in PRIMARY_NEEDS.items() if code not in SEN_SUPPORT_ONLY_NEEDS}
+EHC_PLAN_NEEDS: dict[str, str] = {
+    code: label for code, label in PRIMARY_NEEDS.items() if code not in SEN_SUPPORT_ONLY_NEEDS
+}
 
 
 #: The setting types an area starts with; an area's own appear once a case records them. Forms and
 #: the import check against this list so a typo does not quietly make a new setting type.
 DEFAULT_SETTING_TYPES: tuple[str, ...] = (
-    "Early years setting", "Mainstream school", "Resourced provision", "Special school",
-    "Independent special school", "Alternative provision", "Further education college",
-    "Specialist post-16 institution", "Education otherwise than at school", "Elective home education",
-    "Out of area placement", "Not in education, employment or training",
+    "Early years setting",
+    "Mainstream school",
+    "Resourced provision",
+    "Special school",
+    "Independent special school",
+    "Alternative provision",
+    "Further education college",
+    "Specialist post-16 institution",
+    "Education otherwise than at school",
+    "Elective home education",
+    "Out of area placement",
+    "Not in education, employment or training",
 )
 
 

@@ -170,7 +170,9 @@ def _fired_overall_caps(template: Template, answers: Mapping[str, Answer | Ratin
         count = sum(
             1
             for q, rating in graded
-            if rating is not None and rating is not Rating.NOT_APPLICABLE and rule.matches(rating, q.statutory, q.limiting)
+            if rating is not None
+            and rating is not Rating.NOT_APPLICABLE
+            and rule.matches(rating, q.statutory, q.limiting)
         )
         if count >= rule.at_least:
             fired.append(FiredCap(rule, count))

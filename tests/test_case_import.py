@@ -12,7 +12,8 @@ from sqlalchemy.orm import Session
 
 from qaframework.case_import import CaseFileError, parse_date
 from qaframework.operations.cases import find_case, import_cases
-from qaframework.store import AdviceRequest, Case, Request, Review, TrailEntry, User
+from qaframework.store import AdviceRequest, Case, Request, TrailEntry
+from tests.support import MakeUser
 
 HEADER = (
     "case_ref,year_group,date_of_birth,primary_need,setting_type,team,request_date,decision_to_assess_date,"
@@ -186,10 +187,17 @@ def test_request_clock_dates_are_imported_and_judged(session: Session) -> None:
     first = find_case(session, "CLK001")
     assert first is not None
     request = first.requests[0]
-    assert (request.request_source, request.responsible_date, request.assessment_outcome_date, request.draft_issued_date) == (
-        3, date(2025, 1, 13), date(2025, 4, 28), date(2025, 5, 5))
+    assert (
+        request.request_source,
+        request.responsible_date,
+        request.assessment_outcome_date,
+        request.draft_issued_date,
+    ) == (3, date(2025, 1, 13), date(2025, 4, 28), date(2025, 5, 5))
     assert (request.exception_start, request.exception_end, request.family_told_date) == (
-        date(2025, 3, 3), date(2025, 3, 31), date(2025, 3, 4))
+        date(2025, 3, 3),
+        date(2025, 3, 31),
+        date(2025, 3, 4),
+    )
     from qaframework.timeliness import clock, issued_late
 
     result = clock(request.facts(), today=date(2025, 12, 1))
@@ -203,21 +211,44 @@ def test_request_clock_dates_are_imported_and_judged(session: Session) -> None:
 
 
 def test_review_transfer_phase_and_cohort_columns(session: Session) -> None:
-    header = ("case_ref,academic_year_of_birth,next_phase,phase_transfer_date,transferred_in_date,transfer_from_la,"
-              "transfer_family_told_date,review_meeting_date,review_decision_date,review_outcome,"
-              "review_amendments_sent_date,review_amended_plan_date,phase_transfer_final_date")
-    import_cases(session, None, "r.csv", csv_bytes(
-        "REV001,2014-15,primary_to_secondary,2026-09-01,2025-04-01, 351,2025-04-20,2025-10-06,2025-10-27,A,2025-10-27,2025-12-15,2025-12-15",
-        header=header))
+    header = (
+        "case_ref,academic_year_of_birth,next_phase,phase_transfer_date,transferred_in_date,transfer_from_la,"
+        "transfer_family_told_date,review_meeting_date,review_decision_date,review_outcome,"
+        "review_amendments_sent_date,review_amended_plan_date,phase_transfer_final_date"
+    )
+    import_cases(
+        session,
+        None,
+        "r.csv",
+        csv_bytes(
+            "REV001,2014-15,primary_to_secondary,2026-09-01,2025-04-01, 351,2025-04-20,2025-10-06,2025-10-27,A,"
+            "2025-10-27,2025-12-15,2025-12-15",
+            header=header,
+        ),
+    )
     case = find_case(session, "REV001")
     assert case is not None
-    assert (case.birth_cohort, case.next_phase, case.phase_transfer_date) == (2014, "primary_to_secondary", date(2026, 9, 1))
-    assert (case.transferred_in_date, case.transfer_from_la, case.transfer_family_told_date) == (date(2025, 4, 1), "351", date(2025, 4, 20))
+    assert (case.birth_cohort, case.next_phase, case.phase_transfer_date) == (
+        2014,
+        "primary_to_secondary",
+        date(2026, 9, 1),
+    )
+    assert (case.transferred_in_date, case.transfer_from_la, case.transfer_family_told_date) == (
+        date(2025, 4, 1),
+        "351",
+        date(2025, 4, 20),
+    )
     assert [(r.meeting_date, r.decision_date, r.outcome, r.draft_date, r.amended_plan_date) for r in case.reviews] == [
-        (date(2025, 10, 6), date(2025, 10, 27), "A", date(2025, 10, 27), date(2025, 12, 15))]
+        (date(2025, 10, 6), date(2025, 10, 27), "A", date(2025, 10, 27), date(2025, 12, 15))
+    ]
     assert case.last_review_decision_date == date(2025, 10, 27)
     # Re-importing the same meeting updates that review rather than adding one.
-    import_cases(session, None, "r.csv", csv_bytes("REV001,2025-10-06,2025-11-03", header="case_ref,review_meeting_date,review_decision_date"))
+    import_cases(
+        session,
+        None,
+        "r.csv",
+        csv_bytes("REV001,2025-10-06,2025-11-03", header="case_ref,review_meeting_date,review_decision_date"),
+    )
     assert [(r.meeting_date, r.decision_date) for r in case.reviews] == [(date(2025, 10, 6), date(2025, 11, 3))]
 
 
@@ -227,63 +258,102 @@ def test_last_review_date_is_read_as_the_review_decision_date(session: Session) 
     case = find_case(session, "OLD001")
     assert case is not None and [(r.meeting_date, r.decision_date) for r in case.reviews] == [(None, date(2025, 3, 10))]
     with pytest.raises(CaseFileError, match="appears twice"):
-        import_cases(session, None, "x.csv", csv_bytes("OLD001,2025-03-10,2025-03-10",
-                                                       header="case_ref,last_review_date,review_decision_date"))
+        import_cases(
+            session,
+            None,
+            "x.csv",
+            csv_bytes("OLD001,2025-03-10,2025-03-10", header="case_ref,last_review_date,review_decision_date"),
+        )
 
 
 def test_advice_rows_one_per_agency(session: Session) -> None:
-    header = "case_ref,request_date,decision_to_assess_date,advice_agency,advice_requested_date,advice_received_date,advice_exception"
-    import_cases(session, None, "a.csv", csv_bytes(
-        "ADV001,2025-01-06,2025-02-10,health,2025-02-12,2025-03-28,",
-        "ADV001,2025-01-06,2025-02-10,education,2025-02-12,,missed_appointment",
-        header=header))
+    header = (
+        "case_ref,request_date,decision_to_assess_date,advice_agency,advice_requested_date,advice_received_date,"
+        "advice_exception"
+    )
+    import_cases(
+        session,
+        None,
+        "a.csv",
+        csv_bytes(
+            "ADV001,2025-01-06,2025-02-10,health,2025-02-12,2025-03-28,",
+            "ADV001,2025-01-06,2025-02-10,education,2025-02-12,,missed_appointment",
+            header=header,
+        ),
+    )
     case = find_case(session, "ADV001")
     assert case is not None and len(case.requests) == 1
     advice = {a.agency_code: (a.requested_date, a.received_date, a.exception) for a in case.requests[0].advice}
-    assert advice == {"health": (date(2025, 2, 12), date(2025, 3, 28), None),
-                      "education": (date(2025, 2, 12), None, "missed_appointment")}
+    assert advice == {
+        "health": (date(2025, 2, 12), date(2025, 3, 28), None),
+        "education": (date(2025, 2, 12), None, "missed_appointment"),
+    }
     assert count(session, AdviceRequest) == 2
     with pytest.raises(CaseFileError) as raised:
-        import_cases(session, None, "a.csv", csv_bytes(
-            "ADV002,2025-01-06,2025-02-10,dentistry,2025-02-12,,",
-            "ADV003,2025-01-06,2025-02-10,health,2025-02-12,,school_closure",
-            "ADV004,2025-01-06,2025-02-10,health,2025-02-12,,",
-            "ADV004,2025-01-06,2025-02-11,education,2025-02-12,,",
-            header=header))
+        import_cases(
+            session,
+            None,
+            "a.csv",
+            csv_bytes(
+                "ADV002,2025-01-06,2025-02-10,dentistry,2025-02-12,,",
+                "ADV003,2025-01-06,2025-02-10,health,2025-02-12,,school_closure",
+                "ADV004,2025-01-06,2025-02-10,health,2025-02-12,,",
+                "ADV004,2025-01-06,2025-02-11,education,2025-02-12,,",
+                header=header,
+            ),
+        )
     found = {(p.row, p.column): p.message for p in raised.value.problems}
     assert set(found) == {(3, "advice_exception"), (5, "decision_to_assess_date")}
     assert "reg 8(2)" in found[(3, "advice_exception")]
     assert found[(5, "decision_to_assess_date")] == "differs from row 4 for the same request"
     with pytest.raises(CaseFileError, match="“dentistry” is not an agency"):
-        import_cases(session, None, "a.csv", csv_bytes("ADV002,2025-01-06,2025-02-10,dentistry,2025-02-12,,", header=header))
+        import_cases(
+            session, None, "a.csv", csv_bytes("ADV002,2025-01-06,2025-02-10,dentistry,2025-02-12,,", header=header)
+        )
     assert find_case(session, "ADV002") is None
 
 
 def test_nsa_is_refused_as_an_ehc_plan_need(session: Session) -> None:
     with pytest.raises(CaseFileError) as raised:
         import_cases(session, None, "x.csv", csv_bytes("NSA001,NSA", header="case_ref,primary_need"))
-    assert str(raised.value.problems[0]).startswith("row 2, column primary_need: NSA is a school census code for SEN support")
+    assert str(raised.value.problems[0]).startswith(
+        "row 2, column primary_need: NSA is a school census code for SEN support"
+    )
     assert count(session, Case) == 0
 
 
 def test_bad_clock_dates_are_named(session: Session) -> None:
-    header = ("case_ref,request_date,decision_to_assess_date,assessment_outcome_date,exception,exception_start,exception_end,"
-              "family_told_date,review_meeting_date,review_decision_date,next_phase,phase_transfer_date,academic_year_of_birth")
+    header = (
+        "case_ref,request_date,decision_to_assess_date,assessment_outcome_date,exception,exception_start,exception_end,"
+        "family_told_date,review_meeting_date,review_decision_date,next_phase,phase_transfer_date,academic_year_of_birth"
+    )
     with pytest.raises(CaseFileError) as raised:
-        import_cases(session, None, "x.csv", csv_bytes(
-            "BAD001,2025-01-06,2025-02-10,2025-02-01,,,,,,,,,",  # outcome before the decision to assess
-            "BAD002,2025-01-06,,,school_closure,2025-03-10,2025-03-01,,,,,,",  # exception ends before it starts
-            "BAD003,2025-01-06,,,,,,2025-03-01,,,,,",  # family told of no exception
-            "BAD004,,,,,,,,2025-05-01,2025-04-01,,,",  # decision before the meeting
-            "BAD005,,,,,,,,,,primary_to_secondary,,",  # a move with no date
-            "BAD006,,,,,,,,,,,,2012-14",  # not an academic year
-            header=header))
+        import_cases(
+            session,
+            None,
+            "x.csv",
+            csv_bytes(
+                "BAD001,2025-01-06,2025-02-10,2025-02-01,,,,,,,,,",  # outcome before the decision to assess
+                "BAD002,2025-01-06,,,school_closure,2025-03-10,2025-03-01,,,,,,",  # exception ends before it starts
+                "BAD003,2025-01-06,,,,,,2025-03-01,,,,,",  # family told of no exception
+                "BAD004,,,,,,,,2025-05-01,2025-04-01,,,",  # decision before the meeting
+                "BAD005,,,,,,,,,,primary_to_secondary,,",  # a move with no date
+                "BAD006,,,,,,,,,,,,2012-14",  # not an academic year
+                header=header,
+            ),
+        )
     found = {(p.row, p.column) for p in raised.value.problems}
-    assert found == {(2, "assessment_outcome_date"), (3, "exception_end"), (4, "family_told_date"),
-                     (5, "review_decision_date"), (6, "phase_transfer_date"), (7, "academic_year_of_birth")}
+    assert found == {
+        (2, "assessment_outcome_date"),
+        (3, "exception_end"),
+        (4, "family_told_date"),
+        (5, "review_decision_date"),
+        (6, "phase_transfer_date"),
+        (7, "academic_year_of_birth"),
+    }
 
 
-def test_new_team_and_setting_values_are_named_before_import(session: Session, make_user) -> None:  # type: ignore[no-untyped-def]
+def test_new_team_and_setting_values_are_named_before_import(session: Session, make_user: MakeUser) -> None:
     from qaframework.operations.cases import check_case_file, known_case_values
 
     import_cases(session, None, "x.csv", csv_bytes("KN001,North,Special school", header="case_ref,team,setting_type"))
@@ -291,8 +361,10 @@ def test_new_team_and_setting_values_are_named_before_import(session: Session, m
     known = known_case_values(session)
     assert {"North", "East"} <= set(known.teams)
     assert "Mainstream school" in known.setting_types  # the defaults are known before any case uses them
-    rows = check_case_file("y.csv", csv_bytes("KN002,north ,special SCHOOL", "KN003,Nrth,Speshal school",
-                                              header="case_ref,team,setting_type"))
+    rows = check_case_file(
+        "y.csv",
+        csv_bytes("KN002,north ,special SCHOOL", "KN003,Nrth,Speshal school", header="case_ref,team,setting_type"),
+    )
     assert known.new_values(rows) == {"team": ["Nrth"], "setting_type": ["Speshal school"]}
     import_cases(session, None, "y.csv", csv_bytes("KN002,north ,special SCHOOL", header="case_ref,team,setting_type"))
     case = find_case(session, "KN002")

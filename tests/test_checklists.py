@@ -400,7 +400,8 @@ def test_checksum_ignores_key_order_and_layout_but_not_content() -> None:
     dumped = base.model_dump(mode="json")
     dumped["grading"] = {k: v for k, v in dumped["grading"].items() if k not in {"rule", "overall_caps"}}
     for section in dumped["sections"]:
-        section["questions"] = [{k: v for k, v in q.items() if k not in {"test", "breach"}} for q in section["questions"]]
+        new_keys = {"test", "breach"}
+        section["questions"] = [{k: v for k, v in q.items() if k not in new_keys} for q in section["questions"]]
     canonical = json.dumps(dumped, sort_keys=True, separators=(",", ":"))
     assert template_checksum(base) == hashlib.sha256(canonical.encode()).hexdigest()
     edited = load_template_text(

@@ -41,14 +41,12 @@ def v1_reference(template: Template, answers: Mapping[str, Rating], exemplary: C
             sections[section.id] = None
             continue
         ranks = [scale.rank(g.uncapped or scale.codes[0])]
-        for q, r in counted:
-            for cap in g.caps:
-                if (
-                    cap.rating == r.value
-                    and cap.statutory in (None, q.statutory)
-                    and cap.limiting in (None, q.limiting)
-                ):
-                    ranks.append(scale.rank(cap.cap))
+        ranks += [
+            scale.rank(cap.cap)
+            for q, r in counted
+            for cap in g.caps
+            if cap.rating == r.value and cap.statutory in (None, q.statutory) and cap.limiting in (None, q.limiting)
+        ]
         grade_rank = min(ranks)
         if (
             section.id in exemplary
@@ -61,7 +59,7 @@ def v1_reference(template: Template, answers: Mapping[str, Rating], exemplary: C
     limiting = [scale.rank(v) for s in template.sections if s.limiting and (v := sections[s.id]) is not None]
     others = [scale.rank(v) for s in template.sections if not s.limiting and (v := sections[s.id]) is not None]
     if limiting and others:
-        overall: str | None = scale.from_rank(min(min(limiting), min(others) + g.others_max_bands_above))
+        overall: str | None = scale.from_rank(min(*limiting, min(others) + g.others_max_bands_above))
     elif limiting or others:
         overall = scale.from_rank(min(limiting or others))
     else:
@@ -75,9 +73,7 @@ def answer_sets(template: Template, seed: int) -> list[tuple[dict[str, Rating], 
     everything = {s.id for s in template.sections}
     base = dict.fromkeys(ids, MET)
     sets: list[tuple[dict[str, Rating], set[str]]] = [(base, set()), (base, everything)]
-    for qid in ids:
-        for rating in (PARTIAL, NOT_MET, NA):
-            sets.append(({**base, qid: rating}, set()))
+    sets.extend(({**base, qid: rating}, set()) for qid in ids for rating in (PARTIAL, NOT_MET, NA))
     rnd = random.Random(seed)
     for _ in range(40):
         weights = rnd.choice([(8, 1, 1, 1, 1), (2, 2, 2, 1, 1), (1, 1, 3, 0, 0)])
@@ -132,7 +128,9 @@ def shipped_cases(draw: st.DrawFn) -> tuple[Template, dict[str, Rating], str, se
 
 @settings(max_examples=300, deadline=None)
 @given(shipped_cases())
-def test_a_better_answer_never_lowers_a_grade_under_v1_or_v2_rules(case: tuple[Template, dict[str, Rating], str, set[str]]) -> None:
+def test_a_better_answer_never_lowers_a_grade_under_v1_or_v2_rules(
+    case: tuple[Template, dict[str, Rating], str, set[str]],
+) -> None:
     template, answers, qid, exemplary = case
     before = suggest_grades(template, answers, exemplary)
     after = suggest_grades(template, {**answers, qid: BETTER[answers[qid]]}, exemplary)
@@ -190,9 +188,7 @@ def sections_not_met(*section_ids: str) -> Scenario:
     def answers(template: Template) -> dict[str, Rating]:
         missing = set(section_ids) - {s.id for s in template.sections}
         assert not missing, f"{template.key} has no section(s) {missing}"
-        return {
-            q.id: NOT_MET if s.id in section_ids else MET for s in template.sections for q in s.questions
-        }
+        return {q.id: NOT_MET if s.id in section_ids else MET for s in template.sections for q in s.questions}
 
     return answers
 
@@ -209,7 +205,9 @@ def only_met(*section_ids: str) -> Scenario:
 SCENARIOS: dict[str, tuple[str, Scenario]] = {
     "T1: A, I, J, K, whole plan, process and peer challenge all Not met": (
         "t1-coordinator-plan-check",
-        sections_not_met("a-views", "i-placement", "j-personal-budget", "k-advice", "whole-plan", "process", "peer-challenge"),
+        sections_not_met(
+            "a-views", "i-placement", "j-personal-budget", "k-advice", "whole-plan", "process", "peer-challenge"
+        ),
     ),
     "T3 new plan: voice, co-production, timeliness, advice, whole plan, I/J all Not met": (
         "t3-multi-agency-new-plan",

@@ -147,7 +147,8 @@ def test_a_broken_rule_file_is_reported_at_its_line_and_its_users_are_told_to_fi
 
 
 def test_a_folders_own_rules_win_over_the_shipped_ones(tmp_path: Path) -> None:
-    write(tmp_path / "grading", "plan-quality.v2.yaml", rule_text(**{"others_max_bands_above: 1": "others_max_bands_above: 0"}))
+    stricter = rule_text(**{"others_max_bands_above: 1": "others_max_bands_above: 0"})
+    write(tmp_path / "grading", "plan-quality.v2.yaml", stricter)
     write(tmp_path, "valid.v1.yaml", with_rule("plan-quality.v2"))
     result = check_folder([tmp_path])
     assert result.problems == []
@@ -230,8 +231,12 @@ def test_a_kinder_not_met_cap_is_refused_and_an_equal_or_harsher_one_is_accepted
 
 def test_overall_caps_need_rules_mode_and_grades_on_the_scale() -> None:
     with pytest.raises(ValidationError, match="judgement mode suggests no grade"):
-        GradingRules(mode="judgement", uncapped=None, exemplary=None,
-                     overall_caps=[OverallCapRule(rating="not_met", cap="requires_improvement")])
+        GradingRules(
+            mode="judgement",
+            uncapped=None,
+            exemplary=None,
+            overall_caps=[OverallCapRule(rating="not_met", cap="requires_improvement")],
+        )
     with pytest.raises(ValidationError, match=r"overall_caps\[0\].cap: 'bad'"):
         GradingRules(overall_caps=[OverallCapRule(rating="not_met", cap="bad")])
     with pytest.raises(ValidationError, match="greater than or equal to 1"):
@@ -242,14 +247,18 @@ def test_overall_caps_need_rules_mode_and_grades_on_the_scale() -> None:
 
 
 def test_breach_codes_come_from_the_enum_and_only_on_statutory_questions() -> None:
-    text = BASE.replace("        references: [SEND Regs 2014 reg 12]\n",
-                        "        references: [SEND Regs 2014 reg 12]\n        breach: views_missing\n")
+    text = BASE.replace(
+        "        references: [SEND Regs 2014 reg 12]\n",
+        "        references: [SEND Regs 2014 reg 12]\n        breach: views_missing\n",
+    )
     assert load_template_text(text, "t.yaml").question("Q-A-01").breach is Breach.VIEWS_MISSING
     with pytest.raises(TemplateError) as caught:
         load_template_text(text.replace("breach: views_missing", "breach: no_views"), "t.yaml")
     [problem] = caught.value.problems
     assert problem.path == "sections[0].questions[0].breach" and "views_missing" in problem.message
-    good_practice = text.replace("        basis: statutory\n        references: [SEND", "        basis: good_practice\n        references: [SEND")
+    good_practice = text.replace(
+        "        basis: statutory\n        references: [SEND", "        basis: good_practice\n        references: [SEND"
+    )
     with pytest.raises(TemplateError, match="only a statutory question can record a statutory breach"):
         load_template_text(good_practice, "t.yaml")
 
@@ -263,9 +272,10 @@ def test_every_breach_has_a_label_and_a_legal_reference() -> None:
 
 def shared_test_file(tid: str, version: int, basis: str, limiting: bool, test: str = "golden-thread") -> str:
     text = BASE.replace("id: valid\nversion: 1\n", f"id: {tid}\nversion: {version}\n")
-    return text.replace(
-        "      - id: Q-A-01\n", f"      - id: {tid.upper()}-01\n        test: {test}\n"
-    ).replace("        basis: statutory\n        references: [SEND", f"        basis: {basis}\n        limiting: {str(limiting).lower()}\n        references: [SEND")
+    return text.replace("      - id: Q-A-01\n", f"      - id: {tid.upper()}-01\n        test: {test}\n").replace(
+        "        basis: statutory\n        references: [SEND",
+        f"        basis: {basis}\n        limiting: {str(limiting).lower()}\n        references: [SEND",
+    )
 
 
 def test_same_test_with_different_basis_or_limiting_names_both_files_lines_and_ids(tmp_path: Path) -> None:
@@ -329,8 +339,12 @@ def test_a_published_rule_edited_without_a_new_version_is_refused_by_name(sessio
 
 def test_question_model_defaults_keep_old_content_valid() -> None:
     old = {
-        "id": "Q-1", "text": "A question long enough.", "guidance": "Guidance long enough.",
-        "what_good_looks_like": "Good practice long enough.", "basis": "statutory", "plan_sections": ["A"],
+        "id": "Q-1",
+        "text": "A question long enough.",
+        "guidance": "Guidance long enough.",
+        "what_good_looks_like": "Good practice long enough.",
+        "basis": "statutory",
+        "plan_sections": ["A"],
     }
     question = Question.model_validate(old)
     assert (question.test, question.breach) == (None, None)

@@ -9,7 +9,16 @@ from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 from pydantic import ValidationError
 
-from qaframework.checklists.model import Basis, CapRule, Grading, NotApplicable, OverallCapRule, Question, Section, Template
+from qaframework.checklists.model import (
+    Basis,
+    CapRule,
+    Grading,
+    NotApplicable,
+    OverallCapRule,
+    Question,
+    Section,
+    Template,
+)
 from qaframework.framework import GRADE_SCALES, OFSTED4, Rating, Subject, Tier
 from qaframework.scoring import (
     Answer,

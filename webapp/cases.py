@@ -133,11 +133,17 @@ def pagination(page: int, total: int, per_page: int, endpoint: str, args: dict[s
 @bp.route("")
 @requires(*CASE_ROLES)
 def list_cases() -> Any:
-    args = {name: (request.args.get(name) or "").strip()[:80] for name in ("q", "phase", "primary_need", "setting_type", "team")}
+    names = ("q", "phase", "primary_need", "setting_type", "team")
+    args = {name: (request.args.get(name) or "").strip()[:80] for name in names}
     page = page_number(request.args.get("page"))
     session, user = db_session(), current_user._get_current_object()
-    filters = CaseFilters(search=args["q"], phase=args["phase"], primary_need=args["primary_need"],
-                          setting_type=args["setting_type"], team=args["team"])
+    filters = CaseFilters(
+        search=args["q"],
+        phase=args["phase"],
+        primary_need=args["primary_need"],
+        setting_type=args["setting_type"],
+        team=args["team"],
+    )
     cases, total = search_cases(session, user, filters, page, PER_PAGE)
     today = date.today()
     rows = [(case, request_view(case.latest_request, today) if case.latest_request else None) for case in cases]
@@ -193,6 +199,12 @@ def at_risk_list() -> Any:
         team = ""
         lists = at_risk(session, user, date.today())
     return render_template(
-        "cases/at_risk.html", lists=lists, team=team, today=date.today(), request_tag=request_tag,
-        status_tag=status_tag, days_text=days_text, agencies=agency_names(session),
+        "cases/at_risk.html",
+        lists=lists,
+        team=team,
+        today=date.today(),
+        request_tag=request_tag,
+        status_tag=status_tag,
+        days_text=days_text,
+        agencies=agency_names(session),
     )

@@ -18,6 +18,7 @@ from typing import Any, Union, get_args, get_origin
 
 import yaml
 from pydantic import BaseModel, ValidationError
+from pydantic_core import ErrorDetails
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from qaframework.checklists.model import GRADING_RULES_CONTEXT, ID_PATTERN, GradingRuleFile, Template
@@ -192,8 +193,12 @@ def _check_tree(loaded: _Loaded) -> bool:
 
 def _show(value: Any) -> str:
     """A short description of an offending value: never a whole mapping pasted into a message."""
-    if isinstance(value, (dict, list)) or value is None:
-        return {dict: "a mapping", list: "a list"}.get(type(value), "an empty value")
+    if isinstance(value, dict):
+        return "a mapping"
+    if isinstance(value, list):
+        return "a list"
+    if value is None:
+        return "an empty value"
     text = repr(value)
     return text if len(text) <= 60 else text[:57] + "..."
 
@@ -221,7 +226,7 @@ def _allowed_keys(loc: Loc, root: type[BaseModel]) -> list[str]:
     return list(model.model_fields) if model else []
 
 
-def _problem_from_error(error: dict[str, Any], root: type[BaseModel] = Template) -> tuple[Loc, str]:
+def _problem_from_error(error: ErrorDetails, root: type[BaseModel] = Template) -> tuple[Loc, str]:
     """Turn one pydantic error into (location, message a QA lead can act on)."""
     loc: Loc = tuple(error["loc"])
     kind, message, value = error["type"], error["msg"], error.get("input")

@@ -86,7 +86,7 @@ class NotApplicable(Strict):
     when: str | None = Field(default=None, description="The condition in which N/A is right, shown to auditors.")
 
     @model_validator(mode="after")
-    def _when_needed(self) -> "NotApplicable":
+    def _when_needed(self) -> NotApplicable:
         if self.allowed and not self.when:
             raise ValueError("say 'when' N/A is allowed, so auditors know the condition")
         return self
@@ -110,7 +110,7 @@ class Question(Strict):
     breach: Breach | None = None
 
     @model_validator(mode="after")
-    def _breach_is_statutory(self) -> "Question":
+    def _breach_is_statutory(self) -> Question:
         if self.breach is not None and self.basis is not Basis.STATUTORY:
             raise ValueError(
                 f"breach: only a statutory question can record a statutory breach ({self.breach.value!r}); "
@@ -179,7 +179,7 @@ class GradingRules(Strict):
     overall_caps: list[OverallCapRule] = Field(default_factory=list)
 
     @model_validator(mode="after")
-    def _grades_on_scale(self) -> "GradingRules":
+    def _grades_on_scale(self) -> GradingRules:
         if self.scale not in GRADE_SCALES:
             raise ValueError(f"unknown grade scale {self.scale!r}; use one of {sorted(GRADE_SCALES)}")
         scale = GRADE_SCALES[self.scale]
@@ -347,7 +347,7 @@ class Template(Strict):
         return value
 
     @model_validator(mode="after")
-    def _unique_ids(self) -> "Template":
+    def _unique_ids(self) -> Template:
         seen_sections: set[str] = set()
         seen_questions: set[str] = set()
         for s_index, section in enumerate(self.sections):

@@ -5,8 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date
 
-from sqlalchemy import func, select
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy import Select, func, select
+from sqlalchemy.orm import InstrumentedAttribute, Session, selectinload
 
 from qaframework.case_import import REVIEW_COLUMNS, CaseFileError, CaseRow, ImportProblem, parse_case_rows, read_table
 from qaframework.framework import DEFAULT_SETTING_TYPES, PHASES, RequestOutcome
@@ -81,10 +81,10 @@ def import_cases(session: Session, actor: User | None, filename: str, data: byte
     existing: dict[str, Case] = {}
     for start in range(0, len(refs), 1000):  # bounded IN lists for large files
         chunk = refs[start:start + 1000]
-        for case in session.scalars(select(Case).where(func.upper(Case.case_ref).in_(chunk)).options(
+        for found in session.scalars(select(Case).where(func.upper(Case.case_ref).in_(chunk)).options(
                 selectinload(Case.requests).selectinload(Request.advice), selectinload(Case.needs),
                 selectinload(Case.reviews))):
-            existing[case.case_ref.upper()] = case
+            existing[found.case_ref.upper()] = found
     for row in rows:
         case = existing.get(row.case_ref.upper())
         if case is None:
@@ -109,27 +109,50 @@ def _check_agencies(session: Session, rows: list[CaseRow]) -> None:
     """Advice can only be recorded against an agency the area has (``qa agencies``)."""
     codes = set(session.scalars(select(Agency.code)))
     problems = [
-        ImportProblem(row.row, "advice_agency", f"“{row.values['advice_agency']}” is not an agency; use one of {', '.join(sorted(codes))}")
-        for row in rows if "advice_agency" in row.values and row.values["advice_agency"] not in codes
+        ImportProblem(
+            row.row,
+            "advice_agency",
+            f"“{row.values['advice_agency']}” is not an agency; use one of {', '.join(sorted(codes))}",
+        )
+        for row in rows
+        if "advice_agency" in row.values and row.values["advice_agency"] not in codes
     ]
     if problems:
         raise CaseFileError(problems)
 
 
-CASE_FIELDS = ("year_group", "next_phase", "phase_transfer_date", "transferred_in_date", "transfer_from_la",
-               "transfer_family_told_date")
+CASE_FIELDS = (
+    "year_group",
+    "next_phase",
+    "phase_transfer_date",
+    "transferred_in_date",
+    "transfer_from_la",
+    "transfer_family_told_date",
+)
 #: Import column → Review attribute.
 REVIEW_FIELDS = {
-    "review_notice_date": "notice_date", "review_papers_date": "papers_date", "review_meeting_date": "meeting_date",
-    "review_report_date": "report_date", "review_decision_date": "decision_date", "review_outcome": "outcome",
-    "review_amendments_sent_date": "draft_date", "review_amended_plan_date": "amended_plan_date",
+    "review_notice_date": "notice_date",
+    "review_papers_date": "papers_date",
+    "review_meeting_date": "meeting_date",
+    "review_report_date": "report_date",
+    "review_decision_date": "decision_date",
+    "review_outcome": "outcome",
+    "review_amendments_sent_date": "draft_date",
+    "review_amended_plan_date": "amended_plan_date",
     "phase_transfer_final_date": "phase_transfer_final_date",
 }
 REQUEST_FIELDS = {
-    "request_kind": "kind", "request_source": "request_source", "responsible_date": "responsible_date",
-    "decision_to_assess_date": "decision_to_assess_date", "assessment_outcome_date": "assessment_outcome_date",
-    "draft_issued_date": "draft_issued_date", "final_issued_date": "final_issued_date", "exception": "exception",
-    "exception_start": "exception_start", "exception_end": "exception_end", "family_told_date": "family_told_date",
+    "request_kind": "kind",
+    "request_source": "request_source",
+    "responsible_date": "responsible_date",
+    "decision_to_assess_date": "decision_to_assess_date",
+    "assessment_outcome_date": "assessment_outcome_date",
+    "draft_issued_date": "draft_issued_date",
+    "final_issued_date": "final_issued_date",
+    "exception": "exception",
+    "exception_start": "exception_start",
+    "exception_end": "exception_end",
+    "family_told_date": "family_told_date",
 }
 
 
@@ -168,7 +191,7 @@ def _apply_review(case: Case, v: dict[str, object]) -> None:
     elif decision is not None:
         review = next((r for r in case.reviews if r.decision_date == decision), None)
     else:
-        review = max(case.reviews, key=lambda r: (r.meeting_date or r.decision_date or date.min), default=None)
+        review = max(case.reviews, key=lambda r: r.meeting_date or r.decision_date or date.min, default=None)
     if review is None:
         review = Review()
         case.reviews.append(review)
@@ -181,7 +204,7 @@ def _apply_request(case: Case, row: CaseRow, report: ImportReport) -> None:
     v = row.values
     request = next((r for r in case.requests if r.request_date == v["request_date"]), None)
     if request is None:
-        request = Request(request_date=v["request_date"])
+        request = Request(request_date=v["request_date"], outcome=RequestOutcome.IN_PROGRESS.value)
         case.requests.append(request)
         report.requests_created += 1
     elif request not in report.seen_requests:
@@ -204,8 +227,6 @@ def _apply_request(case: Case, row: CaseRow, report: ImportReport) -> None:
         request.outcome = v["outcome"]
     elif request.final_issued_date:
         request.outcome = RequestOutcome.ISSUED.value
-    elif request.outcome is None:
-        request.outcome = RequestOutcome.IN_PROGRESS.value
 
 
 @dataclass
@@ -225,7 +246,7 @@ YEAR_GROUPS_BY_PHASE = {
 }
 
 
-def _filtered(filters: CaseFilters):  # type: ignore[no-untyped-def]
+def _filtered(filters: CaseFilters) -> Select[Case]:
     query = select(Case)
     if filters.search.strip():
         query = query.where(Case.case_ref.ilike(f"%{filters.search.strip()}%"))
@@ -240,21 +261,38 @@ def _filtered(filters: CaseFilters):  # type: ignore[no-untyped-def]
     return query
 
 
-def search_cases(session: Session, actor: User, filters: CaseFilters, page: int = 1, per_page: int = 50) -> tuple[list[Case], int]:
+def search_cases(
+    session: Session, actor: User, filters: CaseFilters, page: int = 1, per_page: int = 50
+) -> tuple[list[Case], int]:
     require(can_view_cases(actor), "Board viewers see reports, not individual cases.")
     query = _filtered(filters)
     total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
-    cases = list(session.scalars(
-        query.options(selectinload(Case.requests)).order_by(Case.case_ref).offset((max(page, 1) - 1) * per_page).limit(per_page)
-    ))
+    cases = list(
+        session.scalars(
+            query.options(selectinload(Case.requests))
+            .order_by(Case.case_ref)
+            .offset((max(page, 1) - 1) * per_page)
+            .limit(per_page)
+        )
+    )
     return cases, total
 
 
 def filter_options(session: Session) -> dict[str, list[str]]:
     """Distinct values present, for the filter drop-downs."""
-    def distinct(column):  # type: ignore[no-untyped-def]
-        return [v for v in session.scalars(select(column).where(column.is_not(None)).distinct().order_by(column))]
-    return {"setting_type": distinct(Case.setting_type), "team": distinct(Case.team), "primary_need": distinct(Case.primary_need)}
+
+    def distinct(column: InstrumentedAttribute[str | None]) -> list[str]:
+        return [
+            v
+            for v in session.scalars(select(column).where(column.is_not(None)).distinct().order_by(column))
+            if v is not None
+        ]
+
+    return {
+        "setting_type": distinct(Case.setting_type),
+        "team": distinct(Case.team),
+        "primary_need": distinct(Case.primary_need),
+    }
 
 
 def get_case(session: Session, actor: User, case_id: int) -> Case:
@@ -270,7 +308,7 @@ def existing_case_refs(session: Session, case_refs: list[str]) -> set[str]:
     wanted = sorted({ref.upper() for ref in case_refs})
     found: set[str] = set()
     for start in range(0, len(wanted), 1000):
-        chunk = wanted[start:start + 1000]
+        chunk = wanted[start : start + 1000]
         found.update(session.scalars(select(func.upper(Case.case_ref)).where(func.upper(Case.case_ref).in_(chunk))))
     return found
 
@@ -288,4 +326,3 @@ def audits_of_case(session: Session, actor: User, case: Case) -> list[Audit]:
 
 def case_count(session: Session) -> int:
     return session.scalar(select(func.count(Case.id))) or 0
-

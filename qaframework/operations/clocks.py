@@ -121,13 +121,14 @@ def case_clocks(case: Case, today: date, milestones: LocalMilestones = DEFAULT_M
         except ValueError:
             review = None
     phase = None
-    if case.next_phase and case.phase_transfer_date and not ceased:
-        phase = phase_transfer_clock(case.next_phase_enum, case.phase_transfer_date,  # type: ignore[arg-type]
-                                     case.phase_transfer_completed(), today)
+    next_phase = case.next_phase_enum
+    if next_phase is not None and case.phase_transfer_date and not ceased:
+        phase = phase_transfer_clock(next_phase, case.phase_transfer_date, case.phase_transfer_completed(), today)
     transfer = None
     if case.transferred_in_date is not None:
-        transfer = transfer_in_clock(case.transferred_in_date, case.transfer_family_told_date, plan,
-                                     case.last_review_decision_date, today)
+        transfer = transfer_in_clock(
+            case.transferred_in_date, case.transfer_family_told_date, plan, case.last_review_decision_date, today
+        )
     return CaseClocks(requests, review, phase, transfer)
 
 
@@ -157,9 +158,11 @@ def at_risk(session: Session, actor: User, today: date, team: str = "") -> AtRis
     reviews and phase transfers due within 6 weeks or late; optionally for one team."""
     require(can_view_cases(actor), "Board viewers see reports, not individual cases.")
     milestones = local_milestones(session)
-    query = select(Case).options(
-        selectinload(Case.requests).selectinload(Request.advice), selectinload(Case.reviews)
-    ).order_by(Case.case_ref)
+    query = (
+        select(Case)
+        .options(selectinload(Case.requests).selectinload(Request.advice), selectinload(Case.reviews))
+        .order_by(Case.case_ref)
+    )
     if team:
         query = query.where(Case.team == team)
     requests: list[tuple[Case, Request, RequestClock]] = []

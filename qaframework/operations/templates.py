@@ -81,7 +81,7 @@ def _changed_rule(stored: TemplateVersion, template: Template) -> str | None:
     """The shared rule (``id.vN``) whose published content differs from what ``stored`` was loaded
     with, or None when the change is elsewhere in the template."""
     rule = template.grading.rule
-    stored_grading = stored.content.get("grading") if isinstance(stored.content, dict) else None
+    stored_grading = stored.content.get("grading")
     stored_rule = stored_grading.get("rule") if isinstance(stored_grading, dict) else None
     if rule is None or not isinstance(stored_rule, dict):
         return None

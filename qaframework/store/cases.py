@@ -18,7 +18,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from qaframework.framework import RequestOutcome, phase_for_year_group
 from qaframework.store.base import Base, utcnow
-from qaframework.timeliness import AdviceFacts, PhaseTransfer, RequestFacts, ReviewFacts, add_months
+from qaframework.timeliness import AdviceException, AdviceFacts, PhaseTransfer, RequestFacts, ReviewFacts, add_months
 
 
 def cohort_of(born: date) -> int:
@@ -179,7 +179,8 @@ class AdviceRequest(Base):
     request: Mapped[Request] = relationship(back_populates="advice")
 
     def facts(self) -> AdviceFacts:
-        return AdviceFacts(self.agency_code, self.requested_date, self.received_date, self.exception)  # type: ignore[arg-type]
+        exception = None if self.exception is None else AdviceException(self.exception)
+        return AdviceFacts(self.agency_code, self.requested_date, self.received_date, exception)
 
 
 class CaseNeed(Base):

@@ -69,7 +69,11 @@ def test_upload_page(client_as: ClientAs) -> None:
     example = client.get("/admin/case-import/example.csv")
     assert example.status_code == 200 and example.mimetype == "text/csv"
     assert example.get_data().decode("utf-8-sig").startswith("case_ref,year_group,date_of_birth")
-    assert [row.case_ref for row in check_case_file("example.csv", example.get_data())] == ["EHC-000123", "EHC-000123", "EHC-000124"]
+    assert [row.case_ref for row in check_case_file("example.csv", example.get_data())] == [
+        "EHC-000123",
+        "EHC-000123",
+        "EHC-000124",
+    ]
 
 
 def test_bad_file_lists_every_problem_and_changes_nothing(
@@ -257,15 +261,17 @@ def test_safe_filename() -> None:
     assert safe_filename(".csv") == "cases.csv"
 
 
-def test_preview_names_new_teams_and_setting_types(client_as, make_case) -> None:  # type: ignore[no-untyped-def]
+def test_preview_names_new_teams_and_setting_types(client_as: ClientAs, make_case: MakeCase) -> None:
     client, _ = client_as(Role.ADMIN)
     make_case("KNOWN-1", team="North", setting_type="Special school")
-    data = ("case_ref,team,setting_type\r\nNV-1,north,Special school\r\nNV-2,Nrth,Speshal school\r\n").encode()
+    data = b"case_ref,team,setting_type\r\nNV-1,north,Special school\r\nNV-2,Nrth,Speshal school\r\n"
     response = _upload(client, data, "teams.csv")
     assert response.status_code == 302
     soup = check_page(client.get(response.headers["Location"]))
     assert [li.get_text(" ", strip=True) for li in soup.select("#new-values li")] == [
-        "New team: Nrth", "New setting type: Speshal school"]
+        "New team: Nrth",
+        "New setting type: Speshal school",
+    ]
     assert "not used before" in soup.select_one(".govuk-warning-text").get_text()
     response = _upload(client, b"case_ref,team\r\nNV-3,North\r\n", "known.csv")
     assert check_page(client.get(response.headers["Location"])).select_one("#new-values") is None

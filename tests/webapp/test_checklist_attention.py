@@ -3,20 +3,27 @@ on the question, at the top of the section page, and on the audit's task list.""
 
 from __future__ import annotations
 
+from flask.testing import FlaskClient
 from sqlalchemy.orm import Session
 
+from qaframework.checklists.model import Template
 from qaframework.framework import Role
-from tests.support import T1
+from qaframework.store import User
+from tests.support import T1, ClientAs, MakeCase, TemplateVersionOf
 from tests.webapp.journey import answers_for, check_page, open_form, start_via_pages
 
 
-def _started(client_as, make_case, template_version):  # type: ignore[no-untyped-def]
+def _started(
+    client_as: ClientAs, make_case: MakeCase, template_version: TemplateVersionOf
+) -> tuple[FlaskClient, User, int, Template]:
     client, user = client_as(Role.AUDITOR, agency="send_service", team="North")
     case = make_case()
     return client, user, start_via_pages(client, case.case_ref), template_version(T1).template
 
 
-def test_not_met_without_evidence_is_marked_on_the_question_and_the_task_list(client_as, make_case, template_version) -> None:  # type: ignore[no-untyped-def]
+def test_not_met_without_evidence_is_marked_on_the_question_and_the_task_list(
+    client_as: ClientAs, make_case: MakeCase, template_version: TemplateVersionOf
+) -> None:
     client, _, audit_id, template = _started(client_as, make_case, template_version)
     section = template.sections[0]
     first, second = section.questions[0].id, section.questions[1].id
@@ -32,12 +39,17 @@ def test_not_met_without_evidence_is_marked_on_the_question_and_the_task_list(cl
     assert banner is not None, "the section page should list what still needs evidence"
     assert "2 answers on this page need more before you can submit" in banner.get_text(" ", strip=True)
     links = {a["href"]: a.get_text(strip=True) for a in banner.select("a")}
-    assert links == {f"#evidence-{first}": f"Give the evidence for rating {first} as not met",
-                     f"#evidence-{second}": f"Give the evidence for rating {second} as partially met"}
+    assert links == {
+        f"#evidence-{first}": f"Give the evidence for rating {first} as not met",
+        f"#evidence-{second}": f"Give the evidence for rating {second} as partially met",
+    }
     # The question itself carries a GOV.UK inline error on the evidence box.
     group = soup.select_one(f"#evidence-{first}").find_parent("div", class_="govuk-form-group")
     assert "govuk-form-group--error" in group["class"]
-    assert soup.select_one(f"#evidence-{first}-error").get_text(" ", strip=True) == f"Error: Give the evidence for rating {first} as not met"
+    assert (
+        soup.select_one(f"#evidence-{first}-error").get_text(" ", strip=True)
+        == f"Error: Give the evidence for rating {first} as not met"
+    )
     assert f"evidence-{first}-error" in soup.select_one(f"#evidence-{first}")["aria-describedby"]
     assert soup.select_one(f"#evidence-{section.questions[2].id}-error") is None  # Met with evidence: fine
 
@@ -59,7 +71,9 @@ def test_not_met_without_evidence_is_marked_on_the_question_and_the_task_list(cl
     assert soup.select_one("#needs-attention") is None and not soup.select(".govuk-error-message")
 
 
-def test_hints_say_what_is_needed_and_warn_against_identifying_details(client_as, make_case, template_version) -> None:  # type: ignore[no-untyped-def]
+def test_hints_say_what_is_needed_and_warn_against_identifying_details(
+    client_as: ClientAs, make_case: MakeCase, template_version: TemplateVersionOf
+) -> None:
     client, _, audit_id, template = _started(client_as, make_case, template_version)
     section = next(s for s in template.sections if any(q.not_applicable.allowed for q in s.questions))
     question = next(q for q in section.questions if q.not_applicable.allowed)
@@ -72,7 +86,9 @@ def test_hints_say_what_is_needed_and_warn_against_identifying_details(client_as
     assert "Do not enter names" in evidence_hint
 
 
-def test_a_section_all_not_applicable_says_why_it_has_no_grade(client_as, make_case, template_version) -> None:  # type: ignore[no-untyped-def]
+def test_a_section_all_not_applicable_says_why_it_has_no_grade(
+    client_as: ClientAs, make_case: MakeCase, template_version: TemplateVersionOf
+) -> None:
     client, _, audit_id, template = _started(client_as, make_case, template_version)
     section = next(s for s in template.sections if all(q.not_applicable.allowed for q in s.questions))
     url = f"/audits/{audit_id}/sections/{section.id}"
@@ -88,7 +104,9 @@ def test_a_section_all_not_applicable_says_why_it_has_no_grade(client_as, make_c
     assert "does not count towards the overall grade" in soup.select_one("#section-grades").get_text()
 
 
-def test_plan_sections_and_subjects_are_in_words(client_as, make_case, template_version, session: Session) -> None:  # type: ignore[no-untyped-def]
+def test_plan_sections_and_subjects_are_in_words(
+    client_as: ClientAs, make_case: MakeCase, template_version: TemplateVersionOf, session: Session
+) -> None:
     client, _, audit_id, template = _started(client_as, make_case, template_version)
     section = next(s for s in template.sections if "whole_plan" in s.plan_sections)
     text = check_page(client.get(f"/audits/{audit_id}/sections/{section.id}")).get_text(" ", strip=True)

@@ -7,11 +7,13 @@ from sqlalchemy.orm import Session
 
 from qaframework.framework import Role
 from qaframework.operations.audits import ResponseInput, save_responses, start_audit, submit_audit
-from tests.support import T1, all_met, submitted_check
+from tests.support import T1, ClientAs, MakeCase, TemplateVersionOf, all_met, submitted_check
 from tests.webapp.journey import check_page
 
 
-def test_suggested_grade_is_offered_once_and_the_report_names_it(client_as, session: Session, make_case, template_version) -> None:  # type: ignore[no-untyped-def]
+def test_suggested_grade_is_offered_once_and_the_report_names_it(
+    client_as: ClientAs, session: Session, make_case: MakeCase, template_version: TemplateVersionOf
+) -> None:
     client, user = client_as(Role.AUDITOR, agency="send_service", team="North")
     tv = template_version(T1)
     audit = start_audit(session, user, case_id=make_case().id, template_version_id=tv.id, subject="final_plan")
@@ -37,7 +39,9 @@ def test_suggested_grade_is_offered_once_and_the_report_names_it(client_as, sess
         assert "(the suggested grade)" in text
 
 
-def test_confirmation_after_a_first_submission_offers_peer_challenge(client_as, session: Session, make_case, template_version) -> None:  # type: ignore[no-untyped-def]
+def test_confirmation_after_a_first_submission_offers_peer_challenge(
+    client_as: ClientAs, session: Session, make_case: MakeCase, template_version: TemplateVersionOf
+) -> None:
     client, user = client_as(Role.AUDITOR, agency="send_service", team="North")
     audit = submitted_check(session, user, make_case().id, template_version(T1).id)
     soup = check_page(client.get(f"/audits/{audit.id}/submitted"))
@@ -45,7 +49,9 @@ def test_confirmation_after_a_first_submission_offers_peer_challenge(client_as, 
     assert "A multi-agency panel may sample it" in soup.get_text()
 
 
-def test_confirmation_of_a_panel_audit_does_not_promise_panel_sampling(client_as, session: Session, make_case, template_version) -> None:  # type: ignore[no-untyped-def]
+def test_confirmation_of_a_panel_audit_does_not_promise_panel_sampling(
+    client_as: ClientAs, session: Session, make_case: MakeCase, template_version: TemplateVersionOf
+) -> None:
     client, panel = client_as(Role.PANEL_MEMBER)
     tv = template_version("t3-multi-agency-new-plan")
     subject = tv.template.subjects[0].value if hasattr(tv.template.subjects[0], "value") else tv.template.subjects[0]

@@ -98,9 +98,12 @@ def _check(filename: str, data: bytes) -> list[CaseRow]:
         return check_case_file(filename, data)
     except CaseFileError:
         raise
-    except Exception as exc:  # noqa: BLE001 - uploaded bytes can be anything
+    except Exception as exc:
         current_app.logger.warning("Unreadable case file %s: %s", filename, exc, exc_info=True)
-        message = "The file could not be read. Save it again as CSV (UTF-8) or as an Excel workbook (.xlsx), then upload it again."
+        message = (
+            "The file could not be read. "
+            "Save it again as CSV (UTF-8) or as an Excel workbook (.xlsx), then upload it again."
+        )
         raise CaseFileError([ImportProblem(None, None, message)]) from exc
 
 
@@ -161,13 +164,23 @@ def preview_import(token: str) -> Any:
         _store().discard(token)
         return _upload_page(_problems_message(failure.problems), failure.problems, stored.filename)
     preview = _preview(stored.filename, rows)
-    return render_template("admin/case_import/preview.html", preview=preview, token=token, headings=HEADINGS, nowrap=NOWRAP,
-                           shown=[(row, [_cell(c, row.case_ref if c == "case_ref" else row.values.get(c)) for c in preview.columns])
-                                  for row in rows[:PREVIEW_ROWS]])
+    return render_template(
+        "admin/case_import/preview.html",
+        preview=preview,
+        token=token,
+        headings=HEADINGS,
+        nowrap=NOWRAP,
+        shown=[
+            (row, [_cell(c, row.case_ref if c == "case_ref" else row.values.get(c)) for c in preview.columns])
+            for row in rows[:PREVIEW_ROWS]
+        ],
+    )
 
 
-_EXPIRED = ("The file you checked could not be found. Files are kept for an hour after they are checked, "
-            "and only for the person who uploaded them. Upload the file again.")
+_EXPIRED = (
+    "The file you checked could not be found. Files are kept for an hour after they are checked, "
+    "and only for the person who uploaded them. Upload the file again."
+)
 
 
 @bp.route("/case-import/confirm", methods=["POST"])
@@ -194,8 +207,11 @@ def example_case_file() -> Response:
     writer = csv.writer(out, lineterminator="\r\n")
     writer.writerow(COLUMNS)
     writer.writerows([[row.get(column, "") for column in COLUMNS] for row in EXAMPLE_ROWS])
-    return Response(out.getvalue().encode("utf-8-sig"), mimetype="text/csv",
-                    headers={"Content-Disposition": 'attachment; filename="case-import-example.csv"'})
+    return Response(
+        out.getvalue().encode("utf-8-sig"),
+        mimetype="text/csv",
+        headers={"Content-Disposition": 'attachment; filename="case-import-example.csv"'},
+    )
 
 
 @bp.errorhandler(RequestEntityTooLarge)

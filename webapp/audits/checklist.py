@@ -8,8 +8,8 @@ theirs and keeps their input, so nothing is overwritten and nothing typed is los
 from __future__ import annotations
 
 from collections.abc import Mapping
-from urllib.parse import urlencode
 from typing import Any
+from urllib.parse import urlencode
 
 from flask import abort, flash, redirect, render_template, request, url_for
 
@@ -22,6 +22,8 @@ from qaframework.operations.audits import (
     get_audit,
     missing_items,
     save_responses,
+)
+from qaframework.operations.audits import (
     submit_audit as submit,
 )
 from qaframework.operations.base import InvalidInput, StaleEdit, WorkflowError
@@ -33,10 +35,10 @@ from webapp.audits import bp
 from webapp.audits.common import VIEW_ROLES, actor, after_section, rules_mode, section_grade, section_or_404
 from webapp.audits.forms import (
     JudgementInput,
+    allows_exemplary,
     answer_digest,
     bases_from,
     changed_only,
-    allows_exemplary,
     differences,
     exemplary_candidates,
     judgement_differences,
@@ -120,7 +122,10 @@ def _no_grade_reason(audit: Audit, section: Section) -> str:
     answers = answers_of(audit)
     ratings = [answers[q.id].rating if q.id in answers else None for q in section.questions]
     if ratings and all(r is Rating.NOT_APPLICABLE for r in ratings):
-        return "Every question in this section is not applicable, so it has no grade and does not count towards the overall grade."
+        return (
+            "Every question in this section is not applicable, "
+            "so it has no grade and does not count towards the overall grade."
+        )
     return "It will have one once you rate a question Met, Partially met or Not met."
 
 
@@ -130,8 +135,10 @@ def _saved_message(audit: Audit, section: Section) -> str:
         return message
     here, overall = section_grade(audit, section.id), audit.suggested_grade
     section_text = f"{grade_label(here)}." if here else f"none. {_no_grade_reason(audit, section)}"
-    return (f"{message} Suggested grade for this section: {section_text} "
-            f"Suggested overall grade: {grade_label(overall) if overall else 'none yet'}.")
+    return (
+        f"{message} Suggested grade for this section: {section_text} "
+        f"Suggested overall grade: {grade_label(overall) if overall else 'none yet'}."
+    )
 
 
 @bp.route("/<int:audit_id>/sections/<section_id>", methods=["GET", "POST"])
@@ -157,22 +164,31 @@ def edit_section(audit_id: int, section_id: str) -> Any:
         return _render_section(audit, index, section, typed, inline, summary, version, bases), 400
     except WorkflowError as closed:
         return _section_conflict(audit_id, section, given, [], closed.message), 409
-    flash(_saved_message(audit, section) if given else "You had not changed anything, so nothing needed saving.", "success")
+    nothing = "You had not changed anything, so nothing needed saving."
+    flash(_saved_message(audit, section) if given else nothing, "success")
     if request.form.get("next") == "continue":
         return redirect(after_section(audit, index))
     return redirect(url_for("audits.edit_section", audit_id=audit.id, section_id=section.id))
 
 
 def _answer_rows(saved: tuple[str | None, str, str], yours: tuple[str | None, str, str]) -> list[dict[str, Any]]:
-    rows = [{"label": "Rating", "saved": saved[0], "yours": yours[0], "rating": True},
-            {"label": "Evidence", "saved": saved[1], "yours": yours[1]}]
+    rows: list[dict[str, Any]] = [
+        {"label": "Rating", "saved": saved[0], "yours": yours[0], "rating": True},
+        {"label": "Evidence", "saved": saved[1], "yours": yours[1]},
+    ]
     if saved[2] or yours[2]:
         rows.append({"label": "Why not applicable", "saved": saved[2], "yours": yours[2]})
     return rows
 
 
-def _section_conflict(audit_id: int, section: Section, given: Mapping[str, ResponseInput],
-                      changed_by: list[str], closed: str | None = None, whole: bool = False) -> str:
+def _section_conflict(
+    audit_id: int,
+    section: Section,
+    given: Mapping[str, ResponseInput],
+    changed_by: list[str],
+    closed: str | None = None,
+    whole: bool = False,
+) -> str:
     """Nothing was saved: compare the stored answers with the user's and keep theirs in a form."""
     session, user = db_session(), actor()
     audit = get_audit(session, user, audit_id)  # fresh: the failed save rolled back
@@ -182,18 +198,27 @@ def _section_conflict(audit_id: int, section: Section, given: Mapping[str, Respo
         "audits/conflict.html",
         audit=audit,
         section=section,
-        changes=[{"title": d.question.text, "id": d.question.id, "rows": _answer_rows(d.saved, d.yours)} for d in found],
+        changes=[
+            {"title": d.question.text, "id": d.question.id, "rows": _answer_rows(d.saved, d.yours)} for d in found
+        ],
         changed_by=changed_by,
         closed=closed,
         can_save=closed is None and can_edit_audit(user, audit),
         form_template="audits/_section_form.html",
         # The user's changed answers over what is saved now; the saved answers are the new base,
         # so saving from here sends only what this user changed.
-        states=states(section.questions, {**stored, **given}, bases={q.id: answer_digest(stored.get(q.id)) for q in section.questions}),
+        states=states(
+            section.questions,
+            {**stored, **given},
+            bases={q.id: answer_digest(stored.get(q.id)) for q in section.questions},
+        ),
         version=audit.version_id,
         raise_action_url=_action_url(audit),
-        reload_url=(url_for("audits.edit_checklist", audit_id=audit.id) if whole
-                    else url_for("audits.edit_section", audit_id=audit.id, section_id=section.id)),
+        reload_url=(
+            url_for("audits.edit_checklist", audit_id=audit.id)
+            if whole
+            else url_for("audits.edit_section", audit_id=audit.id, section_id=section.id)
+        ),
         form_action=url_for("audits.edit_checklist", audit_id=audit.id) if whole else None,
         continue_label="Save my answers and continue",
         save_label="Save my answers",
@@ -206,13 +231,24 @@ def _section_conflict(audit_id: int, section: Section, given: Mapping[str, Respo
 
 def _whole(audit: Audit) -> Section:
     """Every question as one pseudo-section, so the section parsing, errors and conflicts apply."""
-    return Section.model_construct(id="all", title="All sections", plan_sections=[], limiting=False,
-                                   description=None, questions=audit.template.questions())
+    return Section.model_construct(
+        id="all",
+        title="All sections",
+        plan_sections=[],
+        limiting=False,
+        description=None,
+        questions=audit.template.questions(),
+    )
 
 
-def _render_checklist(audit: Audit, values: Mapping[str, Answer | ResponseInput],
-                      inline: Mapping[str, dict[str, str]] | None = None, errors: list[dict[str, str]] | None = None,
-                      version: int | None = None, bases: Mapping[str, str] | None = None) -> str:
+def _render_checklist(
+    audit: Audit,
+    values: Mapping[str, Answer | ResponseInput],
+    inline: Mapping[str, dict[str, str]] | None = None,
+    errors: list[dict[str, str]] | None = None,
+    version: int | None = None,
+    bases: Mapping[str, str] | None = None,
+) -> str:
     attention: list[dict[str, str]] = []
     if inline is None and can_edit_audit(actor(), audit):
         inline, attention = _attention(audit, audit.template.questions())
@@ -259,7 +295,11 @@ def edit_checklist(audit_id: int) -> Any:
     if not given:
         flash("You had not changed anything, so nothing needed saving.", "success")
     else:
-        flash("Your answers have been saved." + (f" Suggested overall grade: {grade_label(overall)}." if rules_mode(audit) and overall else ""), "success")
+        flash(
+            "Your answers have been saved."
+            + (f" Suggested overall grade: {grade_label(overall)}." if rules_mode(audit) and overall else ""),
+            "success",
+        )
     return redirect(_after_whole_checklist(audit, request.form.get("next") or ""))
 
 
@@ -276,8 +316,9 @@ def _after_whole_checklist(audit: Audit, chosen: str) -> str:
 # --- Overall judgement ------------------------------------------------------------------------
 
 
-def _render_judgement(audit: Audit, given: JudgementInput, errors: dict[str, str] | None = None,
-                      version: int | None = None) -> str:
+def _render_judgement(
+    audit: Audit, given: JudgementInput, errors: dict[str, str] | None = None, version: int | None = None
+) -> str:
     template, answers = audit.template, answers_of(audit)
     summary = [{"text": message, "href": f"#{field}"} for field, message in (errors or {}).items()]
     return render_template(
@@ -296,8 +337,9 @@ def _render_judgement(audit: Audit, given: JudgementInput, errors: dict[str, str
 
 
 def _stored_judgement(audit: Audit) -> JudgementInput:
-    return JudgementInput(audit.auditor_grade, audit.override_rationale or "", audit.summary or "",
-                          list(audit.exemplary_sections or []))
+    return JudgementInput(
+        audit.auditor_grade, audit.override_rationale or "", audit.summary or "", list(audit.exemplary_sections or [])
+    )
 
 
 @bp.route("/<int:audit_id>/judgement", methods=["GET", "POST"])
@@ -314,22 +356,34 @@ def judgement(audit_id: int) -> Any:
     version = _version_or_400()
     given = parse_judgement(request.form, request.form.getlist("exemplary"))
     if not can_edit_audit(user, audit):
-        return _judgement_conflict(audit_id, given, [], f"This audit is {audit.status} and can no longer be changed."), 409
+        return _judgement_conflict(
+            audit_id, given, [], f"This audit is {audit.status} and can no longer be changed."
+        ), 409
     errors = judgement_errors(audit.template, answers_of(audit), given)
     if errors:
         return _render_judgement(audit, given, errors, version), 400
     try:
-        save_responses(session, user, audit.id, version, {},
-                       exemplary_sections=given.exemplary if allows_exemplary(audit.template) else None,
-                       auditor_grade=given.auditor_grade, override_rationale=given.override_rationale,
-                       summary=given.summary, update_judgement=True)
+        save_responses(
+            session,
+            user,
+            audit.id,
+            version,
+            {},
+            exemplary_sections=given.exemplary if allows_exemplary(audit.template) else None,
+            auditor_grade=given.auditor_grade,
+            override_rationale=given.override_rationale,
+            summary=given.summary,
+            update_judgement=True,
+        )
     except StaleEdit as stale:
         return _judgement_conflict(audit_id, given, stale.changed_by), 409
     except WorkflowError as closed:
         return _judgement_conflict(audit_id, given, [], closed.message), 409
     except InvalidInput as refused:
         audit = get_audit(session, user, audit_id)
-        return _render_judgement(audit, given, {e.field or "auditor_grade": e.message for e in refused.errors}, version), 400
+        return _render_judgement(
+            audit, given, {e.field or "auditor_grade": e.message for e in refused.errors}, version
+        ), 400
     flash("Your overall judgement has been saved.", "success")
     if request.form.get("next") == "continue":
         return redirect(url_for("audits.check_answers", audit_id=audit_id))
@@ -341,24 +395,37 @@ def _judgement_conflict(audit_id: int, given: JudgementInput, changed_by: list[s
     audit = get_audit(session, user, audit_id)
     titles = {s.id: s.title for s in audit.template.sections}
 
-    def shown(key: str, value: object) -> str:
+    def shown(key: str, value: Any) -> str:
         if key == "auditor_grade":
-            return grade_label(value) if value else "Use the suggested grade"  # type: ignore[arg-type]
+            return grade_label(value) if value else "Use the suggested grade"
         if key == "exemplary_sections":
-            return "; ".join(titles.get(s, s) for s in value) if value else "None"  # type: ignore[union-attr]
+            return "; ".join(titles.get(s, s) for s in value) if value else "None"
         return str(value or "")
 
-    stored = {"auditor_grade": audit.auditor_grade, "override_rationale": audit.override_rationale,
-              "summary": audit.summary, "exemplary_sections": sorted(audit.exemplary_sections or [])}
+    stored = {
+        "auditor_grade": audit.auditor_grade,
+        "override_rationale": audit.override_rationale,
+        "summary": audit.summary,
+        "exemplary_sections": sorted(audit.exemplary_sections or []),
+    }
     rows = judgement_differences(stored, given, JUDGEMENT_LABELS)
     answers = answers_of(audit)
     return render_template(
         "audits/conflict.html",
         audit=audit,
         section=None,
-        changes=[{"title": "Overall judgement", "id": None, "rows": [
-            {"label": label, "saved": shown(key, saved), "yours": shown(key, yours)} for key, label, saved, yours in rows
-        ]}] if rows else [],
+        changes=[
+            {
+                "title": "Overall judgement",
+                "id": None,
+                "rows": [
+                    {"label": label, "saved": shown(key, saved), "yours": shown(key, yours)}
+                    for key, label, saved, yours in rows
+                ],
+            }
+        ]
+        if rows
+        else [],
         changed_by=changed_by,
         closed=closed,
         can_save=closed is None and can_edit_audit(user, audit),
@@ -418,16 +485,28 @@ def submit_audit(audit_id: int) -> Any:
         audit = get_audit(session, user, audit_id)
         answers, template = answers_of(audit), audit.template
         titles = {s.id: s.title for s in template.sections}
-        errors = [{
-            "text": f"{item.problem} in “{titles[item.section_id]}”",
-            "href": url_for("audits.edit_section", audit_id=audit.id, section_id=item.section_id,
-                            _anchor=missing_anchor(item, answers, template)),
-        } for item in incomplete.missing]
+        errors = [
+            {
+                "text": f"{item.problem} in “{titles[item.section_id]}”",
+                "href": url_for(
+                    "audits.edit_section",
+                    audit_id=audit.id,
+                    section_id=item.section_id,
+                    _anchor=missing_anchor(item, answers, template),
+                ),
+            }
+            for item in incomplete.missing
+        ]
         return _render_check(audit, errors), 400
     except InvalidInput as refused:
         audit = get_audit(session, user, audit_id)
-        errors = [{"text": e.message, "href": url_for("audits.judgement", audit_id=audit.id, _anchor=e.field or "auditor_grade")}
-                  for e in refused.errors]
+        errors = [
+            {
+                "text": e.message,
+                "href": url_for("audits.judgement", audit_id=audit.id, _anchor=e.field or "auditor_grade"),
+            }
+            for e in refused.errors
+        ]
         return _render_check(audit, errors), 400
     except StaleEdit as stale:
         return _render_check(get_audit(session, user, audit_id), changed=stale.changed_by or ["someone"]), 409
