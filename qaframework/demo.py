@@ -31,7 +31,6 @@ from qaframework.operations.audits import regrade
 from qaframework.operations.base import record
 from qaframework.operations.templates import current_versions
 from qaframework.passwords import hash_password
-from qaframework.timeliness import months_starting_with
 from qaframework.store import (
     Action,
     AdviceRequest,
@@ -49,6 +48,7 @@ from qaframework.store import (
     TrailEntry,
     User,
 )
+from qaframework.timeliness import months_starting_with
 
 DEMO_PASSWORD = "demo-password-2026"
 DOMAIN = "qa-demo.example"
@@ -81,12 +81,24 @@ SETTINGS = {"Mainstream school": 45, "Special school": 22, "Resourced provision"
 YEAR_GROUPS = ["N2", "R"] + [str(n) for n in range(1, 15)]
 GENEROUS_AUDITOR = "tom.reid"
 EVIDENCE = {
-    Rating.MET: ["Clear and specific; matches the advice in K.", "Written in the child's words and attributed.",
-                 "Quantified: who, what, how often and for how long.", "Consistent with the advice and the other sections."],
-    Rating.PARTIALLY_MET: ["Some of it is there but it is general in places.", "Partly quantified; frequency missing for two items.",
-                           "Views are present but third person and generic.", "Needs listed by diagnosis without their impact."],
-    Rating.NOT_MET: ["Not recorded.", "Health needs described only in general terms ('under the paediatrician').",
-                     "No social care advice sought; section says 'not known to service'.", "Provision uses 'access to' and 'as required'."],
+    Rating.MET: [
+        "Clear and specific; matches the advice in K.",
+        "Written in the child's words and attributed.",
+        "Quantified: who, what, how often and for how long.",
+        "Consistent with the advice and the other sections.",
+    ],
+    Rating.PARTIALLY_MET: [
+        "Some of it is there but it is general in places.",
+        "Partly quantified; frequency missing for two items.",
+        "Views are present but third person and generic.",
+        "Needs listed by diagnosis without their impact.",
+    ],
+    Rating.NOT_MET: [
+        "Not recorded.",
+        "Health needs described only in general terms ('under the paediatrician').",
+        "No social care advice sought; section says 'not known to service'.",
+        "Provision uses 'access to' and 'as required'.",
+    ],
 }
 
 
@@ -153,11 +165,20 @@ def load_demo(session: Session, *, seed: int = 2026, case_total: int = 300, toda
     password_hash = hash_password(DEMO_PASSWORD)  # one hash: argon2 is slow on purpose
     users: dict[str, User] = {}
     for local, name, role, agency, team, manager in DEMO_USERS:
-        user = User(email=f"{local}@{DOMAIN}", display_name=name, password_hash=password_hash, role=role.value,
-                    agency_code=agency, team=team, is_team_manager=manager)
+        user = User(
+            email=f"{local}@{DOMAIN}",
+            display_name=name,
+            password_hash=password_hash,
+            role=role.value,
+            agency_code=agency,
+            team=team,
+            is_team_manager=manager,
+        )
         users[local] = user
         session.add(user)
-        summary.users.append(f"{user.email:36} {role.label}" + (f", {agency}" if agency else "") + (f", team {team}" if team else ""))
+        summary.users.append(
+            f"{user.email:36} {role.label}" + (f", {agency}" if agency else "") + (f", team {team}" if team else "")
+        )
     session.flush()
 
     cases = _make_cases(session, rng, case_total, today, summary)
@@ -196,14 +217,24 @@ def _make_cases(session: Session, rng: random.Random, total: int, today: date, s
         if int(year_group) >= 12 if year_group.isdigit() else False:
             setting = rng.choice(["Further education college", "Special school", "Further education college"])
         # Age on 1 September is ``age``, so the academic year of birth is the one ``age + 1`` years back.
-        case = Case(case_ref=f"EHC{100000 + n * 7 + rng.randint(0, 6):06d}", year_group=year_group,
-                    birth_cohort=academic_year - age - 1, primary_need=need, setting_type=setting,
-                    team=rng.choice(["North", "South"]))
+        case = Case(
+            case_ref=f"EHC{100000 + n * 7 + rng.randint(0, 6):06d}",
+            year_group=year_group,
+            birth_cohort=academic_year - age - 1,
+            primary_need=need,
+            setting_type=setting,
+            team=rng.choice(["North", "South"]),
+        )
         case.needs.append(CaseNeed(need=need, rank=1))
         if rng.random() < 0.1:  # an earlier refusal, then the request that led to a plan
             first = today - timedelta(days=rng.randint(500, 800))
-            case.requests.append(Request(request_date=first, decision_to_assess_date=first + timedelta(days=rng.randint(30, 45)),
-                                         outcome="refused_to_assess"))
+            case.requests.append(
+                Request(
+                    request_date=first,
+                    decision_to_assess_date=first + timedelta(days=rng.randint(30, 45)),
+                    outcome="refused_to_assess",
+                )
+            )
         request_date = today - timedelta(days=rng.randint(30, 720))
         request = Request(request_date=request_date)
         decision = request_date + timedelta(days=rng.choice([35, 38, 40, 41, 42, 44, 49, 56]))
@@ -216,7 +247,9 @@ def _make_cases(session: Session, rng: random.Random, total: int, today: date, s
         elif final <= today:
             request.final_issued_date, request.outcome = final, "issued"
             if weeks > 20 and rng.random() < 0.2:
-                request.exception = rng.choice(["school_closure", "exceptional_personal_circumstances", "absent_from_area"])
+                request.exception = rng.choice(
+                    ["school_closure", "exceptional_personal_circumstances", "absent_from_area"]
+                )
             if (today - final).days > 365:
                 rng.randint(300, 380)  # was the last review date; reviews now come from _add_clock_dates
         else:
@@ -245,6 +278,7 @@ def _add_clock_dates(case: Case, request: Request, rng: random.Random, today: da
 
     A separate generator per case (seeded by its reference) keeps the rest of the seeded area as it was.
     """
+
     def past(day: date) -> date | None:
         return day if day <= today else None
 
@@ -256,8 +290,11 @@ def _add_clock_dates(case: Case, request: Request, rng: random.Random, today: da
             if asked > today:
                 continue
             low, high = ADVICE_DAYS[agency]
-            advice = AdviceRequest(agency_code=agency, requested_date=asked,
-                                   received_date=past(asked + timedelta(days=rng.randint(low, high))))
+            advice = AdviceRequest(
+                agency_code=agency,
+                requested_date=asked,
+                received_date=past(asked + timedelta(days=rng.randint(low, high))),
+            )
             if advice.received_date and (advice.received_date - asked).days > 42 and rng.random() < 0.25:
                 advice.exception = rng.choice(["missed_appointment", "absent_from_area", "exceptional_circumstances"])
             request.advice.append(advice)
@@ -265,7 +302,9 @@ def _add_clock_dates(case: Case, request: Request, rng: random.Random, today: da
     if request.final_issued_date is not None:
         final = request.final_issued_date
         request.draft_issued_date = final - timedelta(days=rng.randint(16, 30))
-        request.assessment_outcome_date = max(decided or start, request.draft_issued_date - timedelta(days=rng.randint(0, 10)))
+        request.assessment_outcome_date = max(
+            decided or start, request.draft_issued_date - timedelta(days=rng.randint(0, 10))
+        )
         if request.exception:
             request.exception_start = start + timedelta(days=rng.randint(50, 90))
             request.exception_end = request.exception_start + timedelta(days=rng.randint(28, 56))
@@ -274,8 +313,14 @@ def _add_clock_dates(case: Case, request: Request, rng: random.Random, today: da
         if rng.random() < 0.04:  # a re-assessment asked for after the plan
             asked = final + timedelta(days=rng.randint(120, 400))
             if asked + timedelta(days=20) <= today:
-                case.requests.append(Request(request_date=asked, kind="reassessment", outcome="in_progress",
-                                             decision_to_assess_date=asked + timedelta(days=rng.randint(8, 20))))
+                case.requests.append(
+                    Request(
+                        request_date=asked,
+                        kind="reassessment",
+                        outcome="in_progress",
+                        decision_to_assess_date=asked + timedelta(days=rng.randint(8, 20)),
+                    )
+                )
         if rng.random() < 0.04:  # a plan that moved here from another authority
             case.transferred_in_date = final + timedelta(days=rng.randint(60, 200))
             if case.transferred_in_date > today:
@@ -295,7 +340,8 @@ def _add_clock_dates(case: Case, request: Request, rng: random.Random, today: da
             request.assessment_outcome_date = start + timedelta(days=rng.randint(70, min(day, 112)))
         if request.assessment_outcome_date is not None and day > 95 and rng.random() < 0.7:
             request.draft_issued_date = request.assessment_outcome_date + timedelta(
-                days=rng.randint(3, max(3, min(25, (today - request.assessment_outcome_date).days))))
+                days=rng.randint(3, max(3, min(25, (today - request.assessment_outcome_date).days)))
+            )
 
 
 def _add_reviews(case: Case, issued: date, rng: random.Random, today: date) -> None:
@@ -307,9 +353,12 @@ def _add_reviews(case: Case, issued: date, rng: random.Random, today: date) -> N
         meeting = due - timedelta(days=rng.randint(5, 60))
         if meeting > today:
             return
-        review = Review(meeting_date=meeting, notice_date=meeting - timedelta(days=rng.choice([21, 18, 15, 14, 10])),
-                        papers_date=meeting - timedelta(days=rng.choice([16, 14, 14, 9, 5])),
-                        report_date=past_or_none(meeting + timedelta(days=rng.randint(5, 20)), today))
+        review = Review(
+            meeting_date=meeting,
+            notice_date=meeting - timedelta(days=rng.choice([21, 18, 15, 14, 10])),
+            papers_date=meeting - timedelta(days=rng.choice([16, 14, 14, 9, 5])),
+            report_date=past_or_none(meeting + timedelta(days=rng.randint(5, 20)), today),
+        )
         decision = meeting + timedelta(days=rng.choice([14, 21, 26, 28, 33, 45]))
         if decision > today:
             case.reviews.append(review)
@@ -318,7 +367,9 @@ def _add_reviews(case: Case, issued: date, rng: random.Random, today: date) -> N
         review.outcome = rng.choices(["A", "M", "C"], weights=[60, 38, 2])[0]
         if review.outcome == "A":
             review.draft_date = decision
-            review.amended_plan_date = past_or_none(decision + timedelta(days=rng.choice([35, 42, 50, 56, 63, 80])), today)
+            review.amended_plan_date = past_or_none(
+                decision + timedelta(days=rng.choice([35, 42, 50, 56, 63, 80])), today
+            )
         case.reviews.append(review)
         if review.outcome == "C":
             return
@@ -365,8 +416,14 @@ def _answers(rng: random.Random, template: Template, profile: str) -> dict[str, 
         else:
             answers[q.id] = (Rating.MET, rng.choice(EVIDENCE[Rating.MET]), "")
     if profile == "outstanding":
-        return {qid: (Rating.MET if r != Rating.NOT_APPLICABLE else r, rng.choice(EVIDENCE[Rating.MET]) if r != Rating.NOT_APPLICABLE else "", na)
-                for qid, (r, _e, na) in answers.items()}
+        return {
+            qid: (
+                Rating.MET if r != Rating.NOT_APPLICABLE else r,
+                rng.choice(EVIDENCE[Rating.MET]) if r != Rating.NOT_APPLICABLE else "",
+                na,
+            )
+            for qid, (r, _e, na) in answers.items()
+        }
     if profile in ("requires_improvement", "inadequate"):
         statutory = [q for q in questions if q.statutory and answers[q.id][0] != Rating.NOT_APPLICABLE]
         weights = [_weakness_weight(template.section_of(q.id).id) for q in statutory]
@@ -385,12 +442,23 @@ def _day_in(rng: random.Random, cycle: Cycle, today: date) -> date:
     return cycle.start + timedelta(days=rng.randint(0, max(0, (end - cycle.start).days)))
 
 
-def _make_audits(session: Session, rng: random.Random, users: dict[str, User], cases: list[Case],
-                 templates: dict[str, TemplateVersion], cycles: list[Cycle], today: date) -> list[Audit]:
+def _make_audits(
+    session: Session,
+    rng: random.Random,
+    users: dict[str, User],
+    cases: list[Case],
+    templates: dict[str, TemplateVersion],
+    cycles: list[Cycle],
+    today: date,
+) -> list[Audit]:
     audits: list[Audit] = []
     coordinators = [u for u in users.values() if u.agency_code == "send_service"]
-    tier2 = {"education": "t2-education-advice-audit", "health": "t2-health-advice-audit",
-             "childrens_social_care": "t2-social-care-advice-audit", "adult_social_care": "t2-social-care-advice-audit"}
+    tier2 = {
+        "education": "t2-education-advice-audit",
+        "health": "t2-health-advice-audit",
+        "childrens_social_care": "t2-social-care-advice-audit",
+        "adult_social_care": "t2-social-care-advice-audit",
+    }
     panel = [users["panel.chair"], users["panel.member"]]
     leaders = [users["system.leader"], users["parent.forum"]]
     plan_cases = [c for c in cases if any(r.final_issued_date for r in c.requests)] or cases
@@ -400,34 +468,72 @@ def _make_audits(session: Session, rng: random.Random, users: dict[str, User], c
         plan: list[tuple[User, str, str]] = []
         for coordinator in coordinators:
             count = rng.randint(6, 16) if is_current else rng.randint(8, 12)
-            plan += [(coordinator, "t1-coordinator-plan-check", rng.choice(["draft_plan", "final_plan"])) for _ in range(count)]
+            plan += [
+                (coordinator, "t1-coordinator-plan-check", rng.choice(["draft_plan", "final_plan"]))
+                for _ in range(count)
+            ]
             plan += [(coordinator, "t1-agency-advice-self-check", "advice") for _ in range(rng.randint(0, 2))]
         for user in users.values():
             if user.role == Role.AUDITOR and user.agency_code in tier2:
-                plan += [(user, tier2[user.agency_code], rng.choice(["advice", "final_plan"])) for _ in range(rng.randint(3, 5))]
+                plan += [
+                    (user, tier2[user.agency_code], rng.choice(["advice", "final_plan"]))
+                    for _ in range(rng.randint(3, 5))
+                ]
         plan += [(rng.choice(panel), "t3-multi-agency-new-plan", "final_plan") for _ in range(rng.randint(3, 5))]
         plan += [(rng.choice(panel), "t3-annual-review", "annual_review") for _ in range(rng.randint(2, 3))]
         if index % 2 == 1 or is_current:
             plan += [(rng.choice(leaders), "t4-system-leader-review", "final_plan")]
         for auditor, template_id, subject in plan:
-            audits.append(_make_audit(session, rng, auditor, rng.choice(plan_cases), templates[template_id], subject,
-                                      cycle, index, is_current, today))
+            audits.append(
+                _make_audit(
+                    session,
+                    rng,
+                    auditor,
+                    rng.choice(plan_cases),
+                    templates[template_id],
+                    subject,
+                    cycle,
+                    index,
+                    is_current,
+                    today,
+                )
+            )
     session.flush()
     return audits
 
 
-def _make_audit(session: Session, rng: random.Random, auditor: User, case: Case, tv: TemplateVersion, subject: str,
-                cycle: Cycle, half_term_index: int, is_current: bool, today: date) -> Audit:
+def _make_audit(
+    session: Session,
+    rng: random.Random,
+    auditor: User,
+    case: Case,
+    tv: TemplateVersion,
+    subject: str,
+    cycle: Cycle,
+    half_term_index: int,
+    is_current: bool,
+    today: date,
+) -> Audit:
     template = tv.template
     day = _day_in(rng, cycle, today)
     if is_current and auditor.agency_code == "send_service" and rng.random() < 0.6:
         day = max(cycle.start, today.replace(day=1)) + timedelta(days=rng.randint(0, max(0, today.day - 1)))
         day = min(day, today)
     started = _moment(rng, day)
-    audit = Audit(case=case, request=case.requests[-1] if case.requests else None, template_version=tv, subject=subject,
-                  tier=tv.tier, agency_code=auditor.agency_code if auditor.role == Role.AUDITOR else None,
-                  auditor=auditor, status=AuditStatus.DRAFT.value, cycle=cycle.label, exemplary_sections=[],
-                  created_at=started, updated_at=started)
+    audit = Audit(
+        case=case,
+        request=case.requests[-1] if case.requests else None,
+        template_version=tv,
+        subject=subject,
+        tier=tv.tier,
+        agency_code=auditor.agency_code if auditor.role == Role.AUDITOR else None,
+        auditor=auditor,
+        status=AuditStatus.DRAFT.value,
+        cycle=cycle.label,
+        exemplary_sections=[],
+        created_at=started,
+        updated_at=started,
+    )
     profile = _profile(rng, half_term_index)
     answers = _answers(rng, template, profile)
     draft = is_current and rng.random() < 0.25
@@ -435,8 +541,16 @@ def _make_audit(session: Session, rng: random.Random, auditor: User, case: Case,
     answered = questions if not draft else questions[: rng.randint(3, len(questions))]
     for question in answered:
         rating, evidence, na_reason = answers[question.id]
-        audit.responses.append(Response(question_id=question.id, section_id=template.section_of(question.id).id,
-                                        rating=rating.value, evidence=evidence, na_reason=na_reason, updated_at=started))
+        audit.responses.append(
+            Response(
+                question_id=question.id,
+                section_id=template.section_of(question.id).id,
+                rating=rating.value,
+                evidence=evidence,
+                na_reason=na_reason,
+                updated_at=started,
+            )
+        )
     if profile == "outstanding":
         audit.exemplary_sections = [s.id for s in template.sections]
     quality = {"outstanding": 0.95, "good": 0.8, "requires_improvement": 0.55, "inadequate": 0.3}[profile]
@@ -444,10 +558,23 @@ def _make_audit(session: Session, rng: random.Random, auditor: User, case: Case,
     regrade(audit)
     if template.grading.mode == "judgement":
         audit.auditor_grade = FAMILY_EXPERIENCE3.codes[0 if quality > 0.7 else (1 if quality > 0.45 else 2)]
-        audit.summary = "The family recognised their child in the plan; the speech and language therapy in F is not yet being delivered."
-        session.add(ConsentRecord(case_id=case.id, given_by="parent_carer", decision="given", method="Phone call, then written consent",
-                                  recorded_by_id=auditor.id, recorded_at=started - timedelta(days=3)))
-    elif audit.suggested_grade and (rng.random() < 0.04 or (auditor.email.startswith(GENEROUS_AUDITOR) and rng.random() < 0.45)):
+        audit.summary = (
+            "The family recognised their child in the plan; "
+            "the speech and language therapy in F is not yet being delivered."
+        )
+        session.add(
+            ConsentRecord(
+                case_id=case.id,
+                given_by="parent_carer",
+                decision="given",
+                method="Phone call, then written consent",
+                recorded_by_id=auditor.id,
+                recorded_at=started - timedelta(days=3),
+            )
+        )
+    elif audit.suggested_grade and (
+        rng.random() < 0.04 or (auditor.email.startswith(GENEROUS_AUDITOR) and rng.random() < 0.45)
+    ):
         scale = template.scale
         audit.auditor_grade = scale.from_rank(scale.rank(audit.suggested_grade) + 1)
         if audit.auditor_grade != audit.suggested_grade:
@@ -458,37 +585,77 @@ def _make_audit(session: Session, rng: random.Random, auditor: User, case: Case,
         if not is_current and rng.random() < 0.5:
             audit.status = AuditStatus.CLOSED.value
         elif is_current and rng.random() < 0.05:
-            audit.status, audit.return_comment = AuditStatus.RETURNED.value, "Please add evidence for section F: which provision is unquantified?"
+            audit.status, audit.return_comment = (
+                AuditStatus.RETURNED.value,
+                "Please add evidence for section F: which provision is unquantified?",
+            )
     return audit
 
 
 def _record_history(session: Session, audits: list[Audit]) -> None:
     """The audit-trail entries the real workflow would have written, with their own dates."""
     for audit in audits:
-        session.add(TrailEntry(at=audit.created_at, actor_id=audit.auditor_id, action="audit.start", entity="audit",
-                               entity_id=str(audit.id), after={"case_ref": audit.case.case_ref, "cycle": audit.cycle}))
+        session.add(
+            TrailEntry(
+                at=audit.created_at,
+                actor_id=audit.auditor_id,
+                action="audit.start",
+                entity="audit",
+                entity_id=str(audit.id),
+                after={"case_ref": audit.case.case_ref, "cycle": audit.cycle},
+            )
+        )
         if audit.submitted_at:
-            session.add(TrailEntry(at=audit.submitted_at, actor_id=audit.auditor_id, action="audit.submit", entity="audit",
-                                   entity_id=str(audit.id), before={"status": "draft"},
-                                   after={"status": "submitted", "suggested_grade": audit.suggested_grade}))
+            session.add(
+                TrailEntry(
+                    at=audit.submitted_at,
+                    actor_id=audit.auditor_id,
+                    action="audit.submit",
+                    entity="audit",
+                    entity_id=str(audit.id),
+                    before={"status": "draft"},
+                    after={"status": "submitted", "suggested_grade": audit.suggested_grade},
+                )
+            )
 
 
-def _make_moderation(session: Session, rng: random.Random, users: dict[str, User], audits: list[Audit], summary: DemoSummary) -> None:
+def _make_moderation(
+    session: Session, rng: random.Random, users: dict[str, User], audits: list[Audit], summary: DemoSummary
+) -> None:
     """The panel blind re-grades about a tenth of Tier 1 and 2 audits; the generous auditor shows up."""
     panel = [users["panel.chair"], users["panel.member"]]
-    candidates = [a for a in audits if a.tier in (Tier.AGENCY_CHECK, Tier.SINGLE_AGENCY) and a.status in ("submitted", "closed") and a.suggested_grade]
+    candidates = [
+        a
+        for a in audits
+        if a.tier in (Tier.AGENCY_CHECK, Tier.SINGLE_AGENCY)
+        and a.status in ("submitted", "closed")
+        and a.suggested_grade
+    ]
     for audit in rng.sample(candidates, k=max(1, len(candidates) // 10)):
         scale = audit.template.scale
         original = audit.auditor_grade or audit.suggested_grade
         assert original is not None
-        agreed = audit.suggested_grade if audit.auditor_grade and audit.auditor_grade != audit.suggested_grade else original
+        agreed = (
+            audit.suggested_grade if audit.auditor_grade and audit.auditor_grade != audit.suggested_grade else original
+        )
         if rng.random() < 0.2:
             agreed = scale.from_rank(scale.rank(original) + rng.choice([-1, 1]))
         moderator = rng.choice(panel)
         when = (audit.submitted_at or audit.created_at) + timedelta(days=rng.randint(7, 30))
-        session.add(ModerationRecord(audit=audit, moderator=moderator, blind_grade=agreed, original_grade=original, agreed_grade=agreed,
-                                     reason=None if agreed == original else "Provision in F is not quantified; the panel agreed a lower grade.",
-                                     created_at=when, agreed_at=when))
+        session.add(
+            ModerationRecord(
+                audit=audit,
+                moderator=moderator,
+                blind_grade=agreed,
+                original_grade=original,
+                agreed_grade=agreed,
+                reason=None
+                if agreed == original
+                else "Provision in F is not quantified; the panel agreed a lower grade.",
+                created_at=when,
+                agreed_at=when,
+            )
+        )
         audit.moderated_grade = agreed
         audit.status = AuditStatus.MODERATED.value
         for row in audit.section_grades:
@@ -496,8 +663,9 @@ def _make_moderation(session: Session, rng: random.Random, users: dict[str, User
         summary.moderated += 1
 
 
-def _make_actions_and_challenges(session: Session, rng: random.Random, users: dict[str, User], audits: list[Audit],
-                                 today: date, summary: DemoSummary) -> None:
+def _make_actions_and_challenges(
+    session: Session, rng: random.Random, users: dict[str, User], audits: list[Audit], today: date, summary: DemoSummary
+) -> None:
     themes = ["Child's voice", "Health advice", "Social care advice", "Quantified provision", "Timeliness", "Outcomes"]
     for audit in audits:
         not_met = [r for r in audit.responses if r.rating == Rating.NOT_MET.value]
@@ -505,12 +673,23 @@ def _make_actions_and_challenges(session: Session, rng: random.Random, users: di
             continue
         response = rng.choice(not_met)
         question = audit.template.question(response.question_id)
-        due = (audit.created_at.date() + timedelta(days=rng.randint(14, 60)))
+        due = audit.created_at.date() + timedelta(days=rng.randint(14, 60))
         status = "done" if due < today and rng.random() < 0.6 else rng.choice(["open", "open", "in_progress"])
-        session.add(Action(audit=audit, question_id=question.id, description=f"Put right: {question.text}",
-                           owner_id=audit.auditor_id, agency_code=audit.agency_code, due_date=due, status=status,
-                           theme=rng.choice(themes), created_by_id=audit.auditor_id, created_at=audit.created_at,
-                           completed_at=_moment(rng, due) if status == "done" else None))
+        session.add(
+            Action(
+                audit=audit,
+                question_id=question.id,
+                description=f"Put right: {question.text}",
+                owner_id=audit.auditor_id,
+                agency_code=audit.agency_code,
+                due_date=due,
+                status=status,
+                theme=rng.choice(themes),
+                created_by_id=audit.auditor_id,
+                created_at=audit.created_at,
+                completed_at=_moment(rng, due) if status == "done" else None,
+            )
+        )
         summary.actions += 1
     coordinators = [u for u in users.values() if u.agency_code == "send_service"]
     tier1 = [a for a in audits if a.tier == Tier.AGENCY_CHECK and a.status in ("submitted", "closed", "moderated")]
@@ -519,7 +698,12 @@ def _make_actions_and_challenges(session: Session, rng: random.Random, users: di
         if not colleagues:
             continue
         reviewer = rng.choice(colleagues)
-        challenge = PeerChallenge(audit=audit, requested_by_id=audit.auditor_id, reviewer=reviewer, created_at=audit.submitted_at or audit.created_at)
+        challenge = PeerChallenge(
+            audit=audit,
+            requested_by_id=audit.auditor_id,
+            reviewer=reviewer,
+            created_at=audit.submitted_at or audit.created_at,
+        )
         outcome = rng.choice(["agreed", "agreed", "challenged", "responded", "requested"])
         # "responded": the author answered and the reviewer is yet to confirm or challenge again.
         challenge.status = outcome
@@ -528,13 +712,30 @@ def _make_actions_and_challenges(session: Session, rng: random.Random, users: di
         if outcome in ("agreed", "challenged", "responded"):
             question = rng.choice(audit.template.questions())
             kind = "agree" if outcome == "agreed" else "challenge"
-            body = "I agree with the grades and the evidence." if kind == "agree" else "I would rate this Partially met: the frequency of therapy is missing."
-            challenge.comments.append(PeerComment(author_id=reviewer.id, question_id=None if kind == "agree" else question.id, kind=kind, body=body,
-                                                  created_at=challenge.created_at + timedelta(days=2)))
+            body = (
+                "I agree with the grades and the evidence."
+                if kind == "agree"
+                else "I would rate this Partially met: the frequency of therapy is missing."
+            )
+            challenge.comments.append(
+                PeerComment(
+                    author_id=reviewer.id,
+                    question_id=None if kind == "agree" else question.id,
+                    kind=kind,
+                    body=body,
+                    created_at=challenge.created_at + timedelta(days=2),
+                )
+            )
             if outcome == "responded":
-                challenge.comments.append(PeerComment(author_id=audit.auditor_id, question_id=question.id, kind="response",
-                                                      body="Agreed; I have asked the co-ordinator to add the frequency before the plan is finalised.",
-                                                      created_at=challenge.created_at + timedelta(days=4)))
+                challenge.comments.append(
+                    PeerComment(
+                        author_id=audit.auditor_id,
+                        question_id=question.id,
+                        kind="response",
+                        body="Agreed; I have asked the co-ordinator to add the frequency before the plan is finalised.",
+                        created_at=challenge.created_at + timedelta(days=4),
+                    )
+                )
         session.add(challenge)
 
 
@@ -543,7 +744,9 @@ def describe_database(session: Session) -> str:
     cases = session.scalar(select(func.count(Case.id))) or 0
     requests = session.scalar(select(func.count(Request.id))) or 0
     users = session.scalar(select(func.count(User.id))) or 0
-    rows = session.execute(select(Audit.tier, Audit.status, func.count()).group_by(Audit.tier, Audit.status).order_by(Audit.tier)).all()
+    rows = session.execute(
+        select(Audit.tier, Audit.status, func.count()).group_by(Audit.tier, Audit.status).order_by(Audit.tier)
+    ).all()
     lines = [f"{cases} cases, {requests} requests for assessment, {users} users."]
     by_tier: dict[int, list[str]] = {}
     for tier, status, count in rows:

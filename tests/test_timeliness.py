@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date, timedelta
+from typing import Any
 
 import pytest
 from hypothesis import given, settings
@@ -58,8 +59,8 @@ def day(n: int) -> date:
     return START + timedelta(days=n)
 
 
-def open_request(**kw: object) -> RequestFacts:
-    return RequestFacts(START, kw.pop("decision", None), None, IN_PROGRESS, None, **kw)  # type: ignore[arg-type]
+def open_request(decision: date | None = None, **kw: Any) -> RequestFacts:
+    return RequestFacts(START, decision, None, IN_PROGRESS, None, **kw)
 
 
 def issued_on(n: int, exception: TimelinessException | None = None) -> RequestFacts:
@@ -162,7 +163,7 @@ class TestWeeks:
 
     def test_statutory_week(self) -> None:
         assert [statutory_week(START, day(n)) for n in (0, 1, 7, 8, 139, 140, 141)] == [1, 1, 1, 2, 20, 20, 21]
-        with pytest.raises(ValueError):
+        with pytest.raises(ValueError, match="before the start of the clock"):
             statutory_week(START, day(-1))
 
     def test_clock_stops_at_issue(self) -> None:
@@ -241,6 +242,7 @@ class TestFactsValidation:
             RequestFacts(START, day(10), None, ISSUED, None)
 
     def test_strings_are_normalised(self) -> None:
+        # Strings are outside the declared types on purpose: this tests their run-time normalisation.
         facts = RequestFacts(START, day(10), day(100), "issued", "school_closure")  # type: ignore[arg-type]
         assert facts.outcome is ISSUED and facts.exception is TimelinessException.SCHOOL_CLOSURE
 
@@ -319,7 +321,9 @@ class TestReviewErrors:
         assert review_lapsed(date(2024, 6, 10), None, on=date(2025, 6, 10)) is True  # the anniversary is late
 
     def test_c3_review_clock_runs_from_the_decision_not_the_meeting(self) -> None:
-        review = ReviewFacts(meeting_date=date(2025, 3, 3), decision_date=date(2025, 3, 24), outcome=ReviewOutcome.MAINTAIN)
+        review = ReviewFacts(
+            meeting_date=date(2025, 3, 3), decision_date=date(2025, 3, 24), outcome=ReviewOutcome.MAINTAIN
+        )
         result = annual_review_clock(date(2024, 4, 1), [review], today=date(2025, 6, 1))
         assert result is not None
         assert (result.due, result.basis, result.status) == (date(2026, 3, 23), "last review decision", "on_track")
@@ -336,7 +340,9 @@ class TestReviewErrors:
         assert result is not None and result.status == "decision_overdue"
 
     def test_c4_sixteen_week_and_week_12_milestones_from_the_assessment_outcome_date(self) -> None:
-        refused = RequestFacts(START, day(40), None, RequestOutcome.REFUSED_TO_ISSUE, None, assessment_outcome_date=day(120))
+        refused = RequestFacts(
+            START, day(40), None, RequestOutcome.REFUSED_TO_ISSUE, None, assessment_outcome_date=day(120)
+        )
         milestones = {m.label: m.met for m in clock(refused, today=day(200)).milestones}
         assert milestones["Decision not to issue (16 weeks)"] is False
         assert milestones["Decision whether to issue (local panel, week 12)"] is False
@@ -356,40 +362,74 @@ class TestReviewErrors:
         assert rates.within_6_weeks_rate == 0.5
 
     def test_c5_backlog_of_open_requests_past_20_weeks(self) -> None:
-        items = [("a", open_request()), ("b", RequestFacts(day(10), None, None, IN_PROGRESS, None)),
-                 ("c", RequestFacts(day(1), None, None, IN_PROGRESS, None)), ("d", issued_on(200))]
+        items = [
+            ("a", open_request()),
+            ("b", RequestFacts(day(10), None, None, IN_PROGRESS, None)),
+            ("c", RequestFacts(day(1), None, None, IN_PROGRESS, None)),
+            ("d", issued_on(200)),
+        ]
         backlog = backlog_past_limit(items, today=day(150))
         assert [(key, c.days_late) for key, c in backlog] == [("a", 10), ("c", 9)]
 
     def test_c6_exception_period_family_told_and_days_late_net(self) -> None:
-        facts = RequestFacts(START, day(30), day(170), ISSUED, TimelinessException.SCHOOL_CLOSURE,
-                             exception_start=day(100), exception_end=day(120), family_told_date=day(101))
+        facts = RequestFacts(
+            START,
+            day(30),
+            day(170),
+            ISSUED,
+            TimelinessException.SCHOOL_CLOSURE,
+            exception_start=day(100),
+            exception_end=day(120),
+            family_told_date=day(101),
+        )
         result = clock(facts, today=day(200))
         assert (result.days_late, result.exception_days, result.days_late_net) == (30, 21, 9)
         assert issued_late(facts) is True  # still 9 days late once the closure is allowed for
-        covered = RequestFacts(START, day(30), day(155), ISSUED, TimelinessException.SCHOOL_CLOSURE,
-                               exception_start=day(100), exception_end=day(120))
+        covered = RequestFacts(
+            START,
+            day(30),
+            day(155),
+            ISSUED,
+            TimelinessException.SCHOOL_CLOSURE,
+            exception_start=day(100),
+            exception_end=day(120),
+        )
         assert (clock(covered, today=day(200)).days_late_net, issued_late(covered)) == (0, False)
         rates = twenty_week_rates([facts, covered], START, day(300))
         assert (rates.days_late, rates.days_late_net) == (30 + 15, 9)
         with pytest.raises(ValueError, match="needs the exception recorded"):
             RequestFacts(START, None, None, IN_PROGRESS, None, exception_start=day(5))
         with pytest.raises(ValueError, match="ends"):
-            RequestFacts(START, None, None, IN_PROGRESS, TimelinessException.ABSENT_FROM_AREA,
-                         exception_start=day(50), exception_end=day(40))
+            RequestFacts(
+                START,
+                None,
+                None,
+                IN_PROGRESS,
+                TimelinessException.ABSENT_FROM_AREA,
+                exception_start=day(50),
+                exception_end=day(40),
+            )
 
     def test_c7_at_risk_from_week_14_by_default_and_the_draft_is_judged(self) -> None:
         assert DEFAULT_MILESTONES.at_risk_from_week == 14
         assert clock(open_request(decision=day(30)), today=day(92)).status == "at_risk"
         late_draft = RequestFacts(START, day(30), None, IN_PROGRESS, None, draft_issued_date=day(110))
         milestones = {m.label: m for m in clock(late_draft, today=day(115)).milestones}
-        assert milestones["Draft plan sent (local, week 14)"] == Milestone("Draft plan sent (local, week 14)", day(98), False)
+        assert milestones["Draft plan sent (local, week 14)"] == Milestone(
+            "Draft plan sent (local, week 14)", day(98), False
+        )
 
     def test_c8_clock_starts_when_the_authority_became_responsible(self) -> None:
-        facts = RequestFacts(START, None, None, IN_PROGRESS, None, responsible_date=day(20),
-                             source=RequestSource.HEALTH)
+        facts = RequestFacts(
+            START, None, None, IN_PROGRESS, None, responsible_date=day(20), source=RequestSource.HEALTH
+        )
         result = clock(facts, today=day(160))
-        assert (result.start, result.final_due, result.decision_due, result.status) == (day(20), day(160), day(62), "due_today")
+        assert (result.start, result.final_due, result.decision_due, result.status) == (
+            day(20),
+            day(160),
+            day(62),
+            "due_today",
+        )
         assert facts.source is RequestSource.HEALTH
         earlier = RequestFacts(day(5), None, None, IN_PROGRESS, None, responsible_date=day(5))
         assert clock(earlier, today=day(10)).start == day(5)
@@ -414,13 +454,25 @@ class TestAdvice:
         late = AdviceFacts("health", day(10), day(53))
         excused = AdviceFacts("health", day(10), day(60), AdviceException.MISSED_APPOINTMENT)
         assert [advice_clock(f, day(90)).status for f in (on_time, late, excused)] == [
-            "received_on_time", "received_late", "received_late_exception"]
+            "received_on_time",
+            "received_late",
+            "received_late_exception",
+        ]
         assert advice_clock(late, day(90)).days_late == 1
 
     def test_outstanding_advice(self) -> None:
         facts = AdviceFacts("social_care", day(0), None)
-        assert [advice_clock(facts, day(n)).status for n in (27, 28, 42, 43)] == ["on_track", "at_risk", "due_today", "overdue"]
-        items = [("x", facts), ("y", AdviceFacts("health", day(20), None)), ("z", AdviceFacts("health", day(0), day(3)))]
+        assert [advice_clock(facts, day(n)).status for n in (27, 28, 42, 43)] == [
+            "on_track",
+            "at_risk",
+            "due_today",
+            "overdue",
+        ]
+        items = [
+            ("x", facts),
+            ("y", AdviceFacts("health", day(20), None)),
+            ("z", AdviceFacts("health", day(0), day(3))),
+        ]
         assert [(k, c.days_left) for k, c in advice_at_risk(items, day(50))] == [("x", -8), ("y", 12)]
 
     def test_rates_by_agency_count_overdue_advice_as_late(self) -> None:
@@ -433,13 +485,22 @@ class TestAdvice:
         ]
         rates = {r.agency: r for r in advice_rates(facts, START, day(59), today=day(60))}
         health = rates["health"]
-        assert (health.requested, health.received, health.received_within_6_weeks, health.outstanding_overdue) == (4, 2, 1, 1)
+        assert (health.requested, health.received, health.received_within_6_weeks, health.outstanding_overdue) == (
+            4,
+            2,
+            1,
+            1,
+        )
         assert health.rate == 1 / 3 and health.rate_ex == 0.5 and health.mean_days == 45
         assert rates["educational_psychology"].rate == 1.0
 
     def test_advice_exceptions_are_reg_8_not_reg_10(self) -> None:
-        assert {e.value for e in AdviceException} == {"exceptional_circumstances", "absent_from_area", "missed_appointment"}
-        with pytest.raises(ValueError):
+        assert {e.value for e in AdviceException} == {
+            "exceptional_circumstances",
+            "absent_from_area",
+            "missed_appointment",
+        }
+        with pytest.raises(ValueError, match="school_closure"):
             AdviceFacts("health", day(10), day(50), "school_closure")  # type: ignore[arg-type]
 
 
@@ -447,9 +508,16 @@ class TestAnnualReviewSteps:
     MEETING = date(2025, 5, 12)
 
     def test_every_step_on_time(self) -> None:
-        review = ReviewFacts(self.MEETING, notice_date=date(2025, 4, 28), papers_date=date(2025, 4, 28),
-                             report_date=date(2025, 5, 26), decision_date=date(2025, 6, 9), outcome="A",  # type: ignore[arg-type]
-                             amendments_sent_date=date(2025, 6, 9), amended_plan_date=date(2025, 8, 4))
+        review = ReviewFacts(
+            self.MEETING,
+            notice_date=date(2025, 4, 28),
+            papers_date=date(2025, 4, 28),
+            report_date=date(2025, 5, 26),
+            decision_date=date(2025, 6, 9),
+            outcome="A",  # type: ignore[arg-type]
+            amendments_sent_date=date(2025, 6, 9),
+            amended_plan_date=date(2025, 8, 4),
+        )
         milestones = review_milestones(review, date(2025, 9, 1))
         assert [(m.label, m.due, m.met) for m in milestones] == [
             ("Meeting notice (2 weeks before)", date(2025, 4, 28), True),
@@ -461,20 +529,28 @@ class TestAnnualReviewSteps:
         ]
 
     def test_short_notice_and_a_slow_amendment(self) -> None:
-        review = ReviewFacts(self.MEETING, notice_date=date(2025, 5, 1), decision_date=date(2025, 6, 2),
-                             outcome=ReviewOutcome.AMEND, amendments_sent_date=date(2025, 6, 2))
+        review = ReviewFacts(
+            self.MEETING,
+            notice_date=date(2025, 5, 1),
+            decision_date=date(2025, 6, 2),
+            outcome=ReviewOutcome.AMEND,
+            amendments_sent_date=date(2025, 6, 2),
+        )
         met = {m.label: m.met for m in review_milestones(review, date(2025, 8, 1))}
         assert met["Meeting notice (2 weeks before)"] is False
         assert met["Advice and papers circulated (2 weeks before)"] is False  # meeting held, none recorded
         assert met["Review report (2 weeks after)"] is False
         assert met["Amended plan issued (8 weeks after the proposals)"] is False  # due 28 July, none by 1 August
         assert {m.label: m.met for m in review_milestones(review, date(2025, 7, 28))}[
-            "Amended plan issued (8 weeks after the proposals)"] is None  # not yet due
+            "Amended plan issued (8 weeks after the proposals)"
+        ] is None  # not yet due
 
     def test_review_at_risk_and_overdue(self) -> None:
         issued = date(2024, 9, 2)  # due 1 September 2025
-        statuses = [annual_review_clock(issued, [], today=d).status for d in
-                    (date(2025, 7, 1), date(2025, 7, 21), date(2025, 9, 1), date(2025, 9, 2))]
+        statuses = [
+            annual_review_clock(issued, [], today=d).status
+            for d in (date(2025, 7, 1), date(2025, 7, 21), date(2025, 9, 1), date(2025, 9, 2))
+        ]
         assert statuses == ["on_track", "at_risk", "due_today", "overdue"]
         booked = ReviewFacts(date(2025, 8, 20))
         assert annual_review_clock(issued, [booked], today=date(2025, 7, 21)).status == "on_track"
@@ -482,14 +558,17 @@ class TestAnnualReviewSteps:
 
 
 class TestPhaseTransfer:
-    @pytest.mark.parametrize(("kind", "move", "due"), [
-        (PhaseTransfer.PRIMARY_TO_SECONDARY, date(2026, 9, 1), date(2026, 2, 14)),
-        (PhaseTransfer.EARLY_YEARS_TO_SCHOOL, date(2026, 9, 1), date(2026, 2, 14)),
-        (PhaseTransfer.INFANT_TO_JUNIOR, date(2026, 9, 1), date(2026, 2, 14)),
-        (PhaseTransfer.SECONDARY_TO_POST_16, date(2026, 9, 1), date(2026, 3, 30)),
-        (PhaseTransfer.POST_16_TO_POST_16, date(2027, 1, 10), date(2026, 8, 10)),
-        (PhaseTransfer.POST_16_TO_POST_16, date(2026, 7, 31), date(2026, 2, 28)),
-    ])
+    @pytest.mark.parametrize(
+        ("kind", "move", "due"),
+        [
+            (PhaseTransfer.PRIMARY_TO_SECONDARY, date(2026, 9, 1), date(2026, 2, 14)),
+            (PhaseTransfer.EARLY_YEARS_TO_SCHOOL, date(2026, 9, 1), date(2026, 2, 14)),
+            (PhaseTransfer.INFANT_TO_JUNIOR, date(2026, 9, 1), date(2026, 2, 14)),
+            (PhaseTransfer.SECONDARY_TO_POST_16, date(2026, 9, 1), date(2026, 3, 30)),
+            (PhaseTransfer.POST_16_TO_POST_16, date(2027, 1, 10), date(2026, 8, 10)),
+            (PhaseTransfer.POST_16_TO_POST_16, date(2026, 7, 31), date(2026, 2, 28)),
+        ],
+    )
     def test_reg_18_dates(self, kind: PhaseTransfer, move: date, due: date) -> None:
         assert phase_transfer_due(kind, move) == due
 
@@ -518,7 +597,9 @@ class TestReassessment:
         issued = RequestFacts(START, day(10), day(109), ISSUED, None, kind=RequestKind.REASSESSMENT)
         assert (clock(issued, day(200)).status, issued_late(issued)) == ("issued_late", True)
         assert [m.label for m in clock(issued, day(200)).milestones] == [
-            "Decision whether to re-assess (15 days)", "Final plan issued (14 weeks)"]
+            "Decision whether to re-assess (15 days)",
+            "Final plan issued (14 weeks)",
+        ]
 
     def test_not_in_the_dfe_20_week_measure(self) -> None:
         issued = RequestFacts(START, day(10), day(50), ISSUED, None, kind=RequestKind.REASSESSMENT)
@@ -553,13 +634,23 @@ class TestCalendar:
 
 class TestRates:
     def test_review_rates_count_overdue_reviews_as_late(self) -> None:
-        on_time = (date(2024, 1, 10), [ReviewFacts(date(2024, 12, 2), decision_date=date(2024, 12, 20),
-                                                   outcome=ReviewOutcome.AMEND, amendments_sent_date=date(2024, 12, 20),
-                                                   amended_plan_date=date(2025, 3, 1))])
+        on_time = (
+            date(2024, 1, 10),
+            [
+                ReviewFacts(
+                    date(2024, 12, 2),
+                    decision_date=date(2024, 12, 20),
+                    outcome=ReviewOutcome.AMEND,
+                    amendments_sent_date=date(2024, 12, 20),
+                    amended_plan_date=date(2025, 3, 1),
+                )
+            ],
+        )
         lapsed: tuple[date, list[ReviewFacts]] = (date(2024, 2, 5), [])  # due 4 February 2025, never reviewed
         late_decision = (date(2024, 3, 1), [ReviewFacts(date(2025, 1, 6), decision_date=date(2025, 3, 3))])
-        concluded, decisions, amended = review_rates([on_time, lapsed, late_decision], date(2025, 1, 1),
-                                                     date(2025, 3, 31), today=date(2025, 6, 1))
+        concluded, decisions, amended = review_rates(
+            [on_time, lapsed, late_decision], date(2025, 1, 1), date(2025, 3, 31), today=date(2025, 6, 1)
+        )
         # Deadlines in Q1 2025: 9 Jan (met 20 Dec), 4 Feb (outstanding), 28 Feb (decided 3 March: missed).
         assert (concluded.due, concluded.met, concluded.missed, concluded.outstanding_late) == (3, 1, 1, 1)
         assert concluded.rate == 1 / 3
@@ -568,25 +659,33 @@ class TestRates:
 
     def test_review_deadlines_chain_from_each_decision(self) -> None:
         assert review_deadlines(date(2023, 5, 1), [date(2024, 4, 15)], today=date(2025, 1, 1)) == [
-            (date(2024, 4, 30), date(2024, 4, 15)), (date(2025, 4, 14), None)]
+            (date(2024, 4, 30), date(2024, 4, 15)),
+            (date(2025, 4, 14), None),
+        ]
 
     def test_phase_transfer_and_transfer_in_rates(self) -> None:
         kind = PhaseTransfer.PRIMARY_TO_SECONDARY
-        clocks = [phase_transfer_clock(kind, date(2026, 9, 1), date(2026, 2, 1), date(2026, 3, 1)),
-                  phase_transfer_clock(kind, date(2026, 9, 1), None, date(2026, 3, 1)),
-                  phase_transfer_clock(PhaseTransfer.SECONDARY_TO_POST_16, date(2026, 9, 1), None, date(2026, 3, 1))]
+        clocks = [
+            phase_transfer_clock(kind, date(2026, 9, 1), date(2026, 2, 1), date(2026, 3, 1)),
+            phase_transfer_clock(kind, date(2026, 9, 1), None, date(2026, 3, 1)),
+            phase_transfer_clock(PhaseTransfer.SECONDARY_TO_POST_16, date(2026, 9, 1), None, date(2026, 3, 1)),
+        ]
         rate = phase_transfer_rate(clocks, date(2026, 1, 1), date(2026, 12, 31), today=date(2026, 3, 1))
         assert (rate.due, rate.met, rate.outstanding_late, rate.rate) == (3, 1, 1, 0.5)  # 30 March not yet judged
-        told = [transfer_in_clock(date(2025, 4, 1), date(2025, 4, 20), None, None, date(2025, 9, 1)),
-                transfer_in_clock(date(2025, 5, 1), None, None, None, date(2025, 9, 1))]
+        told = [
+            transfer_in_clock(date(2025, 4, 1), date(2025, 4, 20), None, None, date(2025, 9, 1)),
+            transfer_in_clock(date(2025, 5, 1), None, None, None, date(2025, 9, 1)),
+        ]
         rate = transfer_in_rate(told, date(2025, 1, 1), date(2025, 12, 31), today=date(2025, 9, 1))
         assert (rate.met, rate.outstanding_late, rate.rate) == (1, 1, 0.5)
 
     def test_reassessment_rates(self) -> None:
         kind = RequestKind.REASSESSMENT
-        facts = [RequestFacts(START, day(10), day(100), ISSUED, None, kind=kind),  # due day 108: in time
-                 RequestFacts(START, day(10), day(120), ISSUED, None, kind=kind),  # late
-                 RequestFacts(START, day(10), None, IN_PROGRESS, None, kind=kind),  # overdue by day 130
-                 issued_on(100)]  # an assessment, not counted
+        facts = [
+            RequestFacts(START, day(10), day(100), ISSUED, None, kind=kind),  # due day 108: in time
+            RequestFacts(START, day(10), day(120), ISSUED, None, kind=kind),  # late
+            RequestFacts(START, day(10), None, IN_PROGRESS, None, kind=kind),  # overdue by day 130
+            issued_on(100),
+        ]  # an assessment, not counted
         rates = reassessment_rates(facts, START, day(200), today=day(130))
         assert (rates.due, rates.within_14_weeks, rates.late, rates.outstanding_late, rates.rate) == (3, 1, 1, 1, 1 / 3)

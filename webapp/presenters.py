@@ -9,17 +9,38 @@ from zoneinfo import ZoneInfo
 from flask import Flask
 
 from qaframework.checklists.model import PLAN_SECTIONS
+from qaframework.framework import (
+    GRADE_SCALES,
+    PHASES,
+    PRIMARY_NEEDS,
+    RATING_LABELS,
+    ROLE_LABELS,
+    Rating,
+    Role,
+    Subject,
+    Tier,
+)
 from qaframework.permissions import can_start_audits
-
-from qaframework.framework import GRADE_SCALES, PHASES, PRIMARY_NEEDS, ROLE_LABELS, RATING_LABELS, Rating, Role, Subject, Tier
 
 UK = ZoneInfo("Europe/London")
 GRADE_LABELS = {code: scale.label(code) for scale in GRADE_SCALES.values() for code in scale.codes}
 GRADE_TAG_COLOURS = {"outstanding": "green", "good": "turquoise", "requires_improvement": "yellow", "inadequate": "red",
                      "positive": "green", "mixed": "yellow", "negative": "red"}
-STATUS_TAG_COLOURS = {"draft": "grey", "submitted": "blue", "returned": "orange", "moderated": "purple", "closed": "green",
-                      "open": "blue", "in_progress": "light-blue", "done": "green", "cancelled": "grey",
-                      "requested": "blue", "agreed": "green", "challenged": "orange", "responded": "purple"}
+STATUS_TAG_COLOURS = {
+    "draft": "grey",
+    "submitted": "blue",
+    "returned": "orange",
+    "moderated": "purple",
+    "closed": "green",
+    "open": "blue",
+    "in_progress": "light-blue",
+    "done": "green",
+    "cancelled": "grey",
+    "requested": "blue",
+    "agreed": "green",
+    "challenged": "orange",
+    "responded": "purple",
+}
 RATING_TAG_COLOURS = {"met": "green", "partially_met": "yellow", "not_met": "red", "not_applicable": "grey"}
 
 
@@ -48,7 +69,10 @@ def grade_tag(code: str | None) -> dict[str, Any]:
 
 
 def status_tag(status: str) -> dict[str, Any]:
-    return {"text": status.replace("_", " ").capitalize(), "classes": f"govuk-tag--{STATUS_TAG_COLOURS.get(status, 'grey')}"}
+    return {
+        "text": status.replace("_", " ").capitalize(),
+        "classes": f"govuk-tag--{STATUS_TAG_COLOURS.get(status, 'grey')}",
+    }
 
 
 def rating_label(code: str | None) -> str:
@@ -60,12 +84,19 @@ def rating_tag(code: str | None) -> dict[str, Any]:
 
 
 ACTIVITY = {
-    "audit.start": "Started an audit", "audit.save": "Saved an audit", "audit.submit": "Submitted an audit",
-    "audit.return": "Returned an audit", "audit.reopen": "Reopened an audit after peer challenge",
-    "action.raise": "Raised an action", "action.update": "Updated an action",
-    "peer.request": "Asked for peer challenge", "peer.review": "Reviewed a colleague's check",
-    "peer.respond": "Responded to a peer challenge", "user.set_password": "Changed a password",
-    "audit.discard": "Discarded a draft audit", "action.close": "Closed an action",
+    "audit.start": "Started an audit",
+    "audit.save": "Saved an audit",
+    "audit.submit": "Submitted an audit",
+    "audit.return": "Returned an audit",
+    "audit.reopen": "Reopened an audit after peer challenge",
+    "action.raise": "Raised an action",
+    "action.update": "Updated an action",
+    "peer.request": "Asked for peer challenge",
+    "peer.review": "Reviewed a colleague's check",
+    "peer.respond": "Responded to a peer challenge",
+    "user.set_password": "Changed a password",
+    "audit.discard": "Discarded a draft audit",
+    "action.close": "Closed an action",
 }
 
 
@@ -77,7 +108,7 @@ def activity_text(entry: Any, names: dict[tuple[str, str], str] | None = None) -
 
 
 def plan_sections_text(codes: list[str]) -> str:
-    """"Plan sections B and F", or the words for a part that is not a lettered section
+    """ "Plan sections B and F", or the words for a part that is not a lettered section
     ("Process and timeliness"), never the stored codes."""
     letters = [code for code in codes if len(code) <= 2]
     parts = [f"Plan section{'s' if len(letters) > 1 else ''} {and_list(letters)}"] if letters else []

@@ -25,7 +25,10 @@ def my_audits(session: Session, actor: User) -> dict[str, list[Audit]]:
     """The user's audits grouped for the home page: returned first, then drafts, then submitted."""
     groups: dict[str, list[Audit]] = {"returned": [], "draft": [], "submitted": []}
     audits = session.scalars(
-        select(Audit).where(Audit.auditor_id == actor.id, Audit.status.in_(list(groups))).order_by(Audit.updated_at.desc()).limit(200)
+        select(Audit)
+        .where(Audit.auditor_id == actor.id, Audit.status.in_(list(groups)))
+        .order_by(Audit.updated_at.desc())
+        .limit(200)
     )
     for audit in audits:
         groups[audit.status].append(audit)
@@ -39,12 +42,17 @@ def tier1_checks_this_month(session: Session, user_ids: list[int], today: date) 
     start, end = month_bounds(today)
     rows = session.execute(
         select(Audit.auditor_id, func.count())
-        .where(Audit.auditor_id.in_(user_ids), Audit.tier == int(Tier.AGENCY_CHECK), Audit.status != "draft",
-               Audit.created_at >= start, Audit.created_at < end)
+        .where(
+            Audit.auditor_id.in_(user_ids),
+            Audit.tier == int(Tier.AGENCY_CHECK),
+            Audit.status != "draft",
+            Audit.created_at >= start,
+            Audit.created_at < end,
+        )
         .group_by(Audit.auditor_id)
     ).all()
-    counts = {uid: 0 for uid in user_ids}
-    counts.update({uid: n for uid, n in rows})
+    counts = dict.fromkeys(user_ids, 0)
+    counts.update(dict(rows))
     return counts
 
 
@@ -73,13 +81,18 @@ def recent_activity(session: Session, actor: User, limit: int = 10) -> list[Trai
     """What happened lately to the user's own audits or by the user, newest first by when it happened
     (history loaded later, such as the demo's, has later ids but earlier dates)."""
     own_audits = select(cast(Audit.id, String)).where(Audit.auditor_id == actor.id)
-    return list(session.scalars(
-        select(TrailEntry)
-        .where((TrailEntry.actor_id == actor.id) | ((TrailEntry.entity == "audit") & TrailEntry.entity_id.in_(own_audits)))
-        .where(TrailEntry.action != "user.sign_in")
-        .order_by(TrailEntry.at.desc(), TrailEntry.id.desc())
-        .limit(limit)
-    ))
+    return list(
+        session.scalars(
+            select(TrailEntry)
+            .where(
+                (TrailEntry.actor_id == actor.id)
+                | ((TrailEntry.entity == "audit") & TrailEntry.entity_id.in_(own_audits))
+            )
+            .where(TrailEntry.action != "user.sign_in")
+            .order_by(TrailEntry.at.desc(), TrailEntry.id.desc())
+            .limit(limit)
+        )
+    )
 
 
 @dataclass
@@ -101,7 +114,11 @@ def team_oversight(session: Session, actor: User, today: date, team: str | None 
         raise PermissionDenied("Only team managers and administrators can see team oversight.")
     if actor.role != Role.ADMIN.value:
         team = actor.team
-    query = select(User).where(User.role == Role.AUDITOR.value, User.active.is_(True), User.agency_code == (actor.agency_code or "send_service"))
+    query = select(User).where(
+        User.role == Role.AUDITOR.value,
+        User.active.is_(True),
+        User.agency_code == (actor.agency_code or "send_service"),
+    )
     if team:
         query = query.where(User.team == team)
     members = list(session.scalars(query.order_by(User.display_name)))
@@ -111,8 +128,13 @@ def team_oversight(session: Session, actor: User, today: date, team: str | None 
     grade = func.coalesce(Audit.moderated_grade, Audit.auditor_grade, Audit.suggested_grade)
     grade_rows = session.execute(
         select(Audit.auditor_id, grade, func.count())
-        .where(Audit.auditor_id.in_(ids), Audit.tier == int(Tier.AGENCY_CHECK), Audit.status != "draft",
-               Audit.created_at >= start, Audit.created_at < end)
+        .where(
+            Audit.auditor_id.in_(ids),
+            Audit.tier == int(Tier.AGENCY_CHECK),
+            Audit.status != "draft",
+            Audit.created_at >= start,
+            Audit.created_at < end,
+        )
         .group_by(Audit.auditor_id, grade)
     ).all()
     open_rows = session.execute(
@@ -132,6 +154,5 @@ def team_oversight(session: Session, actor: User, today: date, team: str | None 
 
 
 def teams(session: Session) -> list[str]:
-    return [t for t in session.scalars(select(User.team).where(User.team.is_not(None)).distinct().order_by(User.team))]
-
-
+    query = select(User.team).where(User.team.is_not(None)).distinct().order_by(User.team)
+    return [t for t in session.scalars(query) if t is not None]

@@ -167,5 +167,6 @@ def _audit_names(session: Session, audit_ids: set[int]) -> dict[int, str]:
             .where(TrailEntry.entity == "audit", TrailEntry.action == "audit.discard", TrailEntry.entity_id.in_(gone))
         ):
             kept = before or {}
-            names[int(entity_id)] = f"case {kept.get('case_ref', '?')}, {kept.get('template_title', 'checklist')} (discarded draft)"
+            checklist = kept.get("template_title", "checklist")
+            names[int(entity_id)] = f"case {kept.get('case_ref', '?')}, {checklist} (discarded draft)"
     return names
