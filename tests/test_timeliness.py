@@ -243,6 +243,7 @@ class TestFactsValidation:
 
     def test_strings_are_normalised(self) -> None:
         # Strings are outside the declared types on purpose: this tests their run-time normalisation.
+        # Strings are outside the declared types on purpose: this tests their run-time normalisation.
         facts = RequestFacts(START, day(10), day(100), "issued", "school_closure")  # type: ignore[arg-type]
         assert facts.outcome is ISSUED and facts.exception is TimelinessException.SCHOOL_CLOSURE
 

@@ -50,7 +50,11 @@ def action_overdue(action: Action) -> bool:
 @bp.app_template_global("can_raise_action")
 def can_raise_action(user: Any, audit: Audit) -> bool:
     """Anyone who may see an audit may raise an action from it (the rule raise_action applies)."""
-    return bool(getattr(user, "is_authenticated", False)) and user.role != Role.BOARD_VIEWER.value and can_view_audit(user, audit)
+    return (
+        bool(getattr(user, "is_authenticated", False))
+        and user.role != Role.BOARD_VIEWER.value
+        and can_view_audit(user, audit)
+    )
 
 
 def parse_due_date(parts: Mapping[str, str], today: date) -> tuple[date | None, str | None, tuple[str, ...]]:
@@ -94,8 +98,12 @@ def _question_or_404(audit: Audit, question_id: str | None) -> Any:
 def my_actions() -> Any:
     session, user = _current()
     show_closed = request.args.get("show") == "all"
-    return render_template("actions/list.html", actions=ops.my_actions(session, user, include_closed=show_closed),
-                           show_closed=show_closed, today=date.today())
+    return render_template(
+        "actions/list.html",
+        actions=ops.my_actions(session, user, include_closed=show_closed),
+        show_closed=show_closed,
+        today=date.today(),
+    )
 
 
 @bp.route("/audits/<int:audit_id>/actions/new", methods=["GET", "POST"])
@@ -109,12 +117,22 @@ def new_action(audit_id: int) -> Any:
     errors: dict[str, str] = {}
     bad_parts: tuple[str, ...] = ()
     if request.method == "POST" and "show_owners" not in request.form:
-        due, date_error, bad_parts = parse_due_date({p: values.get(f"due_date-{p}", "") for p in DATE_PARTS}, date.today())
+        due, date_error, bad_parts = parse_due_date(
+            {p: values.get(f"due_date-{p}", "") for p in DATE_PARTS}, date.today()
+        )
         owner = values.get("owner", "")
         try:
-            ops.raise_action(session, user, audit_id=audit.id, question_id=question_id,
-                             description=values.get("description", ""), owner_id=int(owner) if owner.isdigit() else 0,
-                             due_date=due, agency_code=values.get("agency") or None, theme=values.get("theme"))
+            ops.raise_action(
+                session,
+                user,
+                audit_id=audit.id,
+                question_id=question_id,
+                description=values.get("description", ""),
+                owner_id=int(owner) if owner.isdigit() else 0,
+                due_date=due,
+                agency_code=values.get("agency") or None,
+                theme=values.get("theme"),
+            )
         except InvalidInput as exc:
             found = {e.field: e.message for e in exc.errors}
             if date_error:
@@ -133,11 +151,21 @@ def new_action(audit_id: int) -> Any:
     chosen = values.get("owner", "")
     if chosen.isdigit() and all(str(u.id) != chosen for u in users):
         users += [u for u in ops.owner_choices(session, agency_code=None) if str(u.id) == chosen]
-    return render_template("actions/new.html", audit=audit, question=question,
-                           response=next((r for r in audit.responses if r.question_id == question_id), None),
-                           users=users, owner_agency=owner_agency, owner_search=owner_search, no_agency=ops.NO_AGENCY,
-                           agencies=list_agencies(session), values=values, errors=errors,
-                           bad_parts=bad_parts, example_due=date.today() + timedelta(days=28))
+    return render_template(
+        "actions/new.html",
+        audit=audit,
+        question=question,
+        response=next((r for r in audit.responses if r.question_id == question_id), None),
+        users=users,
+        owner_agency=owner_agency,
+        owner_search=owner_search,
+        no_agency=ops.NO_AGENCY,
+        agencies=list_agencies(session),
+        values=values,
+        errors=errors,
+        bad_parts=bad_parts,
+        example_due=date.today() + timedelta(days=28),
+    )
 
 
 def _element_id(field: str, bad_parts: tuple[str, ...]) -> str:
@@ -162,9 +190,17 @@ def show_action(action_id: int) -> Any:
         else:
             flash(f"Status updated to {ops.STATUSES[status].lower()}.", "success")
             return redirect(url_for("actions.show_action", action_id=action.id))
-    return render_template("actions/show.html", action=action, source=ops.action_source(session, user, action),
-                           raiser=ops.raised_by(session, action), chosen_status=status,
-                           closing_note=request.form.get("closing_note", action.closing_note or ""), closed=ops.CLOSED,
-                           agencies={a.code: a.name for a in list_agencies(session, active_only=False)},
-                           statuses=ops.STATUSES, can_update=can_update_action(user, action), errors=errors,
-                           today=date.today())
+    return render_template(
+        "actions/show.html",
+        action=action,
+        source=ops.action_source(session, user, action),
+        raiser=ops.raised_by(session, action),
+        chosen_status=status,
+        closing_note=request.form.get("closing_note", action.closing_note or ""),
+        closed=ops.CLOSED,
+        agencies={a.code: a.name for a in list_agencies(session, active_only=False)},
+        statuses=ops.STATUSES,
+        can_update=can_update_action(user, action),
+        errors=errors,
+        today=date.today(),
+    )

@@ -8,9 +8,17 @@ from datetime import date
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
-from qaframework.operations.audits import get_audit
-from qaframework.operations.base import FieldError, InvalidInput, NotFound, PermissionDenied, operation, record, snapshot
 from qaframework.framework import Role
+from qaframework.operations.audits import get_audit
+from qaframework.operations.base import (
+    FieldError,
+    InvalidInput,
+    NotFound,
+    PermissionDenied,
+    operation,
+    record,
+    snapshot,
+)
 from qaframework.permissions import can_update_action, can_view_action, can_view_audit
 from qaframework.store import Action, Agency, Response, User, utcnow
 
@@ -59,12 +67,26 @@ def raise_action(
     if errors:
         raise InvalidInput(errors)
     assert owner is not None and due_date is not None
-    action = Action(audit_id=audit.id, question_id=question_id or None, description=description.strip(), owner_id=owner.id,
-                    agency_code=agency_code or owner.agency_code or audit.agency_code, due_date=due_date,
-                    theme=(theme or "").strip() or None, created_by_id=actor.id)
+    action = Action(
+        audit_id=audit.id,
+        question_id=question_id or None,
+        description=description.strip(),
+        owner_id=owner.id,
+        agency_code=agency_code or owner.agency_code or audit.agency_code,
+        due_date=due_date,
+        theme=(theme or "").strip() or None,
+        created_by_id=actor.id,
+    )
     session.add(action)
     session.flush()
-    record(session, actor, "action.raise", "action", action.id, after=snapshot(action, *ACTION_FIELDS, "audit_id", "question_id"))
+    record(
+        session,
+        actor,
+        "action.raise",
+        "action",
+        action.id,
+        after=snapshot(action, *ACTION_FIELDS, "audit_id", "question_id"),
+    )
     return action
 
 
@@ -94,7 +116,9 @@ def update_action_status(session: Session, actor: User, action_id: int, status: 
     if status not in STATUSES:
         errors.append(FieldError("status", "Choose a status"))
     elif status in CLOSED and not note:
-        errors.append(FieldError("closing_note", "Say what was done" if status == "done" else "Say why the action is cancelled"))
+        errors.append(
+            FieldError("closing_note", "Say what was done" if status == "done" else "Say why the action is cancelled")
+        )
     if len(note) > NOTE_MAX:
         errors.append(FieldError("closing_note", f"Keep the note to {NOTE_MAX:,} characters or fewer"))
     if errors:
@@ -142,12 +166,22 @@ def action_source(session: Session, actor: User, action: Action) -> ActionSource
             question_text = audit.template.question(action.question_id).text
         except KeyError:
             question_text = None
-        response = session.scalar(select(Response).where(Response.audit_id == audit.id, Response.question_id == action.question_id))
+        response = session.scalar(
+            select(Response).where(Response.audit_id == audit.id, Response.question_id == action.question_id)
+        )
         if response is not None:
             rating, evidence, na_reason = response.rating, response.evidence, response.na_reason
-    return ActionSource(audit_id=audit.id, case_ref=audit.case.case_ref, checklist=audit.template_version.title,
-                        question_id=action.question_id, question_text=question_text, rating=rating, evidence=evidence,
-                        na_reason=na_reason, can_open_audit=can_view_audit(actor, audit))
+    return ActionSource(
+        audit_id=audit.id,
+        case_ref=audit.case.case_ref,
+        checklist=audit.template_version.title,
+        question_id=action.question_id,
+        question_text=question_text,
+        rating=rating,
+        evidence=evidence,
+        na_reason=na_reason,
+        can_open_audit=can_view_audit(actor, audit),
+    )
 
 
 #: Agency filter value for people who belong to no agency (panel members, leaders, administrators).
@@ -183,10 +217,13 @@ def my_actions(session: Session, actor: User, include_closed: bool = False) -> l
 
 def actions_owned_by(session: Session, actor: User) -> list[Action]:
     """Open actions the user must do (whoever raised them), soonest due first, for their home page."""
-    return list(session.scalars(
-        select(Action).where(Action.owner_id == actor.id, Action.status.in_(["open", "in_progress"]))
-        .order_by(Action.due_date, Action.id)
-    ))
+    return list(
+        session.scalars(
+            select(Action)
+            .where(Action.owner_id == actor.id, Action.status.in_(["open", "in_progress"]))
+            .order_by(Action.due_date, Action.id)
+        )
+    )
 
 
 def actions_for_audit(session: Session, actor: User, audit_id: int) -> list[Action]:

@@ -39,10 +39,14 @@ def clock_case(live_database: tuple[str, BrowserWorld]) -> str:
               "next_phase,phase_transfer_date")
     move = date(today.year + 1, 9, 1).isoformat()
     rows = [
-        f"{CLOCK_CASE},6,North,{d(420)},{d(385)},{d(340)},{d(320)},{d(290)},issued,health,{d(383)},{d(330)},{d(10)},"
-        f"primary_to_secondary,{move}",
-        f"{CLOCK_CASE},6,North,{d(420)},{d(385)},{d(340)},{d(320)},{d(290)},issued,education,{d(383)},{d(350)},{d(10)},"
-        f"primary_to_secondary,{move}",
+        (
+            f"{CLOCK_CASE},6,North,{d(420)},{d(385)},{d(340)},{d(320)},{d(290)},issued,health,{d(383)},{d(330)},{d(10)},"
+            f"primary_to_secondary,{move}"
+        ),
+        (
+            f"{CLOCK_CASE},6,North,{d(420)},{d(385)},{d(340)},{d(320)},{d(290)},issued,education,{d(383)},{d(350)},"
+            f"{d(10)},primary_to_secondary,{move}"
+        ),
     ]
     engine = make_engine(live_database[0])
     try:

@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 from qaframework.framework import HALF_TERMS, Role
 from qaframework.operations.base import InvalidInput
 from qaframework.operations.settings import configured_cycles, get_setting, tier1_target, validate_term_dates
-from tests.support import ClientAs
+from tests.support import ClientAs, MakeCase
 from tests.webapp.pagecheck import check_page
 from webapp.admin.dates import parse_date_text
 
@@ -193,7 +193,9 @@ def test_validate_term_dates_checks_the_year_label() -> None:
     assert raised.value.errors[0].field == "academic_year"
 
 
-def test_at_risk_week_setting_changes_the_at_risk_list(client_as, make_case, session: Session) -> None:  # type: ignore[no-untyped-def]
+def test_at_risk_week_setting_changes_the_at_risk_list(
+    client_as: ClientAs, make_case: MakeCase, session: Session
+) -> None:
     from datetime import timedelta
 
     from qaframework.operations.clocks import local_milestones

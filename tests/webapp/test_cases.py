@@ -143,7 +143,7 @@ def test_unknown_case_is_404(client_as: ClientAs) -> None:
     check_page(response)
 
 
-def test_case_page_day_140_is_due_today_not_overdue(client_as, make_case) -> None:  # type: ignore[no-untyped-def]
+def test_case_page_day_140_is_due_today_not_overdue(client_as: ClientAs, make_case: MakeCase) -> None:
     case = make_case("DUE-140", request_date=date.today() - timedelta(days=140))
     client, _ = client_as(Role.AUDITOR)
     soup = check_page(client.get(f"/cases/{case.id}"))
@@ -151,15 +151,20 @@ def test_case_page_day_140_is_due_today_not_overdue(client_as, make_case) -> Non
     assert tags[0] == "Due today: week 20"  # was "Overdue: week 21" (review §3.2 C1)
 
 
-def _clock_rows(soup) -> dict[str, tuple[str, str]]:  # type: ignore[no-untyped-def]
+def _day_month_year(day: date) -> str:
+    return f"{day.day} {day:%B %Y}"
+
+
+def _clock_rows(soup: BeautifulSoup) -> dict[str, tuple[str, str]]:
     rows = {}
     for tr in soup.select("#clock-summary tbody tr"):
         cells = tr.select("td")
-        rows[cells[0].get_text(" ", strip=True)] = (cells[1].get_text(" ", strip=True), cells[2].get_text(" ", strip=True))
+        key, first, second = (cell.get_text(" ", strip=True) for cell in cells[:3])
+        rows[key] = (first, second)
     return rows
 
 
-def test_case_page_shows_every_clock_that_applies(client_as, make_case, session: Session) -> None:  # type: ignore[no-untyped-def]
+def test_case_page_shows_every_clock_that_applies(client_as: ClientAs, make_case: MakeCase, session: Session) -> None:
     from qaframework.store import AdviceRequest, Review
 
     today = date.today()
@@ -184,24 +189,28 @@ def test_case_page_shows_every_clock_that_applies(client_as, make_case, session:
     soup = check_page(client.get(f"/cases/{case.id}"))
     rows = _clock_rows(soup)
     assert set(rows) == {
-        f"Request for a re-assessment, received {(today - timedelta(days=30)).day} {(today - timedelta(days=30)):%B %Y}",
-        f"Request for an EHC needs assessment, received {(today - timedelta(days=400)).day} {(today - timedelta(days=400)):%B %Y}",
+        f"Request for a re-assessment, received {_day_month_year(today - timedelta(days=30))}",
+        f"Request for an EHC needs assessment, received {_day_month_year(today - timedelta(days=400))}",
         "Advice from Health", "Annual review", "Phase transfer review"}
     assert rows["Advice from Health"][1] == "Received late"
     assert rows["Annual review"][1] == "Awaiting decision"  # meeting held 20 days ago, no decision yet
     reassessment = next(v for k, v in rows.items() if "re-assessment" in k)
-    assert reassessment == (f"{(today + timedelta(days=78)).day} {(today + timedelta(days=78)):%B %Y} 78 days left", "On track: week 3")
+    assert reassessment == (f"{_day_month_year(today + timedelta(days=78))} 78 days left", "On track: week 3")
     text = soup.get_text(" ", strip=True)
     assert "Days late net of the exception 0" in text  # issued on day 150, with a 41-day closure inside the clock
     assert "Phase transfer" in text and "Secondary school to a post-16 institution" in text
     assert "Academic year of birth 2011 to 2012" in text
-    steps = {tr.select("td")[0].get_text(strip=True): tr.select("td")[2].get_text(strip=True)
-             for tr in soup.select("#annual-review ~ .app-table-scroll table tbody tr")}
+    steps = {
+        tr.select("td")[0].get_text(strip=True): tr.select("td")[2].get_text(strip=True)
+        for tr in soup.select("#annual-review ~ .app-table-scroll table tbody tr")
+    }
     assert steps["Meeting notice (2 weeks before)"] == "Met"
     assert steps["Advice and papers circulated (2 weeks before)"] == "Missed"  # meeting held, no papers recorded
 
 
-def test_at_risk_page_lists_requests_past_the_at_risk_week_most_urgent_first(client_as, make_case) -> None:  # type: ignore[no-untyped-def]
+def test_at_risk_page_lists_requests_past_the_at_risk_week_most_urgent_first(
+    client_as: ClientAs, make_case: MakeCase
+) -> None:
     today = date.today()
     make_case("RISK-OVER", request_date=today - timedelta(days=150), team="North")
     make_case("RISK-TODAY", request_date=today - timedelta(days=140), team="South")
@@ -209,10 +218,17 @@ def test_at_risk_page_lists_requests_past_the_at_risk_week_most_urgent_first(cli
     make_case("RISK-WK13", request_date=today - timedelta(days=91), team="North")  # not yet at risk
     client, _ = client_as(Role.AUDITOR)
     soup = check_page(client.get("/cases/at-risk"))
-    rows = [[c.get_text(" ", strip=True) for c in tr.select("th, td")] for tr in soup.select("#at-risk-requests tbody tr")]
+    rows = [
+        [c.get_text(" ", strip=True) for c in tr.select("th, td")] for tr in soup.select("#at-risk-requests tbody tr")
+    ]
     assert [(r[0], r[3]) for r in rows] == [
-        ("RISK-OVER", "Overdue: week 22"), ("RISK-TODAY", "Due today: week 20"), ("RISK-WK14", "At risk: week 14")]
-    assert rows[0][2].endswith("10 days late") and rows[1][2].endswith("Due today") and rows[2][2].endswith("48 days left")
+        ("RISK-OVER", "Overdue: week 22"),
+        ("RISK-TODAY", "Due today: week 20"),
+        ("RISK-WK14", "At risk: week 14"),
+    ]
+    assert (
+        rows[0][2].endswith("10 days late") and rows[1][2].endswith("Due today") and rows[2][2].endswith("48 days left")
+    )
     soup = check_page(client.get("/cases/at-risk?team=South"))
     assert [tr.th.get_text(strip=True) for tr in soup.select("#at-risk-requests tbody tr")] == ["RISK-TODAY"]
     assert soup.select_one("#team option[selected]")["value"] == "South"

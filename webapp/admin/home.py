@@ -29,10 +29,15 @@ def index() -> Any:
     cycle = current_cycle(session, date.today())
     return render_template(
         "admin/index.html",
-        active_users=sum(u.active for u in users), inactive_users=sum(not u.active for u in users),
-        current_templates=len(current_versions(session)), retired_templates=sum(v.retired for v in versions),
-        template_versions=len(versions), cycle=cycle,
+        active_users=sum(u.active for u in users),
+        inactive_users=sum(not u.active for u in users),
+        current_templates=len(current_versions(session)),
+        retired_templates=sum(v.retired for v in versions),
+        template_versions=len(versions),
+        cycle=cycle,
         year_configured=any(c.academic_year == cycle.academic_year for c in configured_cycles(session)),
-        target=tier1_target(session), cases=case_count(session), at_risk_week=local_milestones(session).at_risk_from_week,
+        target=tier1_target(session),
+        cases=case_count(session),
+        at_risk_week=local_milestones(session).at_risk_from_week,
         last_import=latest_entry(session, actor, "cases.import"),
     )
