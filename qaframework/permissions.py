@@ -58,6 +58,11 @@ def can_edit_audit(user: User, audit: Audit) -> bool:
     return user.active and audit.auditor_id == user.id and audit.status in {"draft", "returned"}
 
 
+def can_discard_audit(user: User, audit: Audit) -> bool:
+    """A draft may be thrown away by the person who started it, or by an administrator."""
+    return user.active and audit.status == "draft" and (audit.auditor_id == user.id or role_of(user) is Role.ADMIN)
+
+
 def can_return_audit(user: User, audit: Audit) -> bool:
     """A panel member (or admin) sends a submitted audit back with comments."""
     return user.active and role_of(user) in {Role.PANEL_MEMBER, Role.ADMIN} and audit.status == "submitted"

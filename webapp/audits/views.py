@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections import Counter
 from typing import Any
 
-from flask import flash, redirect, render_template, request, url_for
+from flask import abort, flash, redirect, render_template, request, url_for
 
 from qaframework.framework import SUBJECT_LABELS, AuditStatus, Subject, Tier
 from qaframework.operations.actions import actions_for_audit
@@ -24,10 +24,11 @@ from qaframework.operations.audits import answers_of, get_audit, missing_items, 
 from qaframework.operations.audits import return_audit as return_to_author
 from qaframework.operations.base import InvalidInput, WorkflowError
 from qaframework.operations.cases import find_case, get_case
+from qaframework.operations.drafts import discard_draft, unfinished_like
 from qaframework.operations.peer import challenges_for_audit, request_refusal
 from qaframework.operations.templates import templates_for
 from qaframework.operations.users import list_agencies
-from qaframework.permissions import can_edit_audit, can_return_audit
+from qaframework.permissions import can_discard_audit, can_edit_audit, can_return_audit
 from qaframework.scoring import MissingItem
 from qaframework.store import Audit
 from webapp.access import requires
@@ -132,6 +133,9 @@ def _start(form: Any) -> Any:
     offered = {str(tv.id) for tv in templates_for(session, user, subject)}
     if chosen not in offered:
         return _new_audit_step_two(case, subject, "Select the checklist you will use")
+    existing = unfinished_like(session, user, case.id, int(chosen))
+    if existing and form.get("start_anyway") != "yes":
+        return render_template("audits/duplicate.html", case=case, subject=subject, chosen=chosen, existing=existing)
     try:
         audit = start_audit(session, user, case_id=case.id, template_version_id=int(chosen), subject=subject)
     except (InvalidInput, WorkflowError) as refused:
@@ -190,6 +194,7 @@ def show_audit(audit_id: int) -> Any:
         missing_count=len(missing),
         can_edit=can_edit,
         can_return=can_return_audit(user, audit),
+        can_discard=can_discard_audit(user, audit),
         rules_mode=rules_mode(audit),
         actions=actions_for_audit(session, user, audit.id),
         challenges=challenges_for_audit(session, audit),
@@ -247,3 +252,23 @@ def return_audit(audit_id: int) -> Any:
         can_return=can_return_audit(user, audit),
         has_errors=bool(errors),
     )
+
+
+@bp.route("/<int:audit_id>/discard", methods=["GET", "POST"])
+@requires(*VIEW_ROLES)
+def discard(audit_id: int) -> Any:
+    """Confirm, then discard a draft (the library keeps all of it in the audit trail)."""
+    session, user = db_session(), actor()
+    audit = get_audit(session, user, audit_id)
+    if not can_discard_audit(user, audit):
+        abort(403, description="Only the auditor who started a draft, or an administrator, can discard it.")
+    if request.method == "POST":
+        case_ref = audit.case.case_ref
+        try:
+            discard_draft(session, user, audit.id)
+        except WorkflowError as refused:
+            flash(refused.message, "important")
+            return redirect(url_for("audits.show_audit", audit_id=audit_id))
+        flash(f"The draft audit of case {case_ref} has been discarded.", "success")
+        return redirect(url_for("home.index"))
+    return render_template("audits/discard.html", audit=audit)
