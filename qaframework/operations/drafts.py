@@ -38,13 +38,14 @@ def unfinished_like(session: Session, actor: User, case_id: int, template_versio
 def discard_draft(session: Session, actor: User, audit_id: int) -> None:
     """Delete a draft (its author or an administrator), keeping all of it in the audit trail."""
     audit = get_audit(session, actor, audit_id)
-    require(can_discard_audit(actor, audit), "Only the auditor who started a draft, or an administrator, can discard it.")
+    require(can_discard_audit(actor, audit),
+            "Only the auditor who started a draft, or an administrator, can discard it.")
     if audit.status != AuditStatus.DRAFT.value:
         raise WorkflowError(f"This audit is {audit.status}; only a draft can be discarded.")
     actions = session.scalar(select(func.count(Action.id)).where(Action.audit_id == audit.id)) or 0
     if actions:
-        raise WorkflowError(f"{actions} action{'s were' if actions != 1 else ' was'} raised from this draft, so it cannot be "
-                            "discarded: the actions need it. Finish and submit it instead.")
+        raised = f"{actions} action{'s were' if actions != 1 else ' was'} raised from this draft"
+        raise WorkflowError(f"{raised}, so it cannot be discarded: the actions need it. Finish and submit it instead.")
     if session.scalar(select(func.count(SampleItem.id)).where(SampleItem.audit_id == audit.id)):
         raise WorkflowError("This draft is in a moderation sample, so it cannot be discarded.")
     kept = {

@@ -3,24 +3,30 @@ discarding a draft (confirm page; author or administrator only; all of it kept i
 
 from __future__ import annotations
 
+from flask.testing import FlaskClient
 from sqlalchemy import select
 from sqlalchemy.orm import Session
+from werkzeug.test import TestResponse
 
 from qaframework.framework import Role
 from qaframework.operations.audits import ResponseInput, save_responses
 from qaframework.store import Audit, TrailEntry
+from tests.support import ClientAs, MakeCase
 from tests.webapp.journey import T1_TITLE, check_page, form_values, start_via_pages
 
 
-def _start_again(client, case_ref: str):  # type: ignore[no-untyped-def]
+def _start_again(client: FlaskClient, case_ref: str) -> TestResponse:
     soup = check_page(client.get(f"/audits/new?case_ref={case_ref}&subject=final_plan"))
     label = soup.find("label", string=lambda s: s is not None and s.strip() == T1_TITLE)
     form = soup.select_one("form[method=post]")
-    return client.post(form["action"], data={**form_values(form), "template_version_id": soup.find(id=label["for"])["value"]})
+    chosen = soup.find(id=label["for"])["value"]
+    return client.post(form["action"], data={**form_values(form), "template_version_id": chosen})
 
 
-def test_starting_the_same_checklist_again_shows_the_existing_draft(client_as, make_case, session: Session) -> None:  # type: ignore[no-untyped-def]
-    client, user = client_as(Role.AUDITOR, agency="send_service", team="North")
+def test_starting_the_same_checklist_again_shows_the_existing_draft(
+    client_as: ClientAs, make_case: MakeCase, session: Session
+) -> None:
+    client, _ = client_as(Role.AUDITOR, agency="send_service", team="North")
     case = make_case("DUP-001")
     first = start_via_pages(client, case.case_ref)
     response = _start_again(client, case.case_ref)
@@ -36,7 +42,9 @@ def test_starting_the_same_checklist_again_shows_the_existing_draft(client_as, m
     assert len(session.scalars(select(Audit).where(Audit.case_id == case.id)).all()) == 2
 
 
-def test_author_discards_a_draft_after_confirming_and_the_trail_keeps_it(client_as, make_case, session: Session) -> None:  # type: ignore[no-untyped-def]
+def test_author_discards_a_draft_after_confirming_and_the_trail_keeps_it(
+    client_as: ClientAs, make_case: MakeCase, session: Session
+) -> None:
     client, user = client_as(Role.AUDITOR, agency="send_service", team="North")
     case = make_case("DIS-001")
     audit_id = start_via_pages(client, case.case_ref)
@@ -53,7 +61,9 @@ def test_author_discards_a_draft_after_confirming_and_the_trail_keeps_it(client_
     assert response.status_code == 302 and response.headers["Location"] == "/"
     session.expire_all()
     assert session.get(Audit, audit_id) is None
-    entry = session.scalar(select(TrailEntry).where(TrailEntry.action == "audit.discard", TrailEntry.entity_id == str(audit_id)))
+    entry = session.scalar(
+        select(TrailEntry).where(TrailEntry.action == "audit.discard", TrailEntry.entity_id == str(audit_id))
+    )
     assert entry is not None and entry.actor_id == user.id
     assert entry.before["case_ref"] == "DIS-001" and entry.before["answers"][first] == {
         "rating": "not_met", "evidence": "No views recorded.", "na_reason": ""}
@@ -62,8 +72,10 @@ def test_author_discards_a_draft_after_confirming_and_the_trail_keeps_it(client_
     assert f"Discarded a draft audit: case DIS-001, {T1_TITLE} (discarded draft)" in home
 
 
-def test_only_the_author_or_an_admin_may_discard_and_only_a_draft(client_as, make_case, session: Session) -> None:  # type: ignore[no-untyped-def]
-    client, user = client_as(Role.AUDITOR, agency="send_service", team="North")
+def test_only_the_author_or_an_admin_may_discard_and_only_a_draft(
+    client_as: ClientAs, make_case: MakeCase, session: Session
+) -> None:
+    client, _ = client_as(Role.AUDITOR, agency="send_service", team="North")
     audit_id = start_via_pages(client, make_case("DIS-002").case_ref)
     colleague, _ = client_as(Role.AUDITOR, agency="send_service", team="North")  # may see it, not discard it
     assert colleague.get(f"/audits/{audit_id}/discard").status_code == 403
