@@ -16,9 +16,19 @@ from datetime import date, datetime
 from sqlalchemy import Boolean, Date, ForeignKey, Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from qaframework.framework import RequestOutcome, phase_for_year_group
+from qaframework.framework import RequestOutcome, TimelinessException, phase_for_year_group
 from qaframework.store.base import Base, utcnow
-from qaframework.timeliness import AdviceException, AdviceFacts, PhaseTransfer, RequestFacts, ReviewFacts, add_months
+from qaframework.timeliness import (
+    AdviceException,
+    AdviceFacts,
+    PhaseTransfer,
+    RequestFacts,
+    RequestKind,
+    RequestSource,
+    ReviewFacts,
+    ReviewOutcome,
+    add_months,
+)
 
 
 def cohort_of(born: date) -> int:
@@ -148,12 +158,12 @@ class Request(Base):
             decision_to_assess_date=self.decision_to_assess_date,
             final_issued_date=self.final_issued_date,
             outcome=RequestOutcome(self.outcome),
-            exception=self.exception,  # type: ignore[arg-type]  # normalised by RequestFacts
+            exception=None if self.exception is None else TimelinessException(self.exception),
             assessment_outcome_date=self.assessment_outcome_date,
             draft_issued_date=self.draft_issued_date,
             responsible_date=self.responsible_date,
-            source=self.request_source,  # type: ignore[arg-type]  # normalised by RequestFacts
-            kind=self.kind or "assessment",  # type: ignore[arg-type]  # normalised by RequestFacts
+            source=None if self.request_source is None else RequestSource(self.request_source),
+            kind=RequestKind(self.kind or RequestKind.ASSESSMENT),
             exception_start=self.exception_start,
             exception_end=self.exception_end,
             family_told_date=self.family_told_date,
@@ -240,6 +250,6 @@ class Review(Base):
         return ReviewFacts(
             meeting_date=self.meeting_date, notice_date=self.notice_date, papers_date=self.papers_date,
             report_date=self.report_date, decision_date=self.decision_date,
-            outcome=self.outcome,  # type: ignore[arg-type]  # normalised by ReviewFacts
+            outcome=None if self.outcome is None else ReviewOutcome(self.outcome),
             amendments_sent_date=self.draft_date, amended_plan_date=self.amended_plan_date,
         )

@@ -129,7 +129,13 @@ def test_raise_an_action_from_a_question(
         ({}, {"#due_date-day": "Enter the date the action is due"}),
     ],
 )
-def test_date_errors_link_to_the_date(client_as, check_for, session: Session, due, expected) -> None:  # type: ignore[no-untyped-def]
+def test_date_errors_link_to_the_date(
+    client_as: ClientAs,
+    check_for: Callable[[User], Audit],
+    session: Session,
+    due: dict[str, str],
+    expected: dict[str, str],
+) -> None:
     client, user = client_as(Role.AUDITOR)
     audit = check_for(user)
     soup = page(
