@@ -90,15 +90,18 @@ def show_challenge(challenge_id: int) -> Any:
             flash("This peer challenge has already been answered, so nothing was changed.", "important")
             return redirect(url_for("peer.show_challenge", challenge_id=challenge.id))
         try:
-            if challenge.status == "requested":
+            if challenge.status in peer.REVIEWABLE:
                 errors = _review(session, user, challenge, audit, form)
             else:
                 errors = _respond(session, user, challenge, audit, form)
         except InvalidInput as exc:
             errors = {_field_id(e.field): e.message for e in exc.errors}
+        except WorkflowError as exc:  # e.g. the check was reopened for revision meanwhile
+            flash(f"{exc.message} Nothing was changed.", "important")
+            return redirect(url_for("peer.show_challenge", challenge_id=challenge.id))
         if not errors:
             return redirect(url_for("peer.show_challenge", challenge_id=challenge.id))
-    mode = ("review" if challenge.status == "requested" and challenge.reviewer_id == user.id
+    mode = ("review" if peer.review_refusal(user, challenge, audit) is None
             else "respond" if challenge.status == "challenged" and challenge.requested_by_id == user.id else "read")
     return render_template("peer/show.html", challenge=challenge, audit=audit, mode=mode, errors=errors,
                            values=request.form, responses={r.question_id: r for r in audit.responses})

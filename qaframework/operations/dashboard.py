@@ -140,7 +140,7 @@ def team_oversight(session: Session, actor: User, today: date, team: str | None 
     open_rows = session.execute(
         select(Audit.auditor_id, func.count(PeerChallenge.id))
         .join(PeerChallenge, PeerChallenge.audit_id == Audit.id)
-        .where(Audit.auditor_id.in_(ids), PeerChallenge.status.in_(["requested", "challenged"]))
+        .where(Audit.auditor_id.in_(ids), PeerChallenge.status.in_(["requested", "challenged", "responded"]))
         .group_by(Audit.auditor_id)
     ).all()
     target = tier1_target(session)

@@ -25,7 +25,14 @@ from qaframework.operations.base import (
 )
 from qaframework.store import Audit, PeerChallenge, PeerComment, User, utcnow
 
-OPEN = ("requested", "challenged")
+#: Exchanges still going: the reviewer or the author has something to do. Only "agreed" ends one:
+#: after the author responds (and perhaps revises and resubmits), the reviewer confirms the
+#: changes or challenges again, in as many rounds as it takes; each round's comments are kept.
+OPEN = ("requested", "challenged", "responded")
+#: Where the reviewer acts: a first review, or the answer to the author's response.
+REVIEWABLE = ("requested", "responded")
+#: Audit statuses in which the check is with the reviewer (not back with its author for revision).
+SUBMITTED_STATES = ("submitted", "moderated", "closed")
 
 
 def colleagues_for(session: Session, actor: User) -> list[User]:
@@ -70,7 +77,7 @@ def request_refusal(actor: User, audit: Audit, challenges: Sequence[PeerChalleng
         return "Only the author of a check can ask for peer challenge."
     if audit.tier != Tier.AGENCY_CHECK:
         return "Peer challenge is for Tier 1 checks."
-    if audit.status not in ("submitted", "moderated", "closed"):
+    if audit.status not in SUBMITTED_STATES:
         return "Submit the check before asking a colleague to challenge it."
     if any(c.status in OPEN for c in challenges):
         return "This check already has an open peer challenge."
@@ -121,37 +128,48 @@ def _clean_comments(audit: Audit, comments: Mapping[str | None, str]) -> list[tu
     return cleaned
 
 
+def review_refusal(actor: User, challenge: PeerChallenge, audit: Audit) -> str | None:
+    """Why ``actor`` cannot review (or re-review) now, or None when they can. Pure, for pages too."""
+    if challenge.reviewer_id != actor.id:
+        return "Only the colleague asked can review this check."
+    if challenge.status not in REVIEWABLE:
+        return "This peer challenge is waiting for the author, or has been agreed."
+    if audit.status not in SUBMITTED_STATES:
+        return "The author is revising the check; you can confirm it or challenge again once they submit it."
+    return None
+
+
 @operation
 def review_challenge(
     session: Session, actor: User, challenge_id: int, *, agree: bool, comments: Mapping[str | None, str]
 ) -> PeerChallenge:
-    """The colleague's answer: agree (optionally with comments) or challenge with at least one comment."""
+    """The colleague's answer: agree (optionally with comments) or challenge with at least one
+    comment. After the author's response this is the next round: confirm the changes, or challenge again."""
     challenge = get_challenge(session, actor, challenge_id)
     if challenge.reviewer_id != actor.id:
         raise PermissionDenied("Only the colleague asked can review this check.")
-    if challenge.status != "requested":
-        raise WorkflowError("This peer challenge has already been answered.")
     audit = get_audit(session, actor, challenge.audit_id)
+    refusal = review_refusal(actor, challenge, audit)
+    if refusal is not None:
+        answered = challenge.status not in REVIEWABLE
+        raise WorkflowError("This peer challenge has already been answered." if answered else refusal)
     cleaned = _clean_comments(audit, comments)
     if not agree and not cleaned:
         raise InvalidInput([FieldError("comment", "Say what you challenge: add a comment to at least one question")])
+    before = {"status": challenge.status, "round": challenge.round}
+    if challenge.status == "responded":
+        challenge.round += 1
     for question_id, body in cleaned:
+        kind = "agree" if agree else "challenge"
         challenge.comments.append(
-            PeerComment(author_id=actor.id, question_id=question_id, kind="agree" if agree else "challenge", body=body)
+            PeerComment(author_id=actor.id, question_id=question_id, kind=kind, body=body, round=challenge.round)
         )
     challenge.status = "agreed" if agree else "challenged"
     if agree:
         challenge.closed_at = utcnow()
     session.flush()
-    record(
-        session,
-        actor,
-        "peer.review",
-        "peer_challenge",
-        challenge.id,
-        {"status": "requested"},
-        {"status": challenge.status, "comments": len(cleaned)},
-    )
+    record(session, actor, "peer.review", "peer_challenge", challenge.id, before,
+           {"status": challenge.status, "round": challenge.round, "comments": len(cleaned)})
     return challenge
 
 
@@ -159,8 +177,9 @@ def review_challenge(
 def respond_to_challenge(
     session: Session, actor: User, challenge_id: int, comments: Mapping[str | None, str], *, revise: bool = False
 ) -> PeerChallenge:
-    """The author answers the challenge; the exchange then closes. With ``revise`` the check is
-    reopened (returned to its author) so the agreed changes can be made and it can be resubmitted."""
+    """The author answers the challenge; the reviewer then confirms or challenges again. With
+    ``revise`` the check is reopened (returned to its author) so the changes can be made and it can
+    be resubmitted; the reviewer's next round waits for the resubmission."""
     challenge = get_challenge(session, actor, challenge_id)
     if challenge.requested_by_id != actor.id:
         raise PermissionDenied("Only the author of the check can respond to the challenge.")
@@ -171,8 +190,9 @@ def respond_to_challenge(
     if not cleaned:
         raise InvalidInput([FieldError("comment", "Write your response")])
     for question_id, body in cleaned:
-        challenge.comments.append(PeerComment(author_id=actor.id, question_id=question_id, kind="response", body=body))
-    challenge.status, challenge.closed_at = "responded", utcnow()
+        challenge.comments.append(PeerComment(author_id=actor.id, question_id=question_id, kind="response", body=body,
+                                              round=challenge.round))
+    challenge.status = "responded"
     if revise:
         if audit.status != "submitted":
             raise WorkflowError(f"This check is {audit.status}; only a submitted check can be reopened for revision.")
@@ -187,8 +207,8 @@ def respond_to_challenge(
         "peer.respond",
         "peer_challenge",
         challenge.id,
-        {"status": "challenged"},
-        {"status": challenge.status, "comments": len(cleaned)},
+        {"status": "challenged", "round": challenge.round},
+        {"status": challenge.status, "round": challenge.round, "comments": len(cleaned)},
     )
     return challenge
 
@@ -200,6 +220,11 @@ def challenges_waiting_for(session: Session, actor: User) -> list[PeerChallenge]
             select(PeerChallenge)
             .where(
                 ((PeerChallenge.reviewer_id == actor.id) & (PeerChallenge.status == "requested"))
+                | (
+                    (PeerChallenge.reviewer_id == actor.id)
+                    & (PeerChallenge.status == "responded")
+                    & PeerChallenge.audit_id.in_(select(Audit.id).where(Audit.status.in_(SUBMITTED_STATES)))
+                )
                 | ((PeerChallenge.requested_by_id == actor.id) & (PeerChallenge.status == "challenged"))
             )
             .order_by(PeerChallenge.created_at)

@@ -123,9 +123,8 @@ def record_names(session: Session, entries: Iterable[TrailEntry]) -> dict[tuple[
                 audit_ids.add(audit_id)
     challenge_audits: dict[int, int] = {}
     if challenge_ids:
-        challenge_audits = dict(session.execute(
-            select(PeerChallenge.id, PeerChallenge.audit_id).where(PeerChallenge.id.in_(challenge_ids))
-        ).tuples().all())
+        query = select(PeerChallenge.id, PeerChallenge.audit_id).where(PeerChallenge.id.in_(challenge_ids))
+        challenge_audits = {row.id: row.audit_id for row in session.execute(query)}
         audit_ids |= set(challenge_audits.values())
     audits = _audit_names(session, audit_ids)
     for key, name in audits.items():

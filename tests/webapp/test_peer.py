@@ -269,3 +269,57 @@ def test_exchange_partial(app: Flask, make_user: MakeUser, check_for: Callable[.
     assert soup.find("a", string="Ask a colleague to challenge this check") is None  # one is open
     assert soup.find_all(id=True) == []  # safe to render any number of times on one page
     assert next(a.get_text(" ", strip=True) for a in soup.select("a")).startswith("Respond to the challenge")
+
+
+def test_reviewer_confirms_or_challenges_again_after_the_revision_in_as_many_rounds_as_needed(
+    client_as: ClientAs, check_for: Callable[..., Audit], session: Session
+) -> None:
+    from qaframework.operations.audits import submit_audit
+    from qaframework.operations.peer import respond_to_challenge
+
+    author_client, author = client_as(Role.AUDITOR, team="North")
+    reviewer_client, reviewer = client_as(Role.AUDITOR, team="North")
+    audit = check_for(author)
+    challenge = request_challenge(session, author, audit.id, reviewer.id)
+    question = audit.template.questions()[3]
+    review_challenge(session, reviewer, challenge.id, agree=False, comments={question.id: "Frequency missing."})
+    respond_to_challenge(session, author, challenge.id, {None: "I will add it."}, revise=True)
+
+    # While the check is back with its author the reviewer waits: nothing to do yet.
+    soup = page(reviewer_client.get(f"/peer-challenges/{challenge.id}"))
+    assert soup.find("form", method="post") is None
+    assert "can confirm the changes or challenge again once it is submitted" in soup.get_text(" ", strip=True)
+
+    session.expire_all()
+    submit_audit(session, author, audit.id, session.get(Audit, audit.id).version_id)
+    # Resubmitted: the confirmation does not ask for peer challenge again; the reviewer is told.
+    confirmation = page(author_client.get(f"/audits/{audit.id}/submitted")).get_text(" ", strip=True)
+    assert "Ask a colleague in your team to peer-challenge" not in confirmation
+    assert f"{reviewer.display_name}, who peer-challenged this check, will see your revised answers" in confirmation
+    home = page(reviewer_client.get("/")).get_text(" ", strip=True)
+    assert f"{author.display_name} responded to your challenge: confirm or challenge again" in home
+
+    # Round 2: the reviewer challenges again ...
+    soup = page(reviewer_client.get(f"/peer-challenges/{challenge.id}"))
+    assert soup.h1.get_text(strip=True) == f"Confirm {author.display_name}’s revised check or challenge again"
+    assert "Frequency missing." in soup.get_text() and "I will add it." in soup.get_text()
+    response = reviewer_client.post(f"/peer-challenges/{challenge.id}",
+                                    data={"decision": "challenge", "comment": "Still no frequency in F."})
+    assert response.status_code == 302
+    session.expire_all()
+    assert (challenge.status, challenge.round) == ("challenged", 2)
+    # ... the author responds without reopening, and the reviewer confirms: round 3 ends it.
+    respond_to_challenge(session, author, challenge.id, {None: "It is in F, paragraph 4."})
+    response = reviewer_client.post(
+        f"/peer-challenges/{challenge.id}", data={"decision": "agree", "comment": "Found it."}
+    )
+    assert response.status_code == 302
+    session.expire_all()
+    assert (challenge.status, challenge.round) == ("agreed", 3) and challenge.closed_at is not None
+    assert [(c.round, c.kind) for c in challenge.comments] == [
+        (1, "challenge"), (1, "response"), (2, "challenge"), (2, "response"), (3, "agree")]
+    soup = page(author_client.get(f"/peer-challenges/{challenge.id}"))
+    text = soup.get_text(" ", strip=True)
+    assert "agreed with the check after 3 rounds" in text
+    rounds = [h.get_text(strip=True) for h in soup.select(".app-peer-comment--round h3")]
+    assert rounds == ["Round 1", "Round 2", "Round 3"]
