@@ -89,3 +89,9 @@ def can_update_action(user: User, action: Action) -> bool:
     return user.active and (
         action.owner_id == user.id or action.created_by_id == user.id or role_of(user) is Role.ADMIN
     )
+
+
+def can_view_compliance_figures(user: User) -> bool:
+    """Compliance and grade figures per audit carry no case reference, so the board reads them too;
+    auditors see their own agency's (the query narrows them)."""
+    return user.active

@@ -10,8 +10,8 @@ from __future__ import annotations
 from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 
-from qaframework.checklists.model import OverallCapRule, Section, Template
-from qaframework.framework import GradeScale, Rating
+from qaframework.checklists.model import CapRule, Grading, OverallCapRule, Section, Template
+from qaframework.framework import GRADE_SCALES, GradeScale, Rating
 
 __all__ = [
     "Answer",
@@ -19,6 +19,8 @@ __all__ = [
     "GradeSuggestion",
     "MissingItem",
     "completeness",
+    "explain_grading",
+    "grading_rule_name",
     "overall_grade",
     "rating_counts",
     "suggest_grades",
@@ -219,3 +221,68 @@ def rating_counts(answers: Mapping[str, Answer | Rating] | Collection[Answer | R
         if rating is not None:
             counts[rating] += 1
     return counts
+
+
+# --- the rules in words, for the guidance page auditors read ------------------------------------------
+
+
+def grading_rule_name(template: Template) -> str:
+    """"Rule plan-quality v2" for a shared rule, or "Rules written in this checklist (v1)"."""
+    rule = template.grading.rule
+    if rule is not None:
+        return f"Rule {rule.id} v{rule.version}"
+    return f"Rules written in this checklist (v{template.version})"
+
+
+def _kind(rule: CapRule) -> str:
+    words = []
+    if rule.statutory is not None:
+        words.append("statutory" if rule.statutory else "good-practice")
+    if rule.limiting is not None:
+        words.append("limiting" if rule.limiting else "non-limiting")
+    return ", ".join(words) if words else "any"
+
+
+def explain_grading(grading: Grading) -> list[str]:
+    """The grading rules as plain sentences, in the order they apply.
+
+    A shared rule file's own ``description`` comes first (it is written for auditors); the
+    sentences below it are generated from the rules themselves, so they cannot drift from what
+    the code does, and inline (v1) rules get the same explanation.
+    """
+    scale = GRADE_SCALES[grading.scale]
+    lines: list[str] = []
+    if grading.mode == "judgement":
+        lines.append(
+            "No grade is suggested from the answers: you choose the judgement ("
+            + ", ".join(scale.labels)
+            + ") and give your reasons."
+        )
+        return lines
+    assert grading.uncapped is not None
+    lines.append(f"Each section you answer starts at {scale.label(grading.uncapped)}.")
+    for cap in grading.caps:
+        rating = Rating(cap.rating).label
+        lines.append(f"{rating} on {'any question' if _kind(cap) == 'any' else 'a ' + _kind(cap) + ' question'}: "
+                     f"the section is at most {scale.label(cap.cap)}.")
+    lines.append("When several of these apply, the lowest wins. Not applicable answers never count.")
+    if grading.exemplary is not None:
+        lines.append(
+            f"A section is {scale.label(grading.exemplary)} only when every answer in it is Met and you mark it exemplary."
+        )
+    bands = grading.others_max_bands_above
+    lines.append(
+        "The overall grade is the lowest of the limiting sections (those without which the plan cannot be "
+        f"enforced), and no more than {bands} grade{'s' if bands != 1 else ''} above the lowest of the other sections."
+    )
+    for overall in grading.overall_caps:
+        rating = Rating(overall.rating).label
+        kind = "" if _kind(overall) == "any" else f"{_kind(overall)} "
+        if overall.at_least == 1:
+            counted = f"Any {rating} answer on a {kind}question"
+        else:
+            counted = f"{overall.at_least} or more {rating} answers on {kind}questions"
+        lines.append(
+            f"{counted}, anywhere in the checklist: the overall grade is at most {scale.label(overall.cap)}."
+        )
+    return lines

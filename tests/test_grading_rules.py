@@ -348,3 +348,18 @@ def test_question_model_defaults_keep_old_content_valid() -> None:
     }
     question = Question.model_validate(old)
     assert (question.test, question.breach) == (None, None)
+
+
+def test_qa_templates_check_reports_the_same_test_mismatch_and_lists_the_rules(tmp_path: Path) -> None:
+    from click.testing import CliRunner
+
+    from qaframework.cli import main
+
+    write(tmp_path, "tone.v1.yaml", shared_test_file("tone", 1, "statutory", False))
+    second = write(tmp_path, "ttwo.v1.yaml", shared_test_file("ttwo", 1, "statutory", True))
+    result = CliRunner().invoke(main, ["templates", "check", str(tmp_path)])
+    assert result.exit_code == 1
+    line = line_containing(second.read_text(), "test: golden-thread")
+    assert f"ERROR {second}:{line}: sections[0].questions[0].test: test 'golden-thread': TTWO-01 is statutory, limiting" in result.output
+    assert "ok  grading rule plan-quality.v2  Plan quality with statutory ceilings" in result.output
+    assert "ok  tone@v1  tier 1  3 questions  inline rules  Test checklist" in result.output

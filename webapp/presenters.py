@@ -21,11 +21,12 @@ from qaframework.framework import (
     Tier,
 )
 from qaframework.permissions import can_start_audits
+from qaframework.scoring import explain_grading, grading_rule_name
 
 UK = ZoneInfo("Europe/London")
 GRADE_LABELS = {code: scale.label(code) for scale in GRADE_SCALES.values() for code in scale.codes}
 GRADE_TAG_COLOURS = {"outstanding": "green", "good": "turquoise", "requires_improvement": "yellow", "inadequate": "red",
-                     "positive": "green", "mixed": "yellow", "negative": "red"}
+                     "positive": "green", "mixed": "yellow", "inconsistent": "yellow", "negative": "red"}
 STATUS_TAG_COLOURS = {
     "draft": "grey",
     "submitted": "blue",
@@ -130,6 +131,8 @@ def in_sentence(label: str) -> str:
 def init_app(app: Flask) -> None:
     app.add_template_global(can_start_audits, "can_start_audits")
     app.add_template_filter(plan_sections_text, "plan_sections_text")
+    app.add_template_filter(explain_grading, "grading_sentences")
+    app.add_template_filter(grading_rule_name, "grading_rule_name")
     app.add_template_filter(in_sentence, "in_sentence")
     app.add_template_filter(activity_text, "activity_text")
     app.add_template_filter(uk_date, "uk_date")

@@ -10,7 +10,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, joinedload, selectinload
 
 from qaframework.checklists.model import Template
-from qaframework.framework import AUDIT_TRANSITIONS, AuditStatus, Rating, Role, Subject
+from qaframework.framework import AUDIT_TRANSITIONS, AuditStatus, Rating, RequestOutcome, Role, Subject
 from qaframework.operations.base import (
     FieldError,
     InvalidInput,
@@ -100,6 +100,26 @@ def has_consent(session: Session, case_id: int) -> bool:
     )
 
 
+#: A decision not to assess or not to issue can be audited only on a request that ended that way.
+REFUSED_OUTCOMES = frozenset({RequestOutcome.REFUSED_TO_ASSESS.value, RequestOutcome.REFUSED_TO_ISSUE.value})
+
+
+def refused_request(case: Case) -> Request | None:
+    """The case's latest request refused to assess or to issue: what a refusal audit looks at."""
+    refused = [r for r in case.requests if r.outcome in REFUSED_OUTCOMES]
+    return refused[-1] if refused else None
+
+
+def subject_problem(case: Case, subject: str) -> str | None:
+    """Why ``subject`` cannot be audited on this case, in words for the person starting the audit."""
+    if subject == Subject.REFUSAL_DECISION and refused_request(case) is None:
+        return (
+            f"Case {case.case_ref} has no request that was refused to assess or to issue, so there is no "
+            "refusal decision to audit. Choose what else you are auditing"
+        )
+    return None
+
+
 @operation
 def start_audit(
     session: Session,
@@ -128,6 +148,13 @@ def start_audit(
         request = session.get(Request, request_id)
         if request is None or request.case_id != case.id:
             raise InvalidInput([FieldError("request", "That request does not belong to this case")])
+        if subject == Subject.REFUSAL_DECISION and request.outcome not in REFUSED_OUTCOMES:
+            raise InvalidInput([FieldError("request", "Only a request that was refused to assess or to issue has a refusal decision to audit")])
+    elif subject == Subject.REFUSAL_DECISION:
+        refused = refused_request(case)
+        if refused is None:
+            raise InvalidInput([FieldError("subject", subject_problem(case, subject) or "")])
+        request_id = refused.id
     elif case.requests:
         request_id = case.requests[-1].id
     if template.requires_consent and not has_consent(session, case.id):

@@ -8,6 +8,7 @@ theirs and keeps their input, so nothing is overwritten and nothing typed is los
 from __future__ import annotations
 
 from collections.abc import Mapping
+from datetime import date
 from typing import Any
 from urllib.parse import urlencode
 
@@ -27,6 +28,7 @@ from qaframework.operations.audits import (
     submit_audit as submit,
 )
 from qaframework.operations.base import InvalidInput, StaleEdit, WorkflowError
+from qaframework.operations.compliance import standing_of
 from qaframework.permissions import can_edit_audit
 from qaframework.scoring import Answer
 from qaframework.store import Audit
@@ -460,6 +462,7 @@ def _render_check(audit: Audit, errors: list[dict[str, str]] | None = None, chan
         changed_by=changed,
         rules_mode=rules_mode(audit),
         grades={g.section_id: g.suggested_grade for g in audit.section_grades},
+        standing=standing_of(audit, date.today()),
     )
 
 

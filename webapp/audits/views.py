@@ -4,6 +4,7 @@ report, the submitted confirmation and a panel member's return."""
 from __future__ import annotations
 
 from collections import Counter
+from datetime import date
 from typing import Any
 
 from flask import abort, flash, redirect, render_template, request, url_for
@@ -20,10 +21,12 @@ from qaframework.operations.audit_queries import (
 from qaframework.operations.audit_queries import (
     list_audits as query_audits,
 )
-from qaframework.operations.audits import answers_of, get_audit, missing_items, start_audit
+from qaframework.operations.audits import answers_of, get_audit, missing_items, start_audit, subject_problem
 from qaframework.operations.audits import return_audit as return_to_author
 from qaframework.operations.base import InvalidInput, WorkflowError
+from qaframework.compliance import date_checks_for
 from qaframework.operations.cases import find_case, get_case
+from qaframework.operations.compliance import standing_of
 from qaframework.operations.drafts import discard_draft, unfinished_like
 from qaframework.operations.peer import challenges_for_audit, request_refusal
 from qaframework.operations.templates import templates_for
@@ -118,6 +121,8 @@ def new_audit() -> Any:
         )
     if subject not in {s.value for s in Subject}:
         errors["subject"] = "Select what you are auditing"
+    elif case is not None and (problem := subject_problem(case, subject)):
+        errors["subject"] = problem
     if errors:
         return _new_audit_step_one(case_ref, subject, errors)
     assert case is not None
@@ -196,6 +201,7 @@ def show_audit(audit_id: int) -> Any:
         can_return=can_return_audit(user, audit),
         can_discard=can_discard_audit(user, audit),
         rules_mode=rules_mode(audit),
+        standing=standing_of(audit, date.today()),
         actions=actions_for_audit(session, user, audit.id),
         challenges=challenges_for_audit(session, audit),
     )
@@ -214,6 +220,22 @@ def report(audit_id: int) -> Any:
         grades={g.section_id: g.suggested_grade for g in audit.section_grades},
         actions=actions_for_audit(session, user, audit.id),
         rules_mode=rules_mode(audit),
+        standing=standing_of(audit, date.today()),
+    )
+
+
+@bp.route("/<int:audit_id>/grading")
+@requires(*VIEW_ROLES)
+def grading_guide(audit_id: int) -> Any:
+    """How this audit's checklist version suggests grades and finds statutory breaches."""
+    audit = get_audit(db_session(), actor(), audit_id)
+    template = audit.template
+    return render_template(
+        "audits/grading.html",
+        audit=audit,
+        template=template,
+        breach_questions=[q for q in template.questions() if q.breach is not None],
+        date_checks=date_checks_for(audit.subject),
     )
 
 
