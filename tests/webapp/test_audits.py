@@ -73,6 +73,7 @@ def test_start_an_audit_in_two_steps(
         "draft_plan",
         "final_plan",
         "annual_review",
+        "refusal_decision",
     ]
 
     soup = check_page(client.get("/audits/new?case_ref=NOPE-1"))
