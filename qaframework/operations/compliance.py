@@ -34,13 +34,19 @@ def case_dates(audit: Audit) -> CaseDates:
             facts = request.facts()
         except ValueError:
             facts = None  # contradictory dates are shown as a problem on the case page, not judged here
+    advice = []
+    for asked in request.advice if request is not None else []:
+        try:
+            advice.append(asked.facts())
+        except ValueError:
+            continue  # advice "received" before it was asked for: a recording error, not a breach
     case = audit.case
     decisions = tuple(sorted(r.decision_date for r in case.reviews if r.decision_date is not None))
     return CaseDates(
         request=facts,
         plan_issued=case.plan_issued_date,
         review_decisions=decisions,
-        advice=tuple(a.facts() for a in request.advice) if request is not None else (),
+        advice=tuple(advice),
     )
 
 
