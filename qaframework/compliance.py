@@ -87,7 +87,7 @@ class Compliance:
 
     @property
     def headline(self) -> str:
-        """"No breaches found" or "2 breaches: views missing; issued late", for one line on a page."""
+        """ "No breaches found" or "2 breaches: views missing; issued late", for one line on a page."""
         if self.compliant:
             return "No statutory breaches found"
         noun = "breach" if len(self.breaches) == 1 else "breaches"

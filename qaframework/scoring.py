@@ -268,7 +268,8 @@ def explain_grading(grading: Grading) -> list[str]:
     lines.append("When several of these apply, the lowest wins. Not applicable answers never count.")
     if grading.exemplary is not None:
         lines.append(
-            f"A section is {scale.label(grading.exemplary)} only when every answer in it is Met and you mark it exemplary."
+            f"A section is {scale.label(grading.exemplary)} only when every answer in it is Met "
+            "and you mark it exemplary."
         )
     bands = grading.others_max_bands_above
     lines.append(

@@ -19,22 +19,45 @@ ON = date(2026, 11, 27)
 
 def question(qid: str, breach: Breach | None = None, statutory: bool = True) -> Question:
     return Question(
-        id=qid, text=TEXT, guidance=TEXT, what_good_looks_like=TEXT,
-        basis=Basis.STATUTORY if statutory else Basis.GOOD_PRACTICE, plan_sections=["A"], breach=breach,
+        id=qid,
+        text=TEXT,
+        guidance=TEXT,
+        what_good_looks_like=TEXT,
+        basis=Basis.STATUTORY if statutory else Basis.GOOD_PRACTICE,
+        plan_sections=["A"],
+        breach=breach,
         not_applicable=NotApplicable(allowed=True, when="the condition is absent"),
     )
 
 
 TEMPLATE = Template(
-    id="plan-check", version=2, title="Plan check", description="A hand-built template for tests.",
-    tier=Tier.AGENCY_CHECK, subjects=[Subject.FINAL_PLAN], grading=Grading(),
+    id="plan-check",
+    version=2,
+    title="Plan check",
+    description="A hand-built template for tests.",
+    tier=Tier.AGENCY_CHECK,
+    subjects=[Subject.FINAL_PLAN],
+    grading=Grading(),
     sections=[
-        Section(id="a", title="Views", plan_sections=["A"], questions=[
-            question("A-01", Breach.VIEWS_MISSING), question("A-02", Breach.VIEWS_MISSING), question("A-03"),
-        ]),
-        Section(id="p", title="Process", plan_sections=["process"], questions=[
-            question("P-03", Breach.ISSUED_LATE), question("P-04", statutory=False),
-        ]),
+        Section(
+            id="a",
+            title="Views",
+            plan_sections=["A"],
+            questions=[
+                question("A-01", Breach.VIEWS_MISSING),
+                question("A-02", Breach.VIEWS_MISSING),
+                question("A-03"),
+            ],
+        ),
+        Section(
+            id="p",
+            title="Process",
+            plan_sections=["process"],
+            questions=[
+                question("P-03", Breach.ISSUED_LATE),
+                question("P-04", statutory=False),
+            ],
+        ),
         Section(id="k", title="Advice", plan_sections=["K"], questions=[question("K-01", Breach.ADVICE_MISSING)]),
     ],
 )
@@ -44,8 +67,11 @@ ALL_MET = {q.id: MET for q in TEMPLATE.questions()}
 def issued(day: int, exception: TimelinessException | None = None, **more: object) -> RequestFacts:
     start = date(2026, 1, 5)
     return RequestFacts(
-        request_date=start, decision_to_assess_date=start + timedelta(days=40),
-        final_issued_date=start + timedelta(days=day), outcome=RequestOutcome.ISSUED, exception=exception,
+        request_date=start,
+        decision_to_assess_date=start + timedelta(days=40),
+        final_issued_date=start + timedelta(days=day),
+        outcome=RequestOutcome.ISSUED,
+        exception=exception,
         **more,  # type: ignore[arg-type]
     )
 
@@ -57,15 +83,18 @@ class TestFromAnswers:
         assert result.headline == "No statutory breaches found"
 
     def test_not_met_on_breach_questions_lists_each_kind_once_with_its_questions(self) -> None:
-        answers = {**ALL_MET, "K-01": NOT_MET, "A-02": NOT_MET, "A-01": Answer(NOT_MET, evidence="none")}
+        answers: dict[str, Answer | Rating] = {
+            **ALL_MET,
+            "K-01": NOT_MET,
+            "A-02": NOT_MET,
+            "A-01": Answer(NOT_MET, evidence="none"),
+        }
         result = assess_compliance(TEMPLATE, answers, Subject.FINAL_PLAN, CaseDates(), ON)
         assert result.codes == ["views_missing", "advice_missing"]
         assert [b.question_ids for b in result.breaches] == [("A-01", "A-02"), ("K-01",)]
         assert [b.from_dates for b in result.breaches] == [None, None]
         assert result.breaches[0].reference == "SEND Regs 2014 reg 12(1)(a); CFA 2014 s19"
-        assert result.headline == (
-            "2 breaches: The child's or family's views are missing; Statutory advice is missing"
-        )
+        assert result.headline == ("2 breaches: The child's or family's views are missing; Statutory advice is missing")
 
     @pytest.mark.parametrize("rating", [PARTIAL, NA, MET])
     def test_only_not_met_is_a_breach(self, rating: Rating) -> None:
@@ -118,15 +147,20 @@ class TestFromDates:
 
     def test_advice_late_without_a_reg_8_exception_by_agency(self) -> None:
         asked = date(2026, 2, 2)
-        dates = CaseDates(advice=(
-            AdviceFacts("education", asked, asked + timedelta(days=50)),
-            AdviceFacts("health", asked, asked + timedelta(days=60), AdviceException.MISSED_APPOINTMENT),
-            AdviceFacts("childrens_social_care", asked, None),
-            AdviceFacts("adult_social_care", asked, asked + timedelta(days=42)),
-        ))
+        dates = CaseDates(
+            advice=(
+                AdviceFacts("education", asked, asked + timedelta(days=50)),
+                AdviceFacts("health", asked, asked + timedelta(days=60), AdviceException.MISSED_APPOINTMENT),
+                AdviceFacts("childrens_social_care", asked, None),
+                AdviceFacts("adult_social_care", asked, asked + timedelta(days=42)),
+            )
+        )
         on = asked + timedelta(days=52)
         assert breaches_from_dates(Subject.DRAFT_PLAN, dates, on) == {
-            Breach.ADVICE_LATE: "Education and educational psychology: received 8 days late; Children's social care: 10 days overdue"
+            Breach.ADVICE_LATE: (
+                "Education and educational psychology: received 8 days late; "
+                "Children's social care: 10 days overdue"
+            )
         }
         assert breaches_from_dates(Subject.ADVICE, dates, on, agency="health") == {}
         assert breaches_from_dates(Subject.ADVICE, dates, on, agency="education") == {

@@ -41,8 +41,7 @@ def ruled_template() -> Template:
 @pytest.fixture
 def ruled(session: Session) -> TemplateVersion:
     sync_templates(session, None, [ruled_template()])
-    tv = session.query(TemplateVersion).filter_by(template_id=RULED).one()
-    return tv
+    return session.query(TemplateVersion).filter_by(template_id=RULED).one()
 
 
 def issue_late(case: Case, days: int = 210) -> None:
@@ -52,7 +51,9 @@ def issue_late(case: Case, days: int = 210) -> None:
     request.final_issued_date = request.request_date + timedelta(days=days)
 
 
-def audit_with(session: Session, author: User, case: Case, tv: TemplateVersion, changes: dict[str, str], submit: bool = True) -> int:
+def audit_with(
+    session: Session, author: User, case: Case, tv: TemplateVersion, changes: dict[str, str], submit: bool = True
+) -> int:
     audit = start_audit(session, author, case_id=case.id, template_version_id=tv.id, subject="final_plan", today=TODAY)
     answers = all_met(audit.template)
     answers.update({qid: ResponseInput(rating, "Seen in the plan.") for qid, rating in changes.items()})
@@ -78,7 +79,10 @@ def test_breaches_from_answers_and_dates_for_a_stored_audit(
 
 
 def test_standing_names_the_rule_and_why_the_suggestion_was_held(
-    session: Session, make_user: Callable[..., User], make_case: Callable[..., Case], ruled: TemplateVersion,
+    session: Session,
+    make_user: Callable[..., User],
+    make_case: Callable[..., Case],
+    ruled: TemplateVersion,
     template_version: Callable[[str], TemplateVersion],
 ) -> None:
     author = make_user(Role.AUDITOR)
@@ -89,7 +93,7 @@ def test_standing_names_the_rule_and_why_the_suggestion_was_held(
     assert audit.suggested_grade == "requires_improvement"
     standing = standing_of(audit, TODAY)
     assert standing.rule_name == "Rule plan-quality v2"
-    assert standing.rule_summary == ruled.template.grading.rule.summary  # type: ignore[union-attr]
+    assert standing.rule_summary == ruled.template.grading.rule.summary
     assert standing.held_by == ("1 statutory question Not met: overall at most Requires improvement",)
     v1 = template_version("t1-coordinator-plan-check")
     if v1.version == 1:
@@ -101,7 +105,9 @@ def test_standing_names_the_rule_and_why_the_suggestion_was_held(
 
 
 def test_a_review_that_lapsed_is_a_breach_of_an_annual_review_audit(
-    session: Session, make_user: Callable[..., User], make_case: Callable[..., Case],
+    session: Session,
+    make_user: Callable[..., User],
+    make_case: Callable[..., Case],
     template_version: Callable[[str], TemplateVersion],
 ) -> None:
     panel = make_user(Role.PANEL_MEMBER)
@@ -110,14 +116,19 @@ def test_a_review_that_lapsed_is_a_breach_of_an_annual_review_audit(
     case.reviews.append(Review(meeting_date=date(2025, 3, 1), decision_date=date(2025, 3, 20)))
     session.commit()
     tv = template_version("t3-annual-review")
-    audit = start_audit(session, panel, case_id=case.id, template_version_id=tv.id, subject="annual_review", today=TODAY)
+    audit = start_audit(
+        session, panel, case_id=case.id, template_version_id=tv.id, subject="annual_review", today=TODAY
+    )
     result = audit_compliance(session, panel, audit.id, TODAY)
     assert result.codes == ["review_lapsed"]
     assert result.breaches[0].from_dates == "no review concluded by 19 March 2026"
 
 
 def test_board_figures_list_every_finished_audit_with_its_breaches(
-    session: Session, make_user: Callable[..., User], make_case: Callable[..., Case], ruled: TemplateVersion,
+    session: Session,
+    make_user: Callable[..., User],
+    make_case: Callable[..., Case],
+    ruled: TemplateVersion,
 ) -> None:
     author = make_user(Role.AUDITOR, agency="send_service")
     late_case = make_case()
@@ -130,9 +141,17 @@ def test_board_figures_list_every_finished_audit_with_its_breaches(
     rows = {r.audit_id: r for r in compliance_by_audit(session, board, TODAY, tiers=[1])}
     assert draft not in rows
     assert rows[breached] == AuditCompliance(
-        audit_id=breached, tier=1, template=f"{RULED}@v1", grading_rule="plan-quality.v2", subject="final_plan",
-        agency_code="send_service", cycle=rows[breached].cycle, status=AuditStatus.SUBMITTED.value,
-        grade="requires_improvement", compliant=False, breaches=("views_missing", "issued_late"),
+        audit_id=breached,
+        tier=1,
+        template=f"{RULED}@v1",
+        grading_rule="plan-quality.v2",
+        subject="final_plan",
+        agency_code="send_service",
+        cycle=rows[breached].cycle,
+        status=AuditStatus.SUBMITTED.value,
+        grade="requires_improvement",
+        compliant=False,
+        breaches=("views_missing", "issued_late"),
     )
     assert (rows[clean].compliant, rows[clean].breaches, rows[clean].grade) == (True, (), "good")
     other_agency = make_user(Role.AUDITOR, agency="health")
@@ -147,7 +166,10 @@ def test_board_figures_list_every_finished_audit_with_its_breaches(
 
 class TestRefusalDecision:
     def test_cannot_be_started_on_a_case_without_a_refused_request(
-        self, session: Session, make_user: Callable[..., User], make_case: Callable[..., Case],
+        self,
+        session: Session,
+        make_user: Callable[..., User],
+        make_case: Callable[..., Case],
         template_version: Callable[[str], TemplateVersion],
     ) -> None:
         from qaframework.operations.audits import subject_problem
@@ -163,7 +185,10 @@ class TestRefusalDecision:
         assert subject_problem(case, "refusal_decision") is None
 
     def test_start_pins_the_refused_request_and_refuses_any_other(
-        self, session: Session, make_user: Callable[..., User], make_case: Callable[..., Case],
+        self,
+        session: Session,
+        make_user: Callable[..., User],
+        make_case: Callable[..., Case],
     ) -> None:
         data = load_template_file(DEFAULT_TEMPLATE_DIR / "t3-annual-review.v1.yaml").model_dump(mode="json")
         data["id"], data["subjects"] = "t3-refusal-test", ["refusal_decision"]
@@ -172,7 +197,9 @@ class TestRefusalDecision:
         panel = make_user(Role.PANEL_MEMBER)
         case = make_case()
         with pytest.raises(InvalidInput) as refused:
-            start_audit(session, panel, case_id=case.id, template_version_id=tv.id, subject="refusal_decision", today=TODAY)
+            start_audit(
+                session, panel, case_id=case.id, template_version_id=tv.id, subject="refusal_decision", today=TODAY
+            )
         assert refused.value.errors[0].field == "subject"
         first = case.requests[-1]
         first.outcome = "refused_to_issue"
@@ -183,8 +210,17 @@ class TestRefusalDecision:
         later = Request(request_date=first.request_date + timedelta(days=200), outcome="in_progress")
         case.requests.append(later)
         session.commit()
-        audit = start_audit(session, panel, case_id=case.id, template_version_id=tv.id, subject="refusal_decision", today=TODAY)
+        audit = start_audit(
+            session, panel, case_id=case.id, template_version_id=tv.id, subject="refusal_decision", today=TODAY
+        )
         assert audit.request_id == first.id
         with pytest.raises(InvalidInput, match="Only a request that was refused"):
-            start_audit(session, panel, case_id=case.id, template_version_id=tv.id, subject="refusal_decision",
-                        request_id=later.id, today=TODAY)
+            start_audit(
+                session,
+                panel,
+                case_id=case.id,
+                template_version_id=tv.id,
+                subject="refusal_decision",
+                request_id=later.id,
+                today=TODAY,
+            )

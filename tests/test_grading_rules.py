@@ -57,7 +57,11 @@ def test_the_two_published_rules_say_what_the_agreed_interface_says() -> None:
     plan = rules["plan-quality.v2"]
     assert plan is not None
     assert (plan.scale, plan.mode, plan.uncapped, plan.exemplary, plan.others_max_bands_above) == (
-        "ofsted4", "rules", "good", "outstanding", 1,
+        "ofsted4",
+        "rules",
+        "good",
+        "outstanding",
+        1,
     )
     assert [(c.rating, c.statutory, c.limiting, c.cap) for c in plan.caps] == [
         ("not_met", None, True, "inadequate"),
@@ -360,6 +364,9 @@ def test_qa_templates_check_reports_the_same_test_mismatch_and_lists_the_rules(t
     result = CliRunner().invoke(main, ["templates", "check", str(tmp_path)])
     assert result.exit_code == 1
     line = line_containing(second.read_text(), "test: golden-thread")
-    assert f"ERROR {second}:{line}: sections[0].questions[0].test: test 'golden-thread': TTWO-01 is statutory, limiting" in result.output
+    assert (
+        f"ERROR {second}:{line}: sections[0].questions[0].test: test 'golden-thread': TTWO-01 is statutory, limiting"
+        in result.output
+    )
     assert "ok  grading rule plan-quality.v2  Plan quality with statutory ceilings" in result.output
     assert "ok  tone@v1  tier 1  3 questions  inline rules  Test checklist" in result.output

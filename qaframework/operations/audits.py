@@ -149,7 +149,8 @@ def start_audit(
         if request is None or request.case_id != case.id:
             raise InvalidInput([FieldError("request", "That request does not belong to this case")])
         if subject == Subject.REFUSAL_DECISION and request.outcome not in REFUSED_OUTCOMES:
-            raise InvalidInput([FieldError("request", "Only a request that was refused to assess or to issue has a refusal decision to audit")])
+            message = "Only a request that was refused to assess or to issue has a refusal decision to audit"
+            raise InvalidInput([FieldError("request", message)])
     elif subject == Subject.REFUSAL_DECISION:
         refused = refused_request(case)
         if refused is None:

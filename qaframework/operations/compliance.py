@@ -14,11 +14,11 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, joinedload, selectinload
 
 from qaframework.compliance import CaseDates, Compliance, assess_compliance
-from qaframework.scoring import grading_rule_name, suggest_grades
 from qaframework.framework import AuditStatus, Role, Subject
 from qaframework.operations.audits import answers_of, get_audit
 from qaframework.operations.base import require
 from qaframework.permissions import can_view_compliance_figures, role_of
+from qaframework.scoring import grading_rule_name, suggest_grades
 from qaframework.store import Audit, Case, Request, User
 
 #: Audits whose answers are final enough to count in figures.

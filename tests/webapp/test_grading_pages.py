@@ -44,7 +44,9 @@ def late_case(make_case: Callable[..., Case], session: Session) -> Case:
     return case
 
 
-def started(session: Session, user: User, case: Case, tv: TemplateVersion, not_met: tuple[str, ...], submit: bool) -> int:
+def started(
+    session: Session, user: User, case: Case, tv: TemplateVersion, not_met: tuple[str, ...], submit: bool
+) -> int:
     audit = start_audit(session, user, case_id=case.id, template_version_id=tv.id, subject="final_plan")
     answers = all_met(audit.template)
     answers.update({qid: ResponseInput("not_met", "Not in the plan.") for qid in not_met})
@@ -71,7 +73,7 @@ def test_audit_page_report_and_check_page_show_compliance_beside_the_grade_and_t
 ) -> None:
     client, user = client_as(Role.AUDITOR, agency="send_service")
     audit_id = started(session, user, late_case, ruled, ("T1-A-01",), submit=False)
-    summary = ruled.template.grading.rule.summary  # type: ignore[union-attr]
+    summary = ruled.template.grading.rule.summary
     pages = {
         "audit": check_page(client.get(f"/audits/{audit_id}")),
         "check": check_page(client.get(f"/audits/{audit_id}/submit")),
@@ -80,19 +82,28 @@ def test_audit_page_report_and_check_page_show_compliance_beside_the_grade_and_t
     for name, soup in pages.items():
         compliance = text_of(soup, "statutory-compliance")
         assert compliance.startswith(EXPECTED_COMPLIANCE), name
-        assert "The child's or family's views are missing (SEND Regs 2014 reg 12(1)(a); CFA 2014 s19): Not met on T1-A-01" in compliance
+        assert (
+            "The child's or family's views are missing (SEND Regs 2014 reg 12(1)(a); CFA 2014 s19): Not met on T1-A-01"
+            in compliance
+        )
         assert (
             "The final plan was issued after 20 weeks (SEND Regs 2014 reg 13(2)): the case's dates show "
             "final plan issued on day 210 (week 30) of the 20-week limit"
         ) in compliance
         rule = text_of(soup, "grading-rule")
         assert rule.startswith(f"Graded with rule plan-quality v2: {summary}"), name
-        assert "The overall suggestion is held down by: 1 statutory question Not met: overall at most Requires improvement." in rule
+        assert (
+            "The overall suggestion is held down by: "
+            "1 statutory question Not met: overall at most Requires improvement."
+            in rule
+        )
     assert "Requires improvement" in text_of(pages["audit"], "suggested-grade")
 
 
 def test_a_v1_audit_says_its_rules_are_written_in_the_checklist(
-    client_as: Callable[..., tuple[FlaskClient, User]], session: Session, make_case: Callable[..., Case],
+    client_as: Callable[..., tuple[FlaskClient, User]],
+    session: Session,
+    make_case: Callable[..., Case],
     template_version: Callable[[str], TemplateVersion],
 ) -> None:
     v1 = session.query(TemplateVersion).filter_by(template_id="t1-coordinator-plan-check", version=1).one()
@@ -122,8 +133,16 @@ def test_the_guidance_page_explains_the_rule_from_its_file_and_is_linked_from_se
     assert rule is not None
     assert text_of(soup, "rule-description") == " ".join(rule.description.split())
     rules = [li.get_text(" ", strip=True) for li in soup.select("#rules-in-full li")]
-    assert "Any Not met answer on a statutory question, anywhere in the checklist: the overall grade is at most Requires improvement." in rules
-    assert "3 or more Partially met answers on statutory questions, anywhere in the checklist: the overall grade is at most Requires improvement." in rules
+    assert (
+        "Any Not met answer on a statutory question, anywhere in the checklist: "
+        "the overall grade is at most Requires improvement."
+        in rules
+    )
+    assert (
+        "3 or more Partially met answers on statutory questions, anywhere in the checklist: "
+        "the overall grade is at most Requires improvement."
+        in rules
+    )
     breaches = [li.get_text(" ", strip=True) for li in soup.select("#breach-questions li")]
     assert breaches == [
         "T1-A-01 The child's or family's views are missing (SEND Regs 2014 reg 12(1)(a); CFA 2014 s19)",
@@ -153,10 +172,15 @@ def test_starting_a_refusal_audit_on_a_case_without_a_refusal_is_refused_at_step
     client, _ = client_as(Role.PANEL_MEMBER)
     case = make_case()
     soup = check_page(client.get(f"/audits/new?case_ref={case.case_ref}&subject=refusal_decision"))
-    assert error_summary(soup) == [(
-        f"Case {case.case_ref} has no request that was refused to assess or to issue, so there is no refusal "
-        "decision to audit. Choose what else you are auditing", "#subject",
-    )]
+    assert error_summary(soup) == [
+        (
+            (
+                f"Case {case.case_ref} has no request that was refused to assess or to issue, so there is no refusal "
+                "decision to audit. Choose what else you are auditing"
+            ),
+            "#subject",
+        )
+    ]
     offered = [i["value"] for i in soup.select("input[name=subject]")]
     assert "refusal_decision" in offered
     case.requests[-1].outcome = "refused_to_assess"

@@ -9,6 +9,7 @@ from typing import Any
 
 from flask import abort, flash, redirect, render_template, request, url_for
 
+from qaframework.compliance import date_checks_for
 from qaframework.framework import SUBJECT_LABELS, AuditStatus, Subject, Tier
 from qaframework.operations.actions import actions_for_audit
 from qaframework.operations.audit_queries import (
@@ -24,7 +25,6 @@ from qaframework.operations.audit_queries import (
 from qaframework.operations.audits import answers_of, get_audit, missing_items, start_audit, subject_problem
 from qaframework.operations.audits import return_audit as return_to_author
 from qaframework.operations.base import InvalidInput, WorkflowError
-from qaframework.compliance import date_checks_for
 from qaframework.operations.cases import find_case, get_case
 from qaframework.operations.compliance import standing_of
 from qaframework.operations.drafts import discard_draft, unfinished_like
