@@ -9,9 +9,11 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
 from typing import TypeVarTuple
+from zoneinfo import ZoneInfo
 
-from sqlalchemy import Select, func, select
+from sqlalchemy import ColumnElement, Select, and_, func, or_, select
 from sqlalchemy.orm import Session
 
 from qaframework.operations.base import require
@@ -23,12 +25,22 @@ SIGN_IN_ACTIONS = ("user.sign_in",)
 MAX_PER_PAGE = 200
 
 
+#: The trail's day boundaries are the area's own days, as the pages show dates.
+LOCAL_TIME = ZoneInfo("Europe/London")
+MAX_EXPORT_ROWS = 50_000
+
+
 @dataclass(frozen=True)
 class TrailFilters:
     entity: str = ""
     entity_id: str = ""
     actor_id: int | None = None
     include_sign_ins: bool = False
+    #: Everything about one case: its audits, the actions and peer challenges raised from them.
+    case_ref: str = ""
+    #: From the start of ``date_from`` to the end of ``date_to`` (local days), either may be open.
+    date_from: date | None = None
+    date_to: date | None = None
 
 
 @dataclass(frozen=True)
@@ -57,7 +69,7 @@ def _allowed(actor: User) -> None:
 _Row = TypeVarTuple("_Row")  # the columns of whichever query the filters narrow
 
 
-def _where(query: Select[*_Row], filters: TrailFilters) -> Select[*_Row]:
+def _where(query: Select[*_Row], filters: TrailFilters, about_case: ColumnElement[bool] | None = None) -> Select[*_Row]:
     if filters.entity:
         query = query.where(TrailEntry.entity == filters.entity)
     if filters.entity_id:
@@ -66,21 +78,62 @@ def _where(query: Select[*_Row], filters: TrailFilters) -> Select[*_Row]:
         query = query.where(TrailEntry.actor_id == filters.actor_id)
     if not filters.include_sign_ins:
         query = query.where(TrailEntry.action.not_in(SIGN_IN_ACTIONS))
+    if about_case is not None:
+        query = query.where(about_case)
+    if filters.date_from is not None:
+        query = query.where(TrailEntry.at >= datetime.combine(filters.date_from, time(0), tzinfo=LOCAL_TIME))
+    if filters.date_to is not None:
+        after = filters.date_to + timedelta(days=1)
+        query = query.where(TrailEntry.at < datetime.combine(after, time(0), tzinfo=LOCAL_TIME))
     return query
+
+
+def _about_case(session: Session, case_ref: str) -> ColumnElement[bool] | None:
+    """Entries about one case's records: its audits (also drafts since discarded), and the actions
+    and peer challenges raised from them. None when no case is asked for."""
+    ref = case_ref.strip().upper()
+    if not ref:
+        return None
+    of_case = select(Audit.id).join(Case, Case.id == Audit.case_id).where(func.upper(Case.case_ref) == ref)
+    audit_ids = {str(i) for i in session.scalars(of_case)}
+    discards = select(TrailEntry.entity_id, TrailEntry.before).where(TrailEntry.action == "audit.discard")
+    discarded = session.execute(discards)
+    audit_ids |= {entity_id for entity_id, before in discarded
+                  if entity_id and str((before or {}).get("case_ref", "")).upper() == ref}
+    numbers = [int(i) for i in audit_ids]
+    action_ids = [str(i) for i in session.scalars(select(Action.id).where(Action.audit_id.in_(numbers)))]
+    challenges = select(PeerChallenge.id).where(PeerChallenge.audit_id.in_(numbers))
+    challenge_ids = [str(i) for i in session.scalars(challenges)]
+    return or_(
+        and_(TrailEntry.entity == "audit", TrailEntry.entity_id.in_(sorted(audit_ids))),
+        and_(TrailEntry.entity == "action", TrailEntry.entity_id.in_(action_ids)),
+        and_(TrailEntry.entity == "peer_challenge", TrailEntry.entity_id.in_(challenge_ids)),
+    )
 
 
 def trail_page(session: Session, actor: User, filters: TrailFilters, page: int = 1, per_page: int = 50) -> TrailPage:
     """One page of entries, newest first, with the actor's name joined in SQL."""
     _allowed(actor)
     per_page = max(1, min(per_page, MAX_PER_PAGE))
-    total = session.scalar(_where(select(func.count(TrailEntry.id)), filters)) or 0
+    about_case = _about_case(session, filters.case_ref)
+    total = session.scalar(_where(select(func.count(TrailEntry.id)), filters, about_case)) or 0
     pages = max(1, -(-total // per_page))
     page = max(1, min(page, pages))
     query = _where(
-        select(TrailEntry, User.display_name).outerjoin(User, User.id == TrailEntry.actor_id), filters
+        select(TrailEntry, User.display_name).outerjoin(User, User.id == TrailEntry.actor_id), filters, about_case
     ).order_by(TrailEntry.id.desc()).offset((page - 1) * per_page).limit(per_page)
     rows = [TrailRow(entry, name) for entry, name in session.execute(query).all()]
     return TrailPage(rows, total, page, per_page)
+
+
+def trail_for_export(session: Session, actor: User, filters: TrailFilters) -> list[TrailRow]:
+    """Every entry the filters match, newest first (up to ``MAX_EXPORT_ROWS``), for a download."""
+    _allowed(actor)
+    query = _where(
+        select(TrailEntry, User.display_name).outerjoin(User, User.id == TrailEntry.actor_id), filters,
+        _about_case(session, filters.case_ref),
+    ).order_by(TrailEntry.id.desc()).limit(MAX_EXPORT_ROWS)
+    return [TrailRow(entry, name) for entry, name in session.execute(query).all()]
 
 
 def trail_entities(session: Session, actor: User) -> list[str]:

@@ -5,17 +5,28 @@ from __future__ import annotations
 import json
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import date
 from typing import Any
 
-from flask import render_template, request, url_for
+from flask import Response, render_template, request, url_for
 from werkzeug.routing import BuildError
 
-from qaframework.framework import ROLE_LABELS, Role
-from qaframework.operations.trail import TrailFilters, TrailRow, trail_entities, trail_page
+from qaframework.exports import csv_text
+from qaframework.framework import DEFAULT_AGENCIES, ROLE_LABELS, Role
+from qaframework.operations.trail import (
+    LOCAL_TIME,
+    TrailFilters,
+    TrailRow,
+    record_names,
+    trail_entities,
+    trail_for_export,
+    trail_page,
+)
 from qaframework.operations.users import list_users
 from webapp.access import requires
 from webapp.admin.blueprint import bp
 from webapp.admin.common import acting_user
+from webapp.admin.dates import parse_date_text
 from webapp.db import db_session
 from webapp.presenters import ACTIVITY
 
@@ -64,9 +75,20 @@ def _plain(value: Any) -> str:
     return value if isinstance(value, str) else json.dumps(value, ensure_ascii=False)
 
 
+#: Stored field names in the words the pages use.
+FIELD_LABELS = {"agency_code": "agency", "owner_id": "owner", "reviewer_id": "reviewer", "auditor_id": "auditor",
+                "is_team_manager": "team manager", "display_name": "name", "case_ref": "case"}
+#: Agency codes as names (the default agencies; an agency added later shows its code).
+AGENCY_NAMES = {agency.code: agency.name for agency in DEFAULT_AGENCIES}
+
+
 def _text(key: str, value: Any) -> str:
     if key == "role" and value in {r.value for r in Role}:
         return ROLE_LABELS[Role(value)]
+    if key == "agency_code" and isinstance(value, str):
+        return AGENCY_NAMES.get(value, value)
+    if key in ("status", "rating") and isinstance(value, str):
+        return value.replace("_", " ").capitalize()
     text = _plain(value)
     return text if len(text) <= MAX_VALUE_TEXT else text[:MAX_VALUE_TEXT] + "…"
 
@@ -77,22 +99,21 @@ def changes(row: TrailRow) -> list[Change]:
     keys = list(dict.fromkeys([*before, *after]))
     both = bool(before) and bool(after)
     return [
-        Change(key.replace("_", " "), _text(key, before.get(key)), _text(key, after.get(key)))
+        Change(FIELD_LABELS.get(key, key.replace("_", " ")), _text(key, before.get(key)), _text(key, after.get(key)))
         for key in keys
         if not both or before.get(key) != after.get(key)
     ]
 
 
-def record_namer(user_names: dict[str, str]) -> Callable[[TrailRow], str]:
-    """A function naming a row's record as people know it: a user's or setting's name, else the stored id."""
+def record_namer(names: dict[tuple[str, str], str]) -> Callable[[TrailRow], str]:
+    """A function naming a row's record as people know it (``operations.trail.record_names``):
+    a setting's label, a user's name, "case EHC100093, <checklist>" for an audit; else its id."""
 
     def name(row: TrailRow) -> str:
         entity, entity_id = row.entry.entity, row.entry.entity_id or ""
         if entity == "setting":
             return SETTING_LABELS.get(entity_id, entity_id)
-        if entity == "user":
-            return user_names.get(entity_id, entity_id)
-        return entity_id
+        return names.get((entity, entity_id), entity_id)
 
     return name
 
@@ -114,24 +135,71 @@ def _int_arg(name: str) -> int | None:
     return int(value) if value.isdigit() and len(value) < 10 else None
 
 
+def _filters_from_args(entities: list[str], user_ids: set[int]) -> tuple[TrailFilters, dict[str, str]]:
+    """The filters in the query string, and a message per date box that could not be read."""
+    entity = request.args.get("entity", "")
+    actor_id = _int_arg("actor")
+    errors: dict[str, str] = {}
+    dates: dict[str, date | None] = {}
+    for name, what in (("from", "first date"), ("to", "last date")):
+        text = request.args.get(name, "").strip()[:40]
+        try:
+            dates[name] = parse_date_text(text, what) if text else None
+        except ValueError as problem:
+            errors[name], dates[name] = str(problem), None
+    if dates["from"] and dates["to"] and dates["from"] > dates["to"]:
+        errors["to"] = "The last date must be the same as or after the first date"
+        dates["to"] = None
+    filters = TrailFilters(
+        entity=entity if entity in entities else "",
+        entity_id=(request.args.get("entity_id", "")[:40] if entity in entities else ""),
+        actor_id=actor_id if actor_id in user_ids else None,
+        include_sign_ins=request.args.get("sign_ins") == "yes",
+        case_ref=request.args.get("case_ref", "").strip()[:40],
+        date_from=dates["from"],
+        date_to=dates["to"],
+    )
+    return filters, errors
+
+
 @bp.route("/audit-trail")
 @requires(Role.ADMIN)
 def audit_trail() -> Any:
     session, actor = db_session(), acting_user()
     entities = trail_entities(session, actor)
     users = list_users(session)
-    entity = request.args.get("entity", "")
-    actor_id = _int_arg("actor")
-    filters = TrailFilters(
-        entity=entity if entity in entities else "",
-        entity_id=(request.args.get("entity_id", "")[:40] if entity in entities else ""),
-        actor_id=actor_id if actor_id in {u.id for u in users} else None,
-        include_sign_ins=request.args.get("sign_ins") == "yes",
-    )
+    filters, errors = _filters_from_args(entities, {u.id for u in users})
     page = trail_page(session, actor, filters, page=_int_arg("page") or 1, per_page=PER_PAGE)
+    names = record_names(session, [row.entry for row in page.rows])
+    query: dict[str, Any] = {k: v for k, v in request.args.to_dict().items() if k != "page"}
     return render_template(
-        "admin/trail.html", page=page, filters=filters, entities=entities, users=users,
+        "admin/trail.html", page=page, filters=filters, entities=entities, users=users, errors=errors,
+        has_errors=bool(errors), values=request.args,
         action_labels=ACTION_LABELS, entity_labels=ENTITY_LABELS, changes=changes, record_link=record_link,
-        record_name=record_namer({str(u.id): u.display_name for u in users}),
+        record_name=record_namer(names),
         page_url=lambda n: url_for("admin.audit_trail", **{**request.args.to_dict(), "page": n}),
+        export_url=url_for("admin.audit_trail_csv", **query),
     )
+
+
+@bp.route("/audit-trail.csv")
+@requires(Role.ADMIN)
+def audit_trail_csv() -> Response:
+    """The entries the filters match as a spreadsheet; every cell made formula-safe by the library."""
+    session, actor = db_session(), acting_user()
+    users = list_users(session)
+    filters, _ = _filters_from_args(trail_entities(session, actor), {u.id for u in users})
+    rows = trail_for_export(session, actor, filters)
+    name = record_namer(record_names(session, [row.entry for row in rows]))
+    body = csv_text(
+        ["When", "Who", "What", "Type of record", "Record", "Record id", "Changes"],
+        ([row.entry.at.astimezone(LOCAL_TIME).strftime("%Y-%m-%d %H:%M:%S"), row.actor_name or "System",
+          ACTION_LABELS.get(row.entry.action, row.entry.action),
+          ENTITY_LABELS.get(row.entry.entity, row.entry.entity.replace("_", " ").capitalize()),
+          name(row) if row.entry.entity_id else "", row.entry.entity_id or "",
+          "; ".join(f"{c.field}: {c.before} → {c.after}" for c in changes(row))]
+         for row in rows),
+    )
+    filename = f"audit-trail-{date.today().isoformat()}.csv"
+    return Response(body, mimetype="text/csv",
+                    headers={"Content-Disposition": f'attachment; filename="{filename}"', "Cache-Control": "no-store"})
