@@ -18,6 +18,7 @@ from qaframework.operations.base import (
     require,
     snapshot,
 )
+from qaframework.operations.cases import known_case_values
 from qaframework.passwords import hash_password, needs_rehash, password_problem, verify_password
 from qaframework.permissions import can_manage_users
 from qaframework.store import Agency, User, utcnow
@@ -53,6 +54,49 @@ def _validate_user(session: Session, email: str, role: str, agency_code: str | N
     return errors
 
 
+def team_problem(session: Session, team: str | None, new_team: bool | None) -> FieldError | None:
+    """Teams come from a list, so a typo cannot quietly make a new one.
+
+    ``new_team`` True: the person asked for a new team, which must not already exist (in any
+    capitals). False: the team must be one already known (from users or cases). None: the caller
+    (the ``qa`` command, a script) does not make that distinction, so nothing is checked.
+    """
+    if new_team is None:
+        return None
+    name = (team or "").strip()
+    known = known_case_values(session).teams
+    if new_team:
+        if not name:
+            return FieldError("new_team", "Enter the name of the new team")
+        same = next((t for t in known if t.lower() == name.lower()), None)
+        if same is not None:
+            return FieldError("new_team", f"There is already a team called {same}: choose it from the list")
+        if len(name) > 80:
+            return FieldError("new_team", "Keep the team name to 80 characters or fewer")
+        return None
+    if name and name not in known:
+        return FieldError("team", "Choose a team from the list, or choose ‘Add a new team’")
+    return None
+
+
+def new_user_problems(
+    session: Session, *, email: str, password: str, role: str, agency_code: str | None,
+    team: str | None = None, new_team: bool | None = None,
+) -> list[FieldError]:
+    """Everything wrong with a new account, all at once (not one problem per try)."""
+    email = normalise_email(email)
+    errors = _validate_user(session, email, role, agency_code)
+    if email and session.scalar(select(User.id).where(User.email == email)) is not None:
+        errors.append(FieldError("email", f"A user with the email {email} already exists"))
+    problem = password_problem(password, email)
+    if problem:
+        errors.append(FieldError("password", problem))
+    team_error = team_problem(session, team, new_team)
+    if team_error:
+        errors.append(team_error)
+    return errors
+
+
 @operation
 def add_user(
     session: Session,
@@ -65,15 +109,12 @@ def add_user(
     agency_code: str | None = None,
     team: str | None = None,
     is_team_manager: bool = False,
+    new_team: bool | None = None,
 ) -> User:
     _admin_or_system(actor)
     email = normalise_email(email)
-    errors = _validate_user(session, email, role, agency_code)
-    if session.scalar(select(User.id).where(User.email == email)) is not None:
-        errors.append(FieldError("email", f"A user with the email {email} already exists"))
-    problem = password_problem(password, email)
-    if problem:
-        errors.append(FieldError("password", problem))
+    errors = new_user_problems(session, email=email, password=password, role=role, agency_code=agency_code,
+                               team=team, new_team=new_team)
     if errors:
         raise InvalidInput(errors)
     user = User(
@@ -102,12 +143,17 @@ def update_user(
     team: str | None,
     is_team_manager: bool,
     display_name: str,
+    new_team: bool | None = None,
 ) -> User:
     _admin_or_system(actor)
     user = session.get(User, user_id)
     if user is None:
         raise NotFound(f"There is no user {user_id}")
     errors = _validate_user(session, user.email, role, agency_code)
+    if not (new_team is False and team == user.team):  # keeping a team no one else has any more is fine
+        team_error = team_problem(session, team, new_team)
+        if team_error:
+            errors.append(team_error)
     if not display_name.strip():
         errors.append(FieldError("display_name", "Enter the person's name"))
     if user.role == Role.ADMIN and role != Role.ADMIN:

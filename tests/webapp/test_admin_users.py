@@ -31,7 +31,8 @@ def _valid(**changes: str | None) -> dict[str, str]:
         "display_name": "Jo Bloggs",
         "role": "auditor",
         "agency": "health",
-        "team": "East",
+        "team": "__new__",
+        "new_team": "East",
         "is_team_manager": "y",
         "password": NEW_PASSWORD,
     }
@@ -270,3 +271,36 @@ def test_deactivating_an_inactive_account_changes_nothing(
         select(TrailEntry).where(TrailEntry.action == "user.deactivate", TrailEntry.entity_id == str(user.id))
     ).all()
     assert len(entries) == 1
+
+
+def test_add_user_shows_every_problem_at_once(client_as: ClientAs, make_user: MakeUser) -> None:
+    client, _ = client_as(Role.ADMIN)
+    taken = make_user(Role.AUDITOR, agency="health", team="North")
+    # A short password (the form's check), a taken email and an auditor without an agency (the
+    # library's checks), and a team typed wrongly: all reported on the first try.
+    data = _valid(email=taken.email, password="short", agency="", team="__new__", new_team="north")
+    soup = check_page(client.post("/admin/users/new", data=data))
+    summary = [a.get_text(strip=True) for a in soup.select(".govuk-error-summary__list a")]
+    assert any("Password must be" in s for s in summary), summary
+    assert f"A user with the email {taken.email} already exists" in summary
+    assert "An auditor must belong to an agency" in summary
+    assert "There is already a team called North: choose it from the list" in summary
+
+
+def test_team_is_chosen_from_the_list_so_a_typo_cannot_make_a_new_one(
+    client_as: ClientAs, make_user: MakeUser, session: Session
+) -> None:
+    client, _ = client_as(Role.ADMIN)
+    make_user(Role.AUDITOR, agency="health", team="North")
+    soup = check_page(client.get("/admin/users/new"))
+    options = [o["value"] for o in soup.select("select[name=team] option")]
+    assert options[0] == "" and "North" in options and options[-1] == "__new__"
+    assert soup.find("option", value="__new__").get_text(strip=True) == "Add a new team"
+    soup = check_page(client.post("/admin/users/new", data=_valid(team="Nrth", new_team="")))
+    assert "Choose a team from the list, or choose ‘Add a new team’" in soup.get_text()
+    soup = check_page(client.post("/admin/users/new", data=_valid(team="__new__", new_team="")))
+    assert "Enter the name of the new team" in soup.get_text()
+    assert session.scalar(select(User).where(User.email == "jo.bloggs@example.test")) is None
+    response = client.post("/admin/users/new", data=_valid(team="North", new_team=""))
+    assert response.status_code == 302
+    assert session.scalar(select(User.team).where(User.email == "jo.bloggs@example.test")) == "North"

@@ -28,7 +28,16 @@ from wtforms.validators import DataRequired, InputRequired, Length
 
 from qaframework.framework import ROLE_LABELS, Role
 from qaframework.operations.base import InvalidInput
-from qaframework.operations.users import add_user, list_agencies, list_users, set_active, set_password, update_user
+from qaframework.operations.cases import known_case_values
+from qaframework.operations.users import (
+    add_user,
+    list_agencies,
+    list_users,
+    new_user_problems,
+    set_active,
+    set_password,
+    update_user,
+)
 from qaframework.passwords import MIN_LENGTH
 from qaframework.store import User
 from webapp.access import requires
@@ -70,8 +79,39 @@ def _agency_choices(session: Session, current: str | None = None) -> list[Select
     return choices
 
 
-def _known_teams(users: list[User]) -> list[str]:
-    return sorted({u.team for u in users if u.team}, key=str.lower)
+NO_TEAM, NEW_TEAM = "", "__new__"
+
+
+def _team_choices(session: Session, current: str | None = None) -> list[SelectChoice]:
+    """The teams already in use (from users and cases), "no team", and an explicit "add a new team"."""
+    teams = known_case_values(session).teams
+    choices = [SelectChoice(NO_TEAM, "No team")] + [SelectChoice(t, t) for t in teams]
+    if current and current not in teams:
+        choices.append(SelectChoice(current, current))
+    return [*choices, SelectChoice(NEW_TEAM, "Add a new team")]
+
+
+def _team_from(form: UserDetailsForm) -> tuple[str | None, bool]:
+    """(team, whether it is a new one) from the select and the new-team box."""
+    if form.team.data == NEW_TEAM:
+        return (form.new_team.data or "").strip(), True
+    return (form.team.data or "").strip() or None, False
+
+
+def _library_problems_onto(form: AddUserForm, session: Session) -> None:
+    """When the form's own checks failed, add the library's too, so every problem shows at once."""
+    team, new_team = _team_from(form)
+    problems = new_user_problems(session, email=form.email.data or "", password=form.password.data or "",
+                                 role=form.role.data or "", agency_code=form.agency.data or None,
+                                 team=team, new_team=new_team)
+    for problem in problems:
+        field = form._fields.get(FORM_FIELDS.get(problem.field, problem.field))
+        if field is not None and not field.errors and (problem.field != "role" or form.role.data):
+            field.errors = [problem.message]
+
+
+#: Library field names → this form's field names, where they differ.
+FORM_FIELDS = {"new_team": "new_team"}
 
 
 # Made before the other fields: WTForms orders fields by creation, and the email comes first on
@@ -102,7 +142,12 @@ class UserDetailsForm(FlaskForm):
             "Panel members, system leaders, board viewers and administrators usually do not."
         ),
     )
-    team = StringField("Team (optional)", widget=GovTextInput())
+    team = SelectField("Team", widget=GovSelect(), choices=[], validate_choice=False, description=(
+        "Choose from the teams already in use, or choose ‘Add a new team’ and type its name below."
+    ))
+    new_team = StringField(
+        "Name of the new team", widget=GovTextInput(), description="Only if you chose ‘Add a new team’."
+    )
     is_team_manager = BooleanField("Team manager", widget=GovCheckboxInput())
     submit = SubmitField("Save changes", widget=GovSubmitInput())
 
@@ -154,7 +199,9 @@ def add_new_user() -> Any:
     session = db_session()
     form = AddUserForm()
     form.agency.choices = _agency_choices(session)
+    form.team.choices = _team_choices(session)
     if form.validate_on_submit():
+        team, new_team = _team_from(form)
         try:
             user = add_user(
                 session,
@@ -164,7 +211,8 @@ def add_new_user() -> Any:
                 role=form.role.data or "",
                 display_name=(form.display_name.data or "").strip(),
                 agency_code=form.agency.data or None,
-                team=(form.team.data or "").strip() or None,
+                team=team,
+                new_team=new_team,
                 is_team_manager=bool(form.is_team_manager.data),
             )
         except InvalidInput as error:
@@ -172,9 +220,9 @@ def add_new_user() -> Any:
         else:
             flash(f"{user.display_name} ({user.email}) can now sign in.", "success")
             return redirect(url_for("admin.show_user", user_id=user.id))
-    return render_template(
-        "admin/users/add.html", form=form, role_items=_role_items(), teams=_known_teams(list_users(session))
-    )
+    elif request.method == "POST":
+        _library_problems_onto(form, session)
+    return render_template("admin/users/add.html", form=form, role_items=_role_items())
 
 
 @bp.route("/users/<int:user_id>")
@@ -200,7 +248,9 @@ def edit_user(user_id: int) -> Any:
         }
     )
     form.agency.choices = _agency_choices(session, user.agency_code)
+    form.team.choices = _team_choices(session, user.team)
     if form.validate_on_submit():
+        team, new_team = _team_from(form)
         try:
             update_user(
                 session,
@@ -208,7 +258,8 @@ def edit_user(user_id: int) -> Any:
                 user.id,
                 role=form.role.data or "",
                 agency_code=form.agency.data or None,
-                team=(form.team.data or "").strip() or None,
+                team=team,
+                new_team=new_team,
                 is_team_manager=bool(form.is_team_manager.data),
                 display_name=form.display_name.data or "",
             )
@@ -217,9 +268,7 @@ def edit_user(user_id: int) -> Any:
         else:
             flash(f"Changes to {user.display_name} saved.", "success")
             return redirect(url_for("admin.show_user", user_id=user.id))
-    return render_template(
-        "admin/users/edit.html", form=form, user=user, role_items=_role_items(), teams=_known_teams(list_users(session))
-    )
+    return render_template("admin/users/edit.html", form=form, user=user, role_items=_role_items())
 
 
 @bp.route("/users/<int:user_id>/deactivate", methods=["GET", "POST"])
