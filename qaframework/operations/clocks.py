@@ -142,6 +142,7 @@ def case_clocks_for(session: Session, actor: User, case: Case, today: date) -> C
 class AtRiskLists:
     """What needs attention across the area (or one team), most urgent first in each list."""
 
+    #: Every open request, fewest days left first (so those past the at-risk week come first).
     requests: list[tuple[Case, Request, RequestClock]]
     advice: list[tuple[Case, AdviceRequest, AdviceClock]]
     reviews: list[tuple[Case, AnnualReviewClock]]
@@ -149,13 +150,18 @@ class AtRiskLists:
     at_risk_from_week: int
     teams: list[str] = field(default_factory=list)
 
+    @property
+    def requests_at_risk(self) -> int:
+        """Open requests at or past the at-risk week, due today or overdue."""
+        return sum(c.status in ATTENTION for _, _, c in self.requests)
+
 
 ATTENTION = frozenset({"overdue", "due_today", "at_risk", "decision_overdue"})
 
 
 def at_risk(session: Session, actor: User, today: date, team: str = "") -> AtRiskLists:
-    """Open requests past the at-risk week (overdue first), outstanding advice near or past 6 weeks,
-    reviews and phase transfers due within 6 weeks or late; optionally for one team."""
+    """Open requests by days left (overdue and those past the at-risk week first), outstanding advice
+    near or past 6 weeks, reviews and phase transfers due within 6 weeks or late; optionally for one team."""
     require(can_view_cases(actor), "Board viewers see reports, not individual cases.")
     milestones = local_milestones(session)
     query = (
@@ -172,7 +178,7 @@ def at_risk(session: Session, actor: User, today: date, team: str = "") -> AtRis
     for case in session.scalars(query):
         clocks = case_clocks(case, today, milestones)
         for view in clocks.requests:
-            if view.request.outcome == RequestOutcome.IN_PROGRESS and view.clock and view.clock.status in ATTENTION:
+            if view.request.outcome == RequestOutcome.IN_PROGRESS and view.clock:
                 requests.append((case, view.request, view.clock))
             advice += [(case, a, c) for a, c in view.advice if c.status in ATTENTION]
         if clocks.review and clocks.review.status in ATTENTION:

@@ -213,4 +213,7 @@ def test_at_risk_week_setting_changes_the_at_risk_list(
     assert "at risk from week 16" in check_page(client.get("/admin")).get_text()
     make_case("WK15", request_date=date.today() - timedelta(days=100))  # week 15: at risk at 14, not at 16
     coordinator, _ = client_as(Role.AUDITOR)
-    assert check_page(coordinator.get("/cases/at-risk")).select("#at-risk-requests") == []
+    soup = check_page(coordinator.get("/cases/at-risk"))
+    tags = [tr.select("td")[-1].get_text(strip=True) for tr in soup.select("#at-risk-requests tbody tr")]
+    assert tags == ["On track: week 15"]
+    assert "0 at or past week 16" in soup.select_one("#requests-at-risk").get_text()

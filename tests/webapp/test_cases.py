@@ -208,7 +208,7 @@ def test_case_page_shows_every_clock_that_applies(client_as: ClientAs, make_case
     assert steps["Advice and papers circulated (2 weeks before)"] == "Missed"  # meeting held, no papers recorded
 
 
-def test_at_risk_page_lists_requests_past_the_at_risk_week_most_urgent_first(
+def test_at_risk_page_lists_open_requests_past_the_at_risk_week_first(
     client_as: ClientAs, make_case: MakeCase
 ) -> None:
     today = date.today()
@@ -225,7 +225,9 @@ def test_at_risk_page_lists_requests_past_the_at_risk_week_most_urgent_first(
         ("RISK-OVER", "Overdue: week 22"),
         ("RISK-TODAY", "Due today: week 20"),
         ("RISK-WK14", "At risk: week 14"),
+        ("RISK-WK13", "On track: week 13"),  # open, but not yet at risk: listed after those that are
     ]
+    assert soup.select_one("#requests-at-risk").get_text(strip=True) == "3 at or past week 14, due today or overdue."
     assert (
         rows[0][2].endswith("10 days late") and rows[1][2].endswith("Due today") and rows[2][2].endswith("48 days left")
     )
