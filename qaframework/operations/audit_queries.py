@@ -6,18 +6,24 @@ counting is done by the database so the lists stay quick with a year of a county
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
+from datetime import UTC, date, datetime, time
 
 from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session, selectinload
 
-from qaframework.framework import AuditStatus, Tier
+from qaframework.framework import AuditStatus, Role, Tier
 from qaframework.operations.base import require
-from qaframework.permissions import CROSS_AGENCY_ROLES, can_view_cases, role_of
-from qaframework.store import Audit, Response, User
+from qaframework.permissions import CROSS_AGENCY_ROLES, can_view_cases, can_view_team, role_of
+from qaframework.store import Audit, PeerChallenge, Response, User
 
-#: Which audits a list shows: the user's own, or (panel members, leaders, admins) everyone's.
-SCOPES = ("mine", "all")
+#: Peer-challenge states in which the exchange is still going (see ``operations.peer.OPEN``).
+PEER_OPEN_STATES = ("requested", "challenged", "responded")
+
+#: Which audits a list shows: the user's own, their team's (team managers, from team oversight),
+#: or (panel members, leaders, admins) everyone's.
+SCOPES = ("mine", "team", "all")
 
 
 @dataclass(frozen=True)
@@ -28,6 +34,29 @@ class AuditListFilters:
     status: str = ""
     tier: str = ""
     agency: str = ""
+    #: Team scope only: one co-ordinator's audits, those started in one month ("2026-11"), or only
+    #: those with a peer challenge still open.
+    auditor_id: int | None = None
+    month: str = ""
+    peer_open: bool = False
+
+
+def team_members(session: Session, actor: User) -> list[User]:
+    """The co-ordinators a team manager oversees (an administrator: every auditor)."""
+    require(can_view_team(actor), "Only team managers and administrators can see a team's audits.")
+    query = select(User).where(User.role == Role.AUDITOR.value)
+    if role_of(actor) is not Role.ADMIN:
+        query = query.where(User.agency_code == actor.agency_code, User.team == actor.team)
+    return list(session.scalars(query.order_by(User.display_name)))
+
+
+def month_start(text: str) -> date | None:
+    """The first day of a "YYYY-MM" month, or None if it is not one."""
+    try:
+        year, month = (int(part) for part in text.split("-"))
+        return date(year, month, 1) if 2000 <= year <= 2100 else None
+    except ValueError:
+        return None
 
 
 def can_list_all_audits(actor: User) -> bool:
@@ -35,12 +64,27 @@ def can_list_all_audits(actor: User) -> bool:
     return actor.active and role_of(actor) in CROSS_AGENCY_ROLES
 
 
-def _filtered(actor: User, filters: AuditListFilters) -> Select[Audit]:
+def _filtered(actor: User, filters: AuditListFilters, session: Session | None = None) -> Select[Audit]:
     query = select(Audit)
     if filters.scope == "all":
         require(can_list_all_audits(actor), "Only panel members, system leaders and administrators see every audit.")
         if filters.agency:
             query = query.where(Audit.agency_code == filters.agency)
+    elif filters.scope == "team":
+        assert session is not None, "the team scope looks the team up"
+        members = {m.id for m in team_members(session, actor)}
+        if filters.auditor_id is not None:
+            require(filters.auditor_id in members, "You can only see the audits of people in your own team.")
+            members = {filters.auditor_id}
+        query = query.where(Audit.auditor_id.in_(members))
+        start = month_start(filters.month)
+        if start is not None:
+            end = date(start.year + (start.month == 12), start.month % 12 + 1, 1)
+            query = query.where(Audit.created_at >= datetime.combine(start, time(0), tzinfo=UTC),
+                                Audit.created_at < datetime.combine(end, time(0), tzinfo=UTC))
+        if filters.peer_open:
+            open_challenge = select(PeerChallenge.audit_id).where(PeerChallenge.status.in_(PEER_OPEN_STATES))
+            query = query.where(Audit.id.in_(open_challenge))
     else:
         query = query.where(Audit.auditor_id == actor.id)
     if filters.status in {s.value for s in AuditStatus}:
@@ -55,7 +99,7 @@ def list_audits(
 ) -> tuple[list[Audit], int]:
     """One page of audits, newest change first, with the total for pagination."""
     require(can_view_cases(actor), "Board viewers see reports, not individual audits.")
-    query = _filtered(actor, filters)
+    query = _filtered(actor, filters, session)
     total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
     audits = session.scalars(
         query.options(selectinload(Audit.case), selectinload(Audit.auditor))
@@ -68,7 +112,8 @@ def list_audits(
 
 def status_counts(session: Session, actor: User, filters: AuditListFilters) -> dict[str, int]:
     """How many audits each status holds under the other filters (for the status filter's labels)."""
-    query = _filtered(actor, AuditListFilters(scope=filters.scope, tier=filters.tier, agency=filters.agency))
+    others = dataclasses.replace(filters, status="")
+    query = _filtered(actor, others, session)
     sub = query.subquery()
     rows = session.execute(select(sub.c.status, func.count()).group_by(sub.c.status)).all()
     counts = {s.value: 0 for s in AuditStatus}

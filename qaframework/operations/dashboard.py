@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 
 from sqlalchemy import String, cast, func, select
 from sqlalchemy.orm import Session
@@ -12,7 +12,7 @@ from qaframework.framework import Role, Tier
 from qaframework.operations.base import PermissionDenied
 from qaframework.operations.settings import tier1_target
 from qaframework.permissions import can_view_team
-from qaframework.store import Audit, PeerChallenge, TrailEntry, User
+from qaframework.store import Action, Audit, PeerChallenge, TrailEntry, User
 
 
 def month_bounds(today: date) -> tuple[datetime, datetime]:
@@ -156,3 +156,37 @@ def team_oversight(session: Session, actor: User, today: date, team: str | None 
 def teams(session: Session) -> list[str]:
     query = select(User.team).where(User.team.is_not(None)).distinct().order_by(User.team)
     return [t for t in session.scalars(query) if t is not None]
+
+
+#: A draft untouched for this long is worth a manager's question.
+STALE_DRAFT_DAYS = 30
+
+
+@dataclass
+class TeamAttention:
+    """What a team manager can act on: overdue actions owned by the team, and drafts gone quiet."""
+
+    overdue_actions: list[Action]
+    stale_drafts: list[Audit]
+
+
+def team_attention(session: Session, actor: User, today: date, team: str | None = None) -> TeamAttention:
+    """Overdue actions the team's co-ordinators own and their drafts untouched for 30 days or more."""
+    if not can_view_team(actor):
+        raise PermissionDenied("Only team managers and administrators can see team oversight.")
+    if actor.role != Role.ADMIN.value:
+        team = actor.team
+    members = select(User.id).where(User.role == Role.AUDITOR.value,
+                                    User.agency_code == (actor.agency_code or "send_service"))
+    if team:
+        members = members.where(User.team == team)
+    overdue = list(session.scalars(
+        select(Action).where(Action.owner_id.in_(members), Action.status.in_(["open", "in_progress"]),
+                             Action.due_date < today).order_by(Action.due_date, Action.id).limit(200)
+    ))
+    cutoff = datetime.combine(today - timedelta(days=STALE_DRAFT_DAYS), datetime.min.time(), tzinfo=UTC)
+    stale = list(session.scalars(
+        select(Audit).where(Audit.auditor_id.in_(members), Audit.status.in_(["draft", "returned"]),
+                            Audit.updated_at < cutoff).order_by(Audit.updated_at, Audit.id).limit(200)
+    ))
+    return TeamAttention(overdue, stale)

@@ -37,8 +37,11 @@ def table(soup: BeautifulSoup) -> dict[str, dict[str, str]]:
     headers = [th.get_text(" ", strip=True) for th in soup.select("table.app-oversight-table thead th")]
     rows = {}
     for tr in soup.select("table.app-oversight-table tbody tr"):
+        for hidden in tr.select(".govuk-visually-hidden"):  # words for screen readers, not the visible value
+            hidden.decompose()
         cells = [c.get_text(" ", strip=True) for c in tr.find_all(["th", "td"])]
-        rows[tr.th.contents[0].strip()] = dict(zip(headers, cells, strict=True))
+        name = tr.th.a or tr.th
+        rows[str(name.contents[0]).strip()] = dict(zip(headers, cells, strict=True))
     return rows
 
 
@@ -101,3 +104,50 @@ def test_admin_chooses_a_team(client_as: ClientAs, make_user: MakeUser, checks: 
 
     soup = page(client.get("/team?team=Nowhere"))
     assert soup.h1.get_text(strip=True) == "All teams"
+
+
+def test_manager_can_act_links_to_checks_and_challenges_month_picker_overdue_actions_and_old_drafts(
+    client_as: ClientAs, make_user: MakeUser, checks: Callable[..., list[Audit]], session: Session
+) -> None:
+    from datetime import UTC, date, datetime, timedelta
+
+    from qaframework.store import Action
+
+    client, _ = client_as(Role.AUDITOR, team="North", manager=True)
+    busy, quiet = make_user(team="North"), make_user(team="North")
+    south = make_user(team="South")
+    done = checks(busy, 2)
+    old_month = checks(busy, 1)[0]
+    old_month.created_at = datetime(2026, 1, 15, 10, 0, tzinfo=UTC)
+    stale = checks(quiet, 1, submit=False)[0]
+    stale.updated_at = datetime.now(UTC) - timedelta(days=45)
+    checks(quiet, 1, submit=False)  # a fresh draft is not "old"
+    south_draft = checks(south, 1, submit=False)[0]
+    south_draft.updated_at = datetime.now(UTC) - timedelta(days=90)
+    for text, days in (("Add the therapy hours", -3), ("Not yet due", 3)):
+        session.add(Action(audit_id=done[0].id, description=text, owner_id=busy.id, agency_code="send_service",
+                           due_date=date.today() + timedelta(days=days), status="open", created_by_id=busy.id))
+    session.commit()
+    request_challenge(session, busy, done[0].id, quiet.id)
+
+    soup = page(client.get("/team"))
+    link = soup.find("a", href=lambda h: h and f"auditor={busy.id}" in h and "tier=1" in h)
+    assert link is not None and busy.display_name in link.get_text()
+    listed = page(client.get(link["href"]))
+    assert listed.h1.get_text(strip=True).startswith(f"{busy.display_name}’s audits started in")
+    linked_ids = {a["href"] for a in listed.select("tbody a")}
+    assert linked_ids == {f"/audits/{a.id}" for a in done}  # this month's only, not January's
+    peer_link = soup.find("a", href=lambda h: h and f"auditor={busy.id}" in h and "peer=open" in h)
+    assert {a["href"] for a in page(client.get(peer_link["href"])).select("tbody a")} == {f"/audits/{done[0].id}"}
+    # Another team's co-ordinator is not the manager's to list.
+    assert client.get(f"/audits?scope=team&auditor={south.id}").status_code == 403
+
+    # The month picker: January shows the check started then.
+    january = page(client.get("/team?month=2026-01"))
+    assert january.select_one("span.govuk-caption-l").get_text(strip=True) == "Tier 1 checks in January 2026"
+    assert table(january)[busy.display_name]["Checks this month"].startswith("1 of")
+
+    overdue = soup.select_one("#overdue-actions").find_next("ul").get_text(" ", strip=True)
+    assert "Add the therapy hours" in overdue and "Not yet due" not in overdue
+    drafts = soup.select_one("#stale-drafts").find_next("ul")
+    assert {a["href"] for a in drafts.select("a")} == {f"/audits/{stale.id}"}

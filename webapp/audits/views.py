@@ -17,7 +17,9 @@ from qaframework.operations.audit_queries import (
     AuditListFilters,
     answered_by_section,
     can_list_all_audits,
+    month_start,
     status_counts,
+    team_members,
 )
 from qaframework.operations.audit_queries import (
     list_audits as query_audits,
@@ -54,9 +56,15 @@ def list_audits() -> Any:
     args = {name: (request.args.get(name) or "").strip()[:40] for name in ("status", "tier", "agency")}
     if scope != "all":
         args["agency"] = ""
-    filters = AuditListFilters(scope=scope, **args)
+    team_args = {name: (request.args.get(name) or "").strip()[:20] for name in ("auditor", "month", "peer")} \
+        if scope == "team" else {}
+    auditor = team_args.get("auditor", "")
+    filters = AuditListFilters(scope=scope, **args, auditor_id=int(auditor) if auditor.isdigit() else None,
+                               month=team_args.get("month", ""), peer_open=team_args.get("peer") == "open")
     page = page_number(request.args.get("page"))
     audits, total = query_audits(session, user, filters, page, PER_PAGE)
+    members = {m.id: m for m in team_members(session, user)} if scope == "team" else {}
+    month = month_start(filters.month)
     return render_template(
         "audits/list.html",
         audits=audits,
@@ -64,12 +72,17 @@ def list_audits() -> Any:
         scope=scope,
         can_all=can_all,
         args=args,
+        team_args=team_args,
+        team_member=members.get(filters.auditor_id) if filters.auditor_id else None,
+        team_month=month,
+        peer_open=filters.peer_open,
         counts=status_counts(session, user, filters),
         statuses=[s.value for s in AuditStatus],
         tiers=list(Tier),
         agencies=list_agencies(session) if scope == "all" else [],
         pagination=pagination(
-            page, total, PER_PAGE, "audits.list_audits", {"scope": scope if scope == "all" else "", **args}
+            page, total, PER_PAGE, "audits.list_audits",
+            {"scope": scope if scope != "mine" else "", **args, **team_args},
         ),
     )
 
