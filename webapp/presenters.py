@@ -128,7 +128,12 @@ def in_sentence(label: str) -> str:
     return label[:1].lower() + label[1:]
 
 
+#: Under every free-text box: these are children's records, and free text is where names slip in.
+NO_IDENTIFIERS_HINT = "Do not enter names or other details that identify the child or family."
+
+
 def init_app(app: Flask) -> None:
+    app.jinja_env.globals["no_identifiers_hint"] = NO_IDENTIFIERS_HINT
     app.add_template_global(can_start_audits, "can_start_audits")
     app.add_template_filter(plan_sections_text, "plan_sections_text")
     app.add_template_filter(explain_grading, "grading_sentences")

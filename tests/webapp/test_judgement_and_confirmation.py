@@ -62,3 +62,29 @@ def test_confirmation_of_a_panel_audit_does_not_promise_panel_sampling(
     text = check_page(client.get(f"/audits/{audit.id}/submitted")).get_text(" ", strip=True)
     assert "Audit submitted" in text
     assert "panel may sample" not in text and "peer-challenge" not in text
+
+
+def test_every_free_text_box_warns_against_identifying_details(
+    client_as: ClientAs, session: Session, make_case: MakeCase, template_version: TemplateVersionOf
+) -> None:
+    from datetime import date, timedelta
+
+    from qaframework.operations.actions import raise_action
+
+    warning = "Do not enter names or other details that identify the child or family."
+    client, user = client_as(Role.AUDITOR, agency="send_service", team="North")
+    draft = start_audit(session, user, case_id=make_case().id, template_version_id=template_version(T1).id,
+                        subject="final_plan")
+    judgement = check_page(client.get(f"/audits/{draft.id}/judgement"))
+    for box in ("override_rationale", "summary"):
+        assert warning in judgement.select_one(f"#{box}-hint").get_text(" ", strip=True), box
+    new_action = check_page(client.get(f"/audits/{draft.id}/actions/new"))
+    assert warning in new_action.select_one("#description-hint").get_text(" ", strip=True)
+    action = raise_action(session, user, audit_id=draft.id, question_id=None, description="Do it", owner_id=user.id,
+                          due_date=date.today() + timedelta(days=7))
+    shown = check_page(client.get(f"/actions/{action.id}"))
+    assert warning in shown.select_one("#closing_note-hint").get_text(" ", strip=True)
+    submitted = submitted_check(session, user, make_case().id, template_version(T1).id)
+    panel, _ = client_as(Role.PANEL_MEMBER)
+    returning = check_page(panel.get(f"/audits/{submitted.id}/return"))
+    assert warning in returning.select_one("#comment-hint").get_text(" ", strip=True)

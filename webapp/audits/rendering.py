@@ -19,12 +19,12 @@ from flask import Flask, current_app
 from markupsafe import Markup, escape
 
 from qaframework.checklists.model import Question
+from webapp.presenters import NO_IDENTIFIERS_HINT
 
 RATINGS = (("met", "Met", ""), ("partially_met", "Partially met", "-2"), ("not_met", "Not met", "-3"))
 EVIDENCE_HINT = ("Quote or point to what in the plan supports your rating. You must give evidence for Partially met "
-                 "and Not met. Do not enter names or other details that identify the child or family.")
-NA_REASON_HINT = ("You must say why before you can submit. Not applicable is right when: {when} "
-                  "Do not enter names or other details that identify the child or family.")
+                 f"and Not met. {NO_IDENTIFIERS_HINT}")
+NA_REASON_HINT = f"You must say why before you can submit. Not applicable is right when: {{when}} {NO_IDENTIFIERS_HINT}"
 
 
 class QuestionState(Protocol):
