@@ -13,6 +13,7 @@ from flask_login import current_user
 from qaframework.framework import PHASES, PRIMARY_NEEDS, RequestOutcome, Role
 from qaframework.operations.cases import CaseFilters, audits_of_case, filter_options, get_case, search_cases
 from qaframework.operations.clocks import agency_names, at_risk, case_clocks_for, request_clock_view
+from qaframework.permissions import can_start_audits
 from qaframework.store import Request
 from qaframework.timeliness import AdviceException, RequestClock, RequestKind, RequestSource, ReviewOutcome
 from webapp.access import requires
@@ -23,7 +24,6 @@ bp = Blueprint("cases", __name__, url_prefix="/cases")
 #: Everyone who works with individual records; board viewers see aggregates only.
 CASE_ROLES = (Role.AUDITOR, Role.PANEL_MEMBER, Role.SYSTEM_LEADER, Role.ADMIN)
 #: Roles that carry out audits (admins support, they do not audit).
-STARTER_ROLES = frozenset({Role.AUDITOR, Role.PANEL_MEMBER, Role.SYSTEM_LEADER})
 PER_PAGE = 25
 
 #: Clock status → (words before the week number, tag colour). Late and overdue are red on purpose.
@@ -175,7 +175,7 @@ def show_case(case_id: int) -> Any:
         clocks=clocks,
         requests=[RequestView(v.request, v.clock, request_tag(v.request, v.clock)) for v in clocks.requests],
         audits=audits_of_case(session, user, case),
-        can_start=Role(user.role) in STARTER_ROLES,
+        can_start=can_start_audits(user),
         today=today,
         milestone_state=milestone_state,
         status_tag=status_tag,

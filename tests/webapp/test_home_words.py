@@ -86,3 +86,11 @@ def test_the_owner_of_an_action_sees_it_on_home(
     link = section.find_next("ul").select_one("a")
     assert link.get_text(strip=True) == "Ask the therapist to quantify SALT"
     assert "HOME-003" in section.find_next("ul").get_text()
+
+
+def test_case_page_offers_starting_an_audit_only_to_roles_that_can(client_as: ClientAs, make_case: MakeCase) -> None:
+    case = make_case("HOME-010")
+    for role, offered in ((Role.AUDITOR, True), (Role.ADMIN, False)):
+        client, _ = client_as(role)
+        soup = check_page(client.get(f"/cases/{case.id}"))
+        assert (soup.select_one(f"main a[href='/audits/new?case_id={case.id}']") is not None) is offered, role
