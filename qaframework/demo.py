@@ -18,7 +18,6 @@ from sqlalchemy.orm import Session
 
 from qaframework.checklists.model import Template
 from qaframework.framework import (
-    FAMILY_EXPERIENCE3,
     AuditStatus,
     Cycle,
     Rating,
@@ -29,7 +28,7 @@ from qaframework.framework import (
 )
 from qaframework.operations.audits import regrade
 from qaframework.operations.base import record
-from qaframework.operations.templates import current_versions
+from qaframework.operations.templates import all_versions, current_versions
 from qaframework.passwords import hash_password
 from qaframework.store import (
     Action,
@@ -182,8 +181,8 @@ def load_demo(session: Session, *, seed: int = 2026, case_total: int = 300, toda
     session.flush()
 
     cases = _make_cases(session, rng, case_total, today, summary)
-    templates = {tv.template_id: tv for tv in current_versions(session)}
-    if len(templates) < 8:
+    templates = _DemoTemplates(session)
+    if len(templates.current) < 8:
         raise RuntimeError("load the checklist templates first (qa init)")
     cycles = _recent_cycles(today, 6)
     summary.cycles = [c.label for c in cycles]
@@ -442,12 +441,36 @@ def _day_in(rng: random.Random, cycle: Cycle, today: date) -> date:
     return cycle.start + timedelta(days=rng.randint(0, max(0, (end - cycle.start).days)))
 
 
+class _DemoTemplates:
+    """Which template version a demo audit uses: audits of the current half term start on the newest
+    version, as real new audits do; audits of earlier half terms were started before it was
+    published, so they keep the first version (as real audits keep the version they started with)."""
+
+    def __init__(self, session: Session) -> None:
+        self.current = {tv.template_id: tv for tv in current_versions(session)}
+        self.first: dict[str, TemplateVersion] = {}
+        for tv in all_versions(session):
+            if not tv.retired and (tv.template_id not in self.first or tv.version < self.first[tv.template_id].version):
+                self.first[tv.template_id] = tv
+
+    def for_cycle(self, template_id: str, is_current: bool) -> TemplateVersion:
+        return self.current[template_id] if is_current else self.first[template_id]
+
+
+#: Checklists first published alongside version 2 of the others: the demo uses them in the current half term only.
+_NEW_CHECKLISTS = {
+    "t1-pre-issue-check": ("send_service", "draft_plan"),
+    "t1-annual-review-check": ("send_service", "annual_review"),
+    "t3-refusal-decision-audit": ("panel", "refusal_decision"),
+}
+
+
 def _make_audits(
     session: Session,
     rng: random.Random,
     users: dict[str, User],
     cases: list[Case],
-    templates: dict[str, TemplateVersion],
+    templates: _DemoTemplates,
     cycles: list[Cycle],
     today: date,
 ) -> list[Audit]:
@@ -462,6 +485,8 @@ def _make_audits(
     panel = [users["panel.chair"], users["panel.member"]]
     leaders = [users["system.leader"], users["parent.forum"]]
     plan_cases = [c for c in cases if any(r.final_issued_date for r in c.requests)] or cases
+    refused = ("refused_to_assess", "refused_to_issue")
+    refused_cases = [c for c in cases if c.requests and c.requests[-1].outcome in refused]
     current = cycles[-1]
     for index, cycle in enumerate(cycles):
         is_current = cycle is current
@@ -483,14 +508,23 @@ def _make_audits(
         plan += [(rng.choice(panel), "t3-annual-review", "annual_review") for _ in range(rng.randint(2, 3))]
         if index % 2 == 1 or is_current:
             plan += [(rng.choice(leaders), "t4-system-leader-review", "final_plan")]
+        if is_current:
+            for template_id, (who, subject) in _NEW_CHECKLISTS.items():
+                if template_id not in templates.current:
+                    continue
+                if who == "panel":
+                    plan += [(rng.choice(panel), template_id, subject) for _ in range(rng.randint(1, 2))]
+                else:
+                    plan += [(c, template_id, subject) for c in coordinators for _ in range(rng.randint(0, 2))]
         for auditor, template_id, subject in plan:
+            pool = refused_cases if subject == "refusal_decision" and refused_cases else plan_cases
             audits.append(
                 _make_audit(
                     session,
                     rng,
                     auditor,
-                    rng.choice(plan_cases),
-                    templates[template_id],
+                    rng.choice(pool),
+                    templates.for_cycle(template_id, is_current),
                     subject,
                     cycle,
                     index,
@@ -557,7 +591,7 @@ def _make_audit(
     session.add(audit)
     regrade(audit)
     if template.grading.mode == "judgement":
-        audit.auditor_grade = FAMILY_EXPERIENCE3.codes[0 if quality > 0.7 else (1 if quality > 0.45 else 2)]
+        audit.auditor_grade = template.scale.codes[0 if quality > 0.7 else (1 if quality > 0.45 else 2)]
         audit.summary = (
             "The family recognised their child in the plan; "
             "the speech and language therapy in F is not yet being delivered."

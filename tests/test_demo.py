@@ -18,7 +18,7 @@ from qaframework.operations.audits import answers_of
 from qaframework.operations.templates import sync_templates
 from qaframework.operations.users import ensure_default_agencies
 from qaframework.scoring import completeness
-from qaframework.store import Action, Audit, Case, ModerationRecord, PeerChallenge, User
+from qaframework.store import Action, Audit, Case, ModerationRecord, PeerChallenge, TemplateVersion, User
 from qaframework.store.db import make_engine, session_factory
 from qaframework.store.migrate import upgrade
 from tests.support import scratch_database
@@ -98,3 +98,24 @@ def test_no_demo_timestamp_is_in_the_future(demo_session: Session) -> None:
             query = query.where(TrailEntry.entity == "audit")
         newest = demo_session.scalar(query)
         assert newest is not None and newest.replace(tzinfo=newest.tzinfo or UTC) <= latest, (str(column), newest)
+
+
+def test_current_half_term_starts_on_the_newest_checklists_and_earlier_audits_keep_version_1(demo_session: Session) -> None:
+    """New audits use the newest version, as real ones do; audits started before it keep theirs."""
+    rows = demo_session.execute(
+        select(Audit.cycle, Audit.subject, TemplateVersion.template_id, TemplateVersion.version, Audit.case_id)
+        .join(TemplateVersion, Audit.template_version_id == TemplateVersion.id)
+    ).all()
+    newest = dict(demo_session.execute(select(TemplateVersion.template_id, func.max(TemplateVersion.version))
+                                       .group_by(TemplateVersion.template_id)).all())
+    assert newest["t1-coordinator-plan-check"] == 2
+    current = "2026-27 Autumn 2"
+    assert {(r.template_id, r.version) for r in rows if r.cycle == current} <= set(newest.items())
+    assert {r.version for r in rows if r.cycle != current} == {1}
+    assert {r.template_id for r in rows if r.cycle != current} <= {t for t, v in newest.items() if v > 1}
+    started_now = {r.template_id for r in rows if r.cycle == current}
+    assert {"t1-pre-issue-check", "t1-annual-review-check", "t3-refusal-decision-audit"} <= started_now
+    for row in rows:
+        if row.subject == "refusal_decision":
+            case = demo_session.get(Case, row.case_id)
+            assert case is not None and case.requests[-1].outcome in ("refused_to_assess", "refused_to_issue")
