@@ -236,7 +236,8 @@ def test_tier4_judgement_needs_its_reasoning(
     save_responses(session, leader, audit.id, audit.version_id, answers)
     with pytest.raises(InvalidInput, match="Choose an overall judgement"):
         submit_audit(session, leader, audit.id, audit.version_id)
-    save_responses(session, leader, audit.id, audit.version_id, {}, update_judgement=True, auditor_grade="mixed")
+    middle = audit.template.scale.codes[1]  # "inconsistent" from version 2 ("mixed" in version 1)
+    save_responses(session, leader, audit.id, audit.version_id, {}, update_judgement=True, auditor_grade=middle)
     with pytest.raises(InvalidInput, match="how you reached this judgement"):
         submit_audit(session, leader, audit.id, audit.version_id)
     save_responses(
@@ -246,11 +247,11 @@ def test_tier4_judgement_needs_its_reasoning(
         audit.version_id,
         {},
         update_judgement=True,
-        auditor_grade="mixed",
+        auditor_grade=middle,
         override_rationale="Provision in F is not delivered as written.",
     )
     assert submit_audit(session, leader, audit.id, audit.version_id).status == "submitted"
-    assert audit.suggested_grade is None and audit.reported_grade == "mixed"
+    assert audit.suggested_grade is None and audit.reported_grade == middle
 
 
 def test_status_moves_only_along_the_declared_workflow(session: Session, t1_audit: tuple[User, Audit]) -> None:
