@@ -11,23 +11,26 @@ from tests.support import ClientAs, TemplateVersionOf, refreshed
 from tests.webapp.pagecheck import check_page
 
 
-def _statuses(soup: BeautifulSoup) -> dict[str, str]:
-    """Checklist title → status tag text, from the list page."""
+def _statuses(soup: BeautifulSoup) -> dict[tuple[str, int], str]:
+    """(Checklist title, version) → status tag text, from the list page."""
     return {
-        row.find("a").get_text(" ", strip=True).split(",")[0].strip(): row.select_one(".govuk-tag").get_text(strip=True)
+        (row.find("a").get_text(" ", strip=True).split(",")[0].strip(), int(row.select("td")[1].get_text(strip=True))):
+            row.select_one(".govuk-tag").get_text(strip=True)
         for row in soup.select("tbody tr")
     }
 
 
-def test_list_shows_the_eight_current_templates(client_as: ClientAs, session: Session) -> None:
+def test_list_shows_every_version_and_which_is_current(client_as: ClientAs, session: Session) -> None:
     client, _ = client_as(Role.ADMIN)
     soup = check_page(client.get("/admin/templates"))
     statuses = _statuses(soup)
-    assert len(statuses) == 8
-    assert set(statuses.values()) == {"Current"}
-    assert "Agency advice self-check" in statuses
+    current = {(tv.title, tv.version) for tv in current_versions(session)}
+    assert {key for key, status in statuses.items() if status == "Current"} == current
+    assert {status for key, status in statuses.items() if key not in current} == {"Superseded"}
+    assert statuses[("Agency advice self-check", 2)] == "Current"
+    assert statuses[("Agency advice self-check", 1)] == "Superseded"
     assert [c.get_text(strip=True) for c in soup.select("caption")][:1] == ["Tier 1: agency contribution check"]
-    assert "8 checklists are in use" in soup.get_text()
+    assert f"{len(current)} checklists are in use" in soup.get_text()
     counts = [int(row.select("td")[-1].get_text()) for row in soup.select("tbody tr")]
     assert all(n > 0 for n in counts)
 
@@ -50,7 +53,7 @@ def test_view_shows_questions_with_guidance_and_rules(client_as: ClientAs, templ
 
 def test_retire_then_restore(client_as: ClientAs, template_version: TemplateVersionOf, session: Session) -> None:
     client, _ = client_as(Role.ADMIN)
-    tv = template_version("t3-annual-review")
+    tv = template_version("t3-refusal-decision-audit")  # a checklist with one version: nothing takes over
     soup = check_page(client.get(f"/admin/templates/{tv.id}/retire"))
     assert "No version of “" in soup.select_one(".govuk-inset-text").get_text()
 
@@ -61,12 +64,12 @@ def test_retire_then_restore(client_as: ClientAs, template_version: TemplateVers
     assert tv.id not in {v.id for v in current_versions(session)}
     soup = check_page(client.get(response.headers["Location"]))
     assert "has been retired" in soup.select_one(".govuk-notification-banner").get_text()
-    assert _statuses(check_page(client.get("/admin/templates")))[tv.title] == "Retired"
+    assert _statuses(check_page(client.get("/admin/templates")))[(tv.title, tv.version)] == "Retired"
 
     check_page(client.get(f"/admin/templates/{tv.id}/restore"))
     assert client.post(f"/admin/templates/{tv.id}/restore").status_code == 302
     assert refreshed(session, tv).retired is False
-    assert _statuses(check_page(client.get("/admin/templates")))[tv.title] == "Current"
+    assert _statuses(check_page(client.get("/admin/templates")))[(tv.title, tv.version)] == "Current"
 
 
 def test_retiring_twice_changes_nothing(
