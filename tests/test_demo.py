@@ -100,14 +100,16 @@ def test_no_demo_timestamp_is_in_the_future(demo_session: Session) -> None:
         assert newest is not None and newest.replace(tzinfo=newest.tzinfo or UTC) <= latest, (str(column), newest)
 
 
-def test_current_half_term_starts_on_the_newest_checklists_and_earlier_audits_keep_version_1(demo_session: Session) -> None:
+def test_current_half_term_uses_the_newest_checklists_and_earlier_ones_keep_version_1(demo_session: Session) -> None:
     """New audits use the newest version, as real ones do; audits started before it keep theirs."""
     rows = demo_session.execute(
         select(Audit.cycle, Audit.subject, TemplateVersion.template_id, TemplateVersion.version, Audit.case_id)
         .join(TemplateVersion, Audit.template_version_id == TemplateVersion.id)
     ).all()
-    newest = dict(demo_session.execute(select(TemplateVersion.template_id, func.max(TemplateVersion.version))
-                                       .group_by(TemplateVersion.template_id)).all())
+    by_template = select(TemplateVersion.template_id, func.max(TemplateVersion.version)).group_by(
+        TemplateVersion.template_id
+    )
+    newest: dict[str, int] = {row[0]: row[1] for row in demo_session.execute(by_template)}
     assert newest["t1-coordinator-plan-check"] == 2
     current = "2026-27 Autumn 2"
     assert {(r.template_id, r.version) for r in rows if r.cycle == current} <= set(newest.items())

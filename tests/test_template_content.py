@@ -177,8 +177,13 @@ def test_tier2_templates_are_scoped_to_their_agencies() -> None:
     }
     for template_id in scopes:
         assert NEWEST[template_id].subjects == [Subject.ADVICE, Subject.FINAL_PLAN]
-    for template_id in ("t1-agency-advice-self-check", "t3-multi-agency-new-plan", "t3-annual-review",
-                        "t3-refusal-decision-audit", "t4-system-leader-review"):
+    for template_id in (
+        "t1-agency-advice-self-check",
+        "t3-multi-agency-new-plan",
+        "t3-annual-review",
+        "t3-refusal-decision-audit",
+        "t4-system-leader-review",
+    ):
         assert NEWEST[template_id].agencies == []
 
 
@@ -248,7 +253,12 @@ def test_version_1_coordinator_check_is_still_the_60_question_benchmark() -> Non
 @pytest.mark.parametrize("template_id", sorted(V1_IDS - {"t4-system-leader-review"}))
 def test_version_1_keeps_its_inline_grading_rules(template_id: str) -> None:
     grading = V1[template_id].grading
-    assert (grading.scale, grading.mode, grading.uncapped, grading.exemplary) == ("ofsted4", "rules", "good", "outstanding")
+    assert (grading.scale, grading.mode, grading.uncapped, grading.exemplary) == (
+        "ofsted4",
+        "rules",
+        "good",
+        "outstanding",
+    )
     assert grading.others_max_bands_above == 1
     assert [c.model_dump() for c in grading.caps] == OFSTED_CAPS
     assert grading.rule is None and grading.overall_caps == []
@@ -291,7 +301,13 @@ def test_the_same_test_has_the_same_basis_and_limiting_on_every_checklist() -> N
         assert len({(q.basis, q.limiting) for _, q in questions}) == 1, (test, [(t, q.id) for t, q in questions])
     # The tests the review names are shared across tiers, so grades from different tiers compare.
     tiers = {test: {NEWEST[t].tier for t, _ in questions} for test, questions in uses.items()}
-    for test in ("golden-thread", "child-brought-to-life", "advice-carried-in-undiluted", "advice-chased", "advice-on-time"):
+    for test in (
+        "golden-thread",
+        "child-brought-to-life",
+        "advice-carried-in-undiluted",
+        "advice-chased",
+        "advice-on-time",
+    ):
         assert len(tiers[test]) >= 2, test
     assert {q.basis.value for _, q in uses["golden-thread"]} == {"good_practice"}
     assert {(q.basis.value, q.limiting) for _, q in uses["advice-carried-in-undiluted"]} == {("statutory", True)}
@@ -306,9 +322,18 @@ def test_breaches_are_only_on_statutory_questions_and_cover_each_kind_of_breach(
                 assert q.statutory, q.id
                 found.add(q.breach.value)
     assert found == {
-        "views_missing", "advice_missing", "needs_not_specified", "provision_not_specified", "pfa_missing",
-        "setting_named_at_draft", "placement_not_named", "decision_notice_defective", "review_process_breach",
-        "issued_late", "review_lapsed", "advice_late",
+        "views_missing",
+        "advice_missing",
+        "needs_not_specified",
+        "provision_not_specified",
+        "pfa_missing",
+        "setting_named_at_draft",
+        "placement_not_named",
+        "decision_notice_defective",
+        "review_process_breach",
+        "issued_late",
+        "review_lapsed",
+        "advice_late",
     }
 
 
@@ -332,10 +357,17 @@ def test_1_the_childs_voice_limits_the_grade_and_is_a_breach() -> None:
     for question_id in ("T1-A-01", "T1-A-05", "T3-N-32", "T3-AR-06", "T1-PI-01", "T1-ARC-05"):
         q = _newest_question(question_id)
         assert q.statutory and q.limiting and q.breach is not None and q.breach.value == "views_missing", question_id
-    for template_id in ("t1-coordinator-plan-check", "t3-multi-agency-new-plan", "t3-annual-review", "t1-pre-issue-check"):
+    for template_id in (
+        "t1-coordinator-plan-check",
+        "t3-multi-agency-new-plan",
+        "t3-annual-review",
+        "t1-pre-issue-check",
+    ):
         voice = [s for s in NEWEST[template_id].sections if "A" in s.plan_sections]
         assert voice and all(s.limiting for s in voice), template_id
-    assert "T3-N-04" not in _questions(NEWEST["t3-multi-agency-new-plan"])  # split into views (N-32) and portrait (N-33)
+    assert "T3-N-04" not in _questions(
+        NEWEST["t3-multi-agency-new-plan"]
+    )  # split into views (N-32) and portrait (N-33)
 
 
 @pytest.mark.parametrize(
@@ -358,7 +390,17 @@ def test_2_needs_or_an_explicit_none_is_one_question(template_id: str, merged: s
 
 
 def test_2_questions_that_assume_needs_allow_na_when_there_are_none() -> None:
-    for question_id in ("T1-G-01", "T1-G-03", "T1-H-01", "T1-D-06", "T2-H-07", "T2-H-12", "T2-S-17", "T3-N-18", "T3-N-36"):
+    for question_id in (
+        "T1-G-01",
+        "T1-G-03",
+        "T1-H-01",
+        "T1-D-06",
+        "T2-H-07",
+        "T2-H-12",
+        "T2-S-17",
+        "T3-N-18",
+        "T3-N-36",
+    ):
         q = _newest_question(question_id)
         assert q.not_applicable.allowed and "no" in q.not_applicable.when.lower(), question_id
 
@@ -453,7 +495,11 @@ def test_10_tier4_has_paths_for_declined_consent_and_non_verbal_children() -> No
     consent = template.questions()[0]
     assert consent.id == "T4-15" and not consent.statutory
     assert _cites(consent, "local QA framework", "UK GDPR Art 6(1)(e)")
-    assert "public task" in consent.guidance and "assent" in consent.text and "last Friday in June of Year 11" in consent.guidance
+    assert (
+        "public task" in consent.guidance
+        and "assent" in consent.text
+        and "last Friday in June of Year 11" in consent.guidance
+    )
     assert not any(r == "UK GDPR" for q in template.questions() for r in q.references)  # no bare "statutory UK GDPR"
     assert DECLINED not in (questions["T4-16"].not_applicable.when or "") and "paper review" in questions["T4-16"].text
     assert "communicate verbally" in questions["T4-17"].text
@@ -489,8 +535,20 @@ def test_draft_only_and_peer_challenge_questions_can_be_na_so_they_never_block()
 
 _DATE = r"(\d{1,2}) (January|February|March|April|May|June|July|August|September|October|November|December)"
 _WORKED = re.compile(_DATE + r"[^()]*?" + _DATE + r" \((\d+) weeks?(?: (\d+) days?)?\)")
-_MONTHS = ["January", "February", "March", "April", "May", "June", "July", "August", "September", "October",
-           "November", "December"]
+_MONTHS = [
+    "January",
+    "February",
+    "March",
+    "April",
+    "May",
+    "June",
+    "July",
+    "August",
+    "September",
+    "October",
+    "November",
+    "December",
+]
 
 
 def _arithmetic_slips(template: Template) -> dict[str, str]:
@@ -524,9 +582,14 @@ def test_the_arithmetic_check_finds_the_slips_published_in_version_1() -> None:
 
 @pytest.mark.parametrize(
     ("short_id", "full_id", "prefix"),
-    [("t1-pre-issue-check", "t1-coordinator-plan-check", "T1-PI-"), ("t1-annual-review-check", "t3-annual-review", "T1-ARC-")],
+    [
+        ("t1-pre-issue-check", "t1-coordinator-plan-check", "T1-PI-"),
+        ("t1-annual-review-check", "t3-annual-review", "T1-ARC-"),
+    ],
 )
-def test_short_checks_ask_the_shared_questions_exactly_as_the_full_checklist(short_id: str, full_id: str, prefix: str) -> None:
+def test_short_checks_ask_the_shared_questions_exactly_as_the_full_checklist(
+    short_id: str, full_id: str, prefix: str
+) -> None:
     full = {q.test: q for q in NEWEST[full_id].questions() if q.test}
     shared = 0
     for q in NEWEST[short_id].questions():
@@ -542,9 +605,18 @@ def test_pre_issue_check_is_short_and_keeps_the_enforceable_core() -> None:
     template = NEWEST["t1-pre-issue-check"]
     assert 15 <= len(template.questions()) <= 25
     tests = {q.test for q in template.questions()}
-    assert {"child-views", "sen-in-b", "health-needs-or-none", "social-care-needs-or-none", "outcomes-smart",
-            "every-need-has-provision", "provision-quantified", "statutory-advice-complete", "setting-blank-at-draft",
-            "issued-in-20-weeks"} <= tests
+    assert {
+        "child-views",
+        "sen-in-b",
+        "health-needs-or-none",
+        "social-care-needs-or-none",
+        "outcomes-smart",
+        "every-need-has-provision",
+        "provision-quantified",
+        "statutory-advice-complete",
+        "setting-blank-at-draft",
+        "issued-in-20-weeks",
+    } <= tests
     full = NEWEST["t1-coordinator-plan-check"]
     assert len(full.questions()) > 2 * len(template.questions())  # the full check stays the benchmark
 
@@ -568,7 +640,9 @@ def test_known_weaknesses_are_visible(template_id: str, phrase: str) -> None:
 def test_template_readme_lists_every_newest_checklist_with_its_count() -> None:
     readme = (DEFAULT_TEMPLATE_DIR / "README.md").read_text(encoding="utf-8")
     for template in NEWEST.values():
-        row = next(line for line in readme.splitlines() if line.startswith(f"| `{template.id}.v{template.version}.yaml`"))
+        row = next(
+            line for line in readme.splitlines() if line.startswith(f"| `{template.id}.v{template.version}.yaml`")
+        )
         assert f"| {len(template.questions())} (" in row, row
 
 

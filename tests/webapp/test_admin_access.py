@@ -52,5 +52,6 @@ def test_admin_landing_page_links_every_task(client_as: ClientAs) -> None:
         "/admin/audit-trail",
     } <= links
     text = soup.get_text(" ", strip=True)
-    assert f"{len({t.id for t in load_directory(DEFAULT_TEMPLATE_DIR)})} in use" in text  # one current version per checklist
+    checklists = len({t.id for t in load_directory(DEFAULT_TEMPLATE_DIR)})  # one current version each
+    assert f"{checklists} in use" in text
     assert "Tier 1 target: 25 checks a month" in text

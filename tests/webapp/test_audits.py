@@ -357,7 +357,11 @@ def test_judgement_mode_checklist_needs_consent_and_a_chosen_grade(
     response = client.post(
         action,
         data=data
-        | {"auditor_grade": "inconsistent", "override_rationale": "Family felt heard; provision late.", "next": "continue"},
+        | {
+            "auditor_grade": "inconsistent",
+            "override_rationale": "Family felt heard; provision late.",
+            "next": "continue",
+        },
     )
     assert response.status_code == 302
     _, submit_data, submit_action = open_form(client, f"/audits/{audit_id}/submit")
