@@ -19,7 +19,8 @@ from qaframework.scoring import GradeSuggestion, suggest_grades
 MET, PARTIAL, NOT_MET, NA = Rating.MET, Rating.PARTIALLY_MET, Rating.NOT_MET, Rating.NOT_APPLICABLE
 SHIPPED = check_folder([DEFAULT_TEMPLATE_DIR])
 V1 = {t.id: t for t in SHIPPED.templates if t.version == 1}
-RULED_V1 = [t for t in V1.values() if t.grading.mode == "rules"]
+#: The version 1 checklists that carry their own inline rules (new checklists start at v1 on a rule file).
+RULED_V1 = [t for t in V1.values() if t.grading.mode == "rules" and t.grading.rule is None]
 
 
 # --- v1 audits grade exactly as before ---------------------------------------------------------------
