@@ -95,13 +95,13 @@ def test_standing_names_the_rule_and_why_the_suggestion_was_held(
     assert standing.rule_name == "Rule plan-quality v2"
     assert standing.rule_summary == ruled.template.grading.rule.summary
     assert standing.held_by == ("1 statutory question Not met: overall at most Requires improvement",)
-    v1 = template_version("t1-coordinator-plan-check")
-    if v1.version == 1:
-        v1_id = audit_with(session, author, make_case(), v1, {"T1-A-01": "not_met"}, submit=False)
-        v1_audit = get_audit(session, author, v1_id)
-        assert v1_audit.suggested_grade == "good"
-        assert standing_of(v1_audit, TODAY).rule_name == "Rules written in this checklist (v1)"
-        assert standing_of(v1_audit, TODAY).held_by == ()
+    # The same answers on the v1 checklist: Good, with its own inline rules and nothing held down.
+    v1 = session.query(TemplateVersion).filter_by(template_id="t1-coordinator-plan-check", version=1).one()
+    v1_id = audit_with(session, author, make_case(), v1, {"T1-A-01": "not_met"}, submit=False)
+    v1_audit = get_audit(session, author, v1_id)
+    assert v1_audit.suggested_grade == "good"
+    assert standing_of(v1_audit, TODAY).rule_name == "Rules written in this checklist (v1)"
+    assert standing_of(v1_audit, TODAY).held_by == ()
 
 
 def test_a_review_that_lapsed_is_a_breach_of_an_annual_review_audit(

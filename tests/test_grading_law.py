@@ -11,7 +11,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from qaframework.checklists.loader import DEFAULT_TEMPLATE_DIR, check_folder, shipped_rules
+from qaframework.checklists.loader import DEFAULT_TEMPLATE_DIR, check_folder
 from qaframework.checklists.model import Template
 from qaframework.framework import GOOD_OR_BETTER, Rating
 from qaframework.scoring import GradeSuggestion, suggest_grades
@@ -107,10 +107,10 @@ BETTER = {NOT_MET: PARTIAL, PARTIAL: MET}
 
 
 def shipped_with_rules() -> list[Template]:
-    """Every shipped template that suggests grades, v1 inline and v2 rule files alike."""
-    return [t for t in SHIPPED.templates if t.grading.mode == "rules"] + [
-        v2_of(tid) for tid in ("t1-coordinator-plan-check", "t3-multi-agency-new-plan", "t3-annual-review")
-    ]
+    """Every shipped template that suggests grades: v1 with inline rules and v2 on plan-quality.v2."""
+    templates = [t for t in SHIPPED.templates if t.grading.mode == "rules"]
+    assert {t.grading.rule.key if t.grading.rule else None for t in templates} == {None, "plan-quality.v2"}
+    return templates
 
 
 @st.composite
@@ -149,35 +149,10 @@ def test_a_better_answer_never_lowers_a_grade_under_v1_or_v2_rules(
 
 
 def v2_of(template_id: str) -> Template:
-    """The shipped v2 of a checklist, graded with plan-quality v2."""
-    template = next((t for t in SHIPPED.templates if t.id == template_id and t.version == 2), None)
-    if template is not None:
-        return template
-    return constructed_v2(template_id)
-
-
-#: Until the v2 checklists ship: the v1 questions the review says must be limiting (views in A,
-#: statutory advice in K) and the v1 sections that hold them.
-LIMITING_V2 = {
-    "t1-coordinator-plan-check": ({"T1-A-01", "T1-A-05", "T1-K-01"}, {"a-views", "k-advice"}),
-    "t3-multi-agency-new-plan": ({"T3-N-04", "T3-N-23", "T3-N-25"}, {"voice-and-co-production", "advice"}),
-    "t3-annual-review": ({"T3-AR-06"}, {"voice"}),
-}
-
-
-def constructed_v2(template_id: str) -> Template:
-    """v1 content + the plan-quality v2 rule + the limiting flags the review requires."""
-    questions, sections = LIMITING_V2[template_id]
-    data = V1[template_id].model_dump(mode="json")
-    rule = shipped_rules()["plan-quality.v2"]
-    assert rule is not None
-    data["version"] = 2
-    data["grading"] = rule.as_grading().model_dump(mode="json")
-    for section in data["sections"]:
-        section["limiting"] = section["limiting"] or section["id"] in sections
-        for question in section["questions"]:
-            question["limiting"] = question["limiting"] or question["id"] in questions
-    return Template.model_validate(data)
+    """The shipped version 2 of a checklist, which is graded with plan-quality v2."""
+    template = next(t for t in SHIPPED.templates if t.id == template_id and t.version == 2)
+    assert template.grading.rule is not None and template.grading.rule.key == "plan-quality.v2"
+    return template
 
 
 Scenario = Callable[[Template], dict[str, Rating]]
