@@ -61,8 +61,13 @@ def answer_all(client: Any, page: str) -> None:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--requests", type=int, default=300, help="timed requests per page (after 20 warm-up)")
-    parser.add_argument("--profile", type=int, default=0, metavar="N",
-                        help="also print the N most expensive functions of the checklist page under cProfile")
+    parser.add_argument(
+        "--profile",
+        type=int,
+        default=0,
+        metavar="N",
+        help="also print the N most expensive functions of the checklist page under cProfile",
+    )
     parser.add_argument("--sort", default="tottime", choices=("tottime", "cumulative"))
     parser.add_argument("--empty-drafts", action="store_true", help="leave the draft unanswered")
     args = parser.parse_args()
@@ -94,10 +99,14 @@ def main() -> int:
             ours += cpu_ms_per_request(client.get, page, args.requests // rounds)
             theirs += cpu_ms_per_request(base.get, "/form", args.requests // rounds)
         mine, bare = statistics.median(ours), statistics.median(theirs)
-        print(f"checklist page ({size // 1024} KB): median {mine:.2f} ms CPU a request "
-              f"(p10 {statistics.quantiles(ours, n=10)[0]:.2f}, p90 {statistics.quantiles(ours, n=10)[-1]:.2f})")
-        print(f"baseline form:         median {bare:.2f} ms CPU a request "
-              f"(p10 {statistics.quantiles(theirs, n=10)[0]:.2f}, p90 {statistics.quantiles(theirs, n=10)[-1]:.2f})")
+        print(
+            f"checklist page ({size // 1024} KB): median {mine:.2f} ms CPU a request "
+            f"(p10 {statistics.quantiles(ours, n=10)[0]:.2f}, p90 {statistics.quantiles(ours, n=10)[-1]:.2f})"
+        )
+        print(
+            f"baseline form:         median {bare:.2f} ms CPU a request "
+            f"(p10 {statistics.quantiles(theirs, n=10)[0]:.2f}, p90 {statistics.quantiles(theirs, n=10)[-1]:.2f})"
+        )
         print(f"baseline / checklist CPU: {bare / mine:.0%} (the throughput ratio's ceiling with the CPU as the limit)")
         if args.profile:
             profiler = cProfile.Profile()

@@ -47,7 +47,7 @@ def free_port() -> int:
 
 def prepare(instance: Path, clients: int) -> list[tuple[str, int]]:
     """Demo area, plus one bench auditor with a draft 60-question check per client."""
-    env = {**os.environ, "QA_INSTANCE_PATH": str(instance)}
+    env = {**os.environ, "QA_INSTANCE_PATH": str(instance), "PYTHONPATH": str(ROOT)}  # this checkout's code
     env.pop("DATABASE_URL", None)
     subprocess.run([BIN / "qa", "init"], env=env, check=True, stdout=subprocess.DEVNULL)
     subprocess.run([BIN / "qa", "demo", "--cases", "300"], env=env, check=True, stdout=subprocess.DEVNULL)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Flask, request, url_for
+from flask import Flask, current_app, request, url_for
 from flask_login import current_user
 
 from qaframework.framework import Role
@@ -21,22 +21,44 @@ NAV: tuple[tuple[str, str, frozenset[Role] | None, str], ...] = (
 )
 
 
+def _hrefs() -> dict[str, str]:
+    """Each registered navigation target's URL, built once per app and script root (url_for is
+    slow enough that seven calls showed on every page)."""
+    cache: dict[str, dict[str, str]] = current_app.extensions.setdefault("qa_nav_hrefs", {})
+    hrefs = cache.get(request.script_root)
+    if hrefs is None:
+        hrefs = {}
+        for target, *_ in NAV:
+            try:
+                hrefs[target] = url_for(target)
+            except Exception:  # a journey not registered in this app is simply not shown
+                continue
+        if len(cache) >= 16:
+            cache.clear()
+        cache[request.script_root] = hrefs
+    return hrefs
+
+
 def nav_items() -> list[dict[str, Any]]:
     if not current_user.is_authenticated:
         return []
     role = Role(current_user.role)
     endpoint = request.endpoint or ""
+    hrefs = _hrefs()
     items = []
     for target, label, roles, prefix in NAV:
         if roles is not None and role not in roles:
             continue
         if target == "oversight.team" and not (role is Role.ADMIN or current_user.is_team_manager):
             continue
-        try:
-            href = url_for(target)
-        except Exception:
-            continue
-        items.append({"href": href, "text": label, "active": endpoint.startswith(prefix) and target != "auth.sign_out"})
+        if target in hrefs:
+            items.append(
+                {
+                    "href": hrefs[target],
+                    "text": label,
+                    "active": endpoint.startswith(prefix) and target != "auth.sign_out",
+                }
+            )
     return items
 
 

@@ -86,8 +86,9 @@ def answers_of(audit: Audit) -> dict[str, Answer]:
     }
 
 
-def missing_items(audit: Audit) -> list[MissingItem]:
-    return completeness(audit.template, answers_of(audit))
+def missing_items(audit: Audit, answers: Mapping[str, Answer] | None = None) -> list[MissingItem]:
+    """What still stops submission; pass ``answers_of(audit)`` if already built (a page keeps it)."""
+    return completeness(audit.template, answers_of(audit) if answers is None else answers)
 
 
 def has_consent(session: Session, case_id: int) -> bool:

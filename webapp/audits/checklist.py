@@ -7,6 +7,7 @@ theirs and keeps their input, so nothing is overwritten and nothing typed is los
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Mapping
 from datetime import date
 from typing import Any
@@ -75,7 +76,12 @@ def _version_or_400() -> int:
 def _action_url(audit: Audit) -> Any:
     """The "raise an action" link per question; url_for once, not once per question (60 on a page)."""
     base = url_for("actions.new_action", audit_id=audit.id)
-    return lambda question_id: f"{base}?{urlencode({'question_id': question_id})}"
+    return lambda question_id: f"{base}?{_question_query(question_id)}"
+
+
+@functools.lru_cache(maxsize=4096)
+def _question_query(question_id: str) -> str:
+    return urlencode({"question_id": question_id})
 
 
 # --- Sections ---------------------------------------------------------------------------------
@@ -83,7 +89,8 @@ def _action_url(audit: Audit) -> Any:
 
 def _attention(audit: Audit, questions: list[Question]) -> tuple[dict[str, dict[str, str]], list[dict[str, str]]]:
     """Saved answers on this page that still need evidence or a reason: inline marks and links."""
-    marks = needs_attention(missing_items(audit), answers_of(audit), audit.template, [q.id for q in questions])
+    answers = answers_of(audit)
+    marks = needs_attention(missing_items(audit, answers), answers, audit.template, [q.id for q in questions])
     links = [{"text": message, "href": f"#{kind}-{question_id}"}
              for question_id, kinds in marks.items() for kind, message in kinds.items()]
     return marks, links
