@@ -35,6 +35,8 @@ from bench.loadgen import Client, Result, run  # noqa: E402
 BIN = Path(sys.executable).parent
 PASSWORD = "bench-password-2026"
 TEMPLATE = "t1-coordinator-plan-check"
+#: Version 1 has 60 questions, like the baseline form and the numbers in the issues (version 2 has 64).
+TEMPLATE_VERSION = 1
 TOKEN_RE = re.compile(rb'name="csrf_token" type="hidden" value="([^"]+)"|name="csrf_token" value="([^"]+)"')
 VERSION_RE = re.compile(rb'name="version" type="hidden" value="(\d+)"|name="version" value="(\d+)"')
 
@@ -62,7 +64,11 @@ def prepare(instance: Path, clients: int) -> list[tuple[str, int]]:
     engine = make_engine()
     accounts: list[tuple[str, int]] = []
     with session_factory(engine)() as session:
-        tv = session.scalars(select(TemplateVersion).where(TemplateVersion.template_id == TEMPLATE)).one()
+        tv = session.scalars(
+            select(TemplateVersion).where(
+                TemplateVersion.template_id == TEMPLATE, TemplateVersion.version == TEMPLATE_VERSION
+            )
+        ).one()
         assert len(tv.template.questions()) == 60
         cases = list(session.scalars(select(Case).order_by(Case.id).limit(clients)))
         for n, case in enumerate(cases):

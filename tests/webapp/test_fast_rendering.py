@@ -210,7 +210,7 @@ def test_the_one_page_checklist_reads_the_audit_in_a_few_queries(  # type: ignor
     finally:
         event.remove(connection, "before_cursor_execute", listener)
     soup = check_page(response)
-    assert len(soup.select("input[checked][value=partially_met]")) == len(questions) == 60
+    assert len(soup.select("input[checked][value=partially_met]")) == len(questions) >= 60
     assert soup.select_one(f"#evidence-{questions[-1].id}").get_text() == f"Evidence for {questions[-1].id} & <more>"
     selects = [s for s in statements if s.lstrip().upper().startswith("SELECT")]
     # The user, the audit with its case and checklist version, its responses, its section grades.
