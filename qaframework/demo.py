@@ -18,8 +18,12 @@ from sqlalchemy.orm import Session
 
 from qaframework.checklists.model import Template
 from qaframework.framework import (
+    ActionStatus,
     AuditStatus,
+    CommentKind,
+    ConsentDecision,
     Cycle,
+    PeerChallengeStatus,
     Rating,
     Role,
     Tier,
@@ -72,11 +76,31 @@ DEMO_USERS: tuple[tuple[str, str, Role, str | None, str | None, bool], ...] = (
     ("board.viewer", "Peter Graham", Role.BOARD_VIEWER, None, None, False),
 )
 
-NEEDS = {"ASD": 31, "SEMH": 18, "SLCN": 20, "MLD": 8, "SPLD": 4, "SLD": 5, "PMLD": 2, "PD": 3,
-         "HI": 2, "VI": 1, "MSI": 1, "OTH": 3, "DS": 2}
-SETTINGS = {"Mainstream school": 45, "Special school": 22, "Resourced provision": 8,
-            "Independent special school": 7, "Early years setting": 5, "Further education college": 8,
-            "Education otherwise than at school": 3, "Out of area placement": 2}
+NEEDS = {
+    "ASD": 31,
+    "SEMH": 18,
+    "SLCN": 20,
+    "MLD": 8,
+    "SPLD": 4,
+    "SLD": 5,
+    "PMLD": 2,
+    "PD": 3,
+    "HI": 2,
+    "VI": 1,
+    "MSI": 1,
+    "OTH": 3,
+    "DS": 2,
+}
+SETTINGS = {
+    "Mainstream school": 45,
+    "Special school": 22,
+    "Resourced provision": 8,
+    "Independent special school": 7,
+    "Early years setting": 5,
+    "Further education college": 8,
+    "Education otherwise than at school": 3,
+    "Out of area placement": 2,
+}
 YEAR_GROUPS = ["N2", "R"] + [str(n) for n in range(1, 15)]
 GENEROUS_AUDITOR = "tom.reid"
 EVIDENCE = {
@@ -600,7 +624,7 @@ def _make_audit(
             ConsentRecord(
                 case_id=case.id,
                 given_by="parent_carer",
-                decision="given",
+                decision=ConsentDecision.GIVEN,
                 method="Phone call, then written consent",
                 recorded_by_id=auditor.id,
                 recorded_at=started - timedelta(days=3),
@@ -647,8 +671,8 @@ def _record_history(session: Session, audits: list[Audit]) -> None:
                     action="audit.submit",
                     entity="audit",
                     entity_id=str(audit.id),
-                    before={"status": "draft"},
-                    after={"status": "submitted", "suggested_grade": audit.suggested_grade},
+                    before={"status": AuditStatus.DRAFT.value},
+                    after={"status": AuditStatus.SUBMITTED.value, "suggested_grade": audit.suggested_grade},
                 )
             )
 
@@ -662,7 +686,7 @@ def _make_moderation(
         a
         for a in audits
         if a.tier in (Tier.AGENCY_CHECK, Tier.SINGLE_AGENCY)
-        and a.status in ("submitted", "closed")
+        and a.status in (AuditStatus.SUBMITTED, AuditStatus.CLOSED)
         and a.suggested_grade
     ]
     for audit in rng.sample(candidates, k=max(1, len(candidates) // 10)):
@@ -703,12 +727,16 @@ def _make_actions_and_challenges(
     themes = ["Child's voice", "Health advice", "Social care advice", "Quantified provision", "Timeliness", "Outcomes"]
     for audit in audits:
         not_met = [r for r in audit.responses if r.rating == Rating.NOT_MET.value]
-        if audit.status == "draft" or not not_met or rng.random() > 0.35:
+        if audit.status == AuditStatus.DRAFT or not not_met or rng.random() > 0.35:
             continue
         response = rng.choice(not_met)
         question = audit.template.question(response.question_id)
         due = audit.created_at.date() + timedelta(days=rng.randint(14, 60))
-        status = "done" if due < today and rng.random() < 0.6 else rng.choice(["open", "open", "in_progress"])
+        status = (
+            ActionStatus.DONE
+            if due < today and rng.random() < 0.6
+            else rng.choice([ActionStatus.OPEN, ActionStatus.OPEN, ActionStatus.IN_PROGRESS])
+        )
         session.add(
             Action(
                 audit=audit,
@@ -721,12 +749,17 @@ def _make_actions_and_challenges(
                 theme=rng.choice(themes),
                 created_by_id=audit.auditor_id,
                 created_at=audit.created_at,
-                completed_at=_moment(rng, due) if status == "done" else None,
+                completed_at=_moment(rng, due) if status == ActionStatus.DONE else None,
             )
         )
         summary.actions += 1
     coordinators = [u for u in users.values() if u.agency_code == "send_service"]
-    tier1 = [a for a in audits if a.tier == Tier.AGENCY_CHECK and a.status in ("submitted", "closed", "moderated")]
+    tier1 = [
+        a
+        for a in audits
+        if a.tier == Tier.AGENCY_CHECK
+        and a.status in (AuditStatus.SUBMITTED, AuditStatus.CLOSED, AuditStatus.MODERATED)
+    ]
     for audit in rng.sample(tier1, k=min(len(tier1), 24)):
         colleagues = [u for u in coordinators if u.team == audit.auditor.team and u.id != audit.auditor_id]
         if not colleagues:
@@ -738,14 +771,22 @@ def _make_actions_and_challenges(
             reviewer=reviewer,
             created_at=audit.submitted_at or audit.created_at,
         )
-        outcome = rng.choice(["agreed", "agreed", "challenged", "responded", "requested"])
+        outcome = rng.choice(
+            [
+                PeerChallengeStatus.AGREED,
+                PeerChallengeStatus.AGREED,
+                PeerChallengeStatus.CHALLENGED,
+                PeerChallengeStatus.RESPONDED,
+                PeerChallengeStatus.REQUESTED,
+            ]
+        )
         # "responded": the author answered and the reviewer is yet to confirm or challenge again.
         challenge.status = outcome
-        if outcome == "agreed":
+        if outcome is PeerChallengeStatus.AGREED:
             challenge.closed_at = challenge.created_at + timedelta(days=2)
-        if outcome in ("agreed", "challenged", "responded"):
+        if outcome is not PeerChallengeStatus.REQUESTED:
             question = rng.choice(audit.template.questions())
-            kind = "agree" if outcome == "agreed" else "challenge"
+            kind = CommentKind.AGREE if outcome is PeerChallengeStatus.AGREED else CommentKind.CHALLENGE
             body = (
                 "I agree with the grades and the evidence."
                 if kind == "agree"
@@ -760,12 +801,12 @@ def _make_actions_and_challenges(
                     created_at=challenge.created_at + timedelta(days=2),
                 )
             )
-            if outcome == "responded":
+            if outcome is PeerChallengeStatus.RESPONDED:
                 challenge.comments.append(
                     PeerComment(
                         author_id=audit.auditor_id,
                         question_id=question.id,
-                        kind="response",
+                        kind=CommentKind.RESPONSE,
                         body="Agreed; I have asked the co-ordinator to add the frequency before the plan is finalised.",
                         created_at=challenge.created_at + timedelta(days=4),
                     )

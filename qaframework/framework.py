@@ -220,6 +220,70 @@ AUDIT_TRANSITIONS: dict[AuditStatus, frozenset[AuditStatus]] = {
     AuditStatus.CLOSED: frozenset(),
 }
 
+class PeerChallengeStatus(enum.StrEnum):
+    """Where a Tier 1 peer challenge stands; the allowed moves are :data:`PEER_TRANSITIONS`.
+
+    ``requested`` (the reviewer acts) → ``agreed`` or ``challenged``; ``challenged`` (the author
+    acts) → ``responded``; ``responded`` → ``agreed`` or ``challenged`` again (the next round).
+    ``agreed`` is the only end state.
+    """
+
+    REQUESTED = "requested"
+    AGREED = "agreed"
+    CHALLENGED = "challenged"
+    RESPONDED = "responded"
+
+    @property
+    def is_open(self) -> bool:
+        return self in PEER_OPEN
+
+
+#: Allowed peer-challenge moves; anything else is refused by the operations layer.
+PEER_TRANSITIONS: dict[PeerChallengeStatus, frozenset[PeerChallengeStatus]] = {
+    PeerChallengeStatus.REQUESTED: frozenset({PeerChallengeStatus.AGREED, PeerChallengeStatus.CHALLENGED}),
+    PeerChallengeStatus.CHALLENGED: frozenset({PeerChallengeStatus.RESPONDED}),
+    PeerChallengeStatus.RESPONDED: frozenset({PeerChallengeStatus.AGREED, PeerChallengeStatus.CHALLENGED}),
+    PeerChallengeStatus.AGREED: frozenset(),
+}
+
+#: Exchanges still going: the reviewer (requested, responded) or the author (challenged) acts next.
+PEER_OPEN = frozenset({PeerChallengeStatus.REQUESTED, PeerChallengeStatus.CHALLENGED, PeerChallengeStatus.RESPONDED})
+#: Where the reviewer acts: a first review, or the answer to the author's response.
+PEER_REVIEWABLE = frozenset({PeerChallengeStatus.REQUESTED, PeerChallengeStatus.RESPONDED})
+
+
+class CommentKind(enum.StrEnum):
+    """What a peer-challenge comment is: the reviewer agreeing or challenging, or the author's response."""
+
+    AGREE = "agree"
+    CHALLENGE = "challenge"
+    RESPONSE = "response"
+
+
+class ActionStatus(enum.StrEnum):
+    """Progress of an action an audit raised; overdue is derived from the due date, not stored."""
+
+    OPEN = "open"
+    IN_PROGRESS = "in_progress"
+    DONE = "done"
+    CANCELLED = "cancelled"
+
+    @property
+    def label(self) -> str:
+        return self.value.replace("_", " ").capitalize()
+
+
+#: Actions someone still has to do (the ones that can be overdue).
+ACTION_OPEN = frozenset({ActionStatus.OPEN, ActionStatus.IN_PROGRESS})
+
+
+class ConsentDecision(enum.StrEnum):
+    """A family's answer to a Tier 4 conversation; a refusal is recorded too."""
+
+    GIVEN = "given"
+    REFUSED = "refused"
+
+
 #: The DfE SEN2 primary-need codes (DS added in the 2025 collection).
 PRIMARY_NEEDS: dict[str, str] = {
     "SPLD": "Specific learning difficulty",

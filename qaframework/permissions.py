@@ -1,17 +1,31 @@
 """Who may see and do what: roles and agency scope, decided in one place.
 
 Pure functions over users and records, so the web app, the ``qa`` command and the tests all ask
-the same questions. The operations layer calls these before every write.
+the same questions. The operations layer calls these before every write. Nothing here touches the
+database: the records are only read through their attributes (the store is imported for type
+checking only), which keeps the rules testable with plain objects.
 """
 
 from __future__ import annotations
 
-from qaframework.checklists.model import Template
-from qaframework.framework import ROLE_TIERS, Role, Tier
-from qaframework.store import Action, Audit, User
+from typing import TYPE_CHECKING
+
+from qaframework.framework import PEER_REVIEWABLE, ROLE_TIERS, AuditStatus, PeerChallengeStatus, Role, Tier
+
+if TYPE_CHECKING:
+    from qaframework.checklists.model import Template
+    from qaframework.store import Action, Audit, PeerChallenge, User
 
 #: Roles that see every agency's audits (panels moderate across agencies; admins support everyone).
 CROSS_AGENCY_ROLES = frozenset({Role.PANEL_MEMBER, Role.SYSTEM_LEADER, Role.ADMIN})
+#: Everyone who works with individual cases, audits and actions; board viewers see aggregates only.
+CASEWORK_ROLES = frozenset(Role) - {Role.BOARD_VIEWER}
+#: Roles that carry out audits themselves: those with a tier in ``ROLE_TIERS``.
+AUDITING_ROLES = frozenset(role for role, tiers in ROLE_TIERS.items() if tiers)
+#: Roles that may send a submitted audit back to its author.
+RETURN_ROLES = frozenset({Role.PANEL_MEMBER, Role.ADMIN})
+#: An audit its author may still change.
+EDITABLE_STATUSES = frozenset({AuditStatus.DRAFT, AuditStatus.RETURNED})
 
 
 def role_of(user: User) -> Role:
@@ -20,7 +34,12 @@ def role_of(user: User) -> Role:
 
 def can_view_cases(user: User) -> bool:
     """Case records are for people who audit; board viewers see aggregates only."""
-    return user.active and role_of(user) is not Role.BOARD_VIEWER
+    return user.active and role_of(user) in CASEWORK_ROLES
+
+
+def can_start_audits(user: User) -> bool:
+    """Whether to offer "Start an audit" at all; the template and case are checked when it starts."""
+    return user.active and role_of(user) in AUDITING_ROLES
 
 
 def can_use_template(user: User, template: Template) -> bool:
@@ -35,11 +54,6 @@ def can_use_template(user: User, template: Template) -> bool:
     return True
 
 
-def can_start_audits(user: User) -> bool:
-    """Roles with a tier of their own to audit; administrators and board viewers never start one."""
-    return user.active and bool(ROLE_TIERS[role_of(user)])
-
-
 def can_view_audit(user: User, audit: Audit) -> bool:
     if not user.active:
         return False
@@ -47,15 +61,17 @@ def can_view_audit(user: User, audit: Audit) -> bool:
     if role in CROSS_AGENCY_ROLES:
         return True
     if role is Role.AUDITOR:
-        return audit.auditor_id == user.id or (
-            audit.agency_code is not None and audit.agency_code == user.agency_code
-        )
+        return audit.auditor_id == user.id or (audit.agency_code is not None and audit.agency_code == user.agency_code)
     return False
+
+
+def is_author(user: User, audit: Audit) -> bool:
+    return user.active and audit.auditor_id == user.id
 
 
 def can_edit_audit(user: User, audit: Audit) -> bool:
     """Only the author edits, and only while it is a draft or was returned to them."""
-    return user.active and audit.auditor_id == user.id and audit.status in {"draft", "returned"}
+    return is_author(user, audit) and audit.status in EDITABLE_STATUSES
 
 
 def can_discard_audit(user: User, audit: Audit) -> bool:
@@ -65,16 +81,42 @@ def can_discard_audit(user: User, audit: Audit) -> bool:
 
 def can_return_audit(user: User, audit: Audit) -> bool:
     """A panel member (or admin) sends a submitted audit back with comments."""
-    return user.active and role_of(user) in {Role.PANEL_MEMBER, Role.ADMIN} and audit.status == "submitted"
+    return user.active and role_of(user) in RETURN_ROLES and audit.status == AuditStatus.SUBMITTED
+
+
+def can_administer(user: User) -> bool:
+    """Administrators alone change the service: users, settings, term dates, templates, imports, the trail."""
+    return user.active and role_of(user) is Role.ADMIN
 
 
 def can_manage_users(user: User) -> bool:
-    return user.active and role_of(user) is Role.ADMIN
+    return can_administer(user)
 
 
 def can_view_team(user: User) -> bool:
     """Team managers oversee their own team's checks; admins every team's."""
     return user.active and (role_of(user) is Role.ADMIN or (user.is_team_manager and user.team is not None))
+
+
+def can_review_challenge(user: User, challenge: PeerChallenge) -> bool:
+    """The colleague asked reviews: the first request, or the author's response (the next round).
+    ``operations.peer.review_refusal`` adds the audit's side: a check being revised waits."""
+    return user.active and challenge.reviewer_id == user.id and challenge.status in PEER_REVIEWABLE
+
+
+def can_respond_to_challenge(user: User, challenge: PeerChallenge) -> bool:
+    """The author of the check answers a challenge."""
+    return user.active and challenge.requested_by_id == user.id and challenge.status == PeerChallengeStatus.CHALLENGED
+
+
+def can_raise_action(user: User, audit: Audit) -> bool:
+    """Anyone who works with audits and may see this one may raise an action from it."""
+    return role_of(user) in CASEWORK_ROLES and can_view_audit(user, audit)
+
+
+def can_own_action(user: User) -> bool:
+    """Actions go to active people who do casework; board viewers only see aggregates."""
+    return user.active and role_of(user) in CASEWORK_ROLES
 
 
 def can_view_action(user: User, action: Action) -> bool:

@@ -18,12 +18,15 @@ __all__ = [
     "FiredCap",
     "GradeSuggestion",
     "MissingItem",
+    "allows_exemplary",
     "completeness",
+    "exemplary_eligible",
     "explain_grading",
     "grading_rule_name",
     "overall_grade",
     "rating_counts",
     "suggest_grades",
+    "suggests_grades",
 ]
 
 
@@ -89,6 +92,29 @@ def _gradable(answer: Answer) -> bool:
     return answer.rating is not None and answer.rating is not Rating.NOT_APPLICABLE
 
 
+def allows_exemplary(template: Template) -> bool:
+    """Whether the checklist has an exemplary grade to give at all (rules mode with one set)."""
+    return template.grading.mode == "rules" and template.grading.exemplary is not None
+
+
+def suggests_grades(template: Template) -> bool:
+    """False for checklists (Tier 4) that leave every grade to the reviewer's judgement."""
+    return template.grading.mode == "rules"
+
+
+def exemplary_eligible(template: Template, section: Section, answers: Mapping[str, Answer | Rating]) -> bool:
+    """A section may be marked exemplary when every question is answered and every graded one is Met.
+
+    The judgement page offers exactly these sections, and :func:`suggest_grades` honours the mark
+    only while this holds, so a later Partially met silently withdraws it.
+    """
+    if not allows_exemplary(template):
+        return False
+    given = [_as_answer(answers.get(q.id)) for q in section.questions]
+    graded = [a for a in given if _gradable(a)]
+    return all(a.rating is not None for a in given) and bool(graded) and all(a.rating is Rating.MET for a in graded)
+
+
 def _section_grade(
     template: Template, section: Section, answers: Mapping[str, Answer | Rating], exemplary: bool
 ) -> str | None:
@@ -101,9 +127,7 @@ def _section_grade(
     assert grading.uncapped is not None  # guaranteed by Grading's validator in rules mode
     caps = [grading.cap_for(a.rating, q.statutory, q.limiting) for q, a in graded if a.rating is not None]
     grade = scale.worst([*caps, grading.uncapped])
-    complete = all(a.rating is not None for a in given.values())
-    all_met = all(a.rating is Rating.MET for _, a in graded)
-    if exemplary and grading.exemplary is not None and complete and all_met:
+    if exemplary and grading.exemplary is not None and exemplary_eligible(template, section, answers):
         # ``best`` so a template whose exemplary grade sits below uncapped can never punish
         # an auditor for flagging excellence (the model does not forbid that ordering).
         grade = scale.best([grade, grading.exemplary])

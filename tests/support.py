@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 
 from qaframework.checklists.model import Template
 from qaframework.framework import Rating
-from qaframework.operations.audits import ResponseInput, save_responses, start_audit, submit_audit
+from qaframework.operations.audits import ResponseInput, save_answers, start_audit, submit_audit
 from qaframework.store import Audit, Case, TemplateVersion, User
 
 _Row = TypeVar("_Row")
@@ -43,7 +43,7 @@ def submitted_check(
 ) -> Audit:
     """A Tier 1 check with every question Met and evidenced, submitted through the library."""
     audit = start_audit(session, author, case_id=case_id, template_version_id=template_version_id, subject="final_plan")
-    save_responses(session, author, audit.id, audit.version_id, all_met(audit.template))
+    save_answers(session, author, audit.id, audit.version_id, all_met(audit.template))
     if submit:
         submit_audit(session, author, audit.id, audit.version_id)
     return audit

@@ -9,9 +9,11 @@ from sqlalchemy.orm import Session
 from qaframework.framework import Rating, Role
 from qaframework.operations.audits import (
     IncompleteAudit,
+    Judgement,
     ResponseInput,
     return_audit,
-    save_responses,
+    save_answers,
+    save_judgement,
     start_audit,
     submit_audit,
 )
@@ -25,8 +27,13 @@ def t1_audit(
     session: Session, make_user: MakeUser, make_case: MakeCase, template_version: TemplateVersionOf
 ) -> tuple[User, Audit]:
     auditor = make_user()
-    audit = start_audit(session, auditor, case_id=make_case().id,
-                        template_version_id=template_version("t1-coordinator-plan-check").id, subject="final_plan")
+    audit = start_audit(
+        session,
+        auditor,
+        case_id=make_case().id,
+        template_version_id=template_version("t1-coordinator-plan-check").id,
+        subject="final_plan",
+    )
     return auditor, audit
 
 
@@ -89,11 +96,11 @@ def test_tier4_needs_a_consent_decision_first(
 def test_saving_updates_suggested_grades_and_bumps_version(session: Session, t1_audit: tuple[User, Audit]) -> None:
     auditor, audit = t1_audit
     version = audit.version_id
-    save_responses(session, auditor, audit.id, version, all_met(audit.template))
+    save_answers(session, auditor, audit.id, version, all_met(audit.template))
     assert audit.version_id == version + 1
     assert audit.suggested_grade == "good"
     limiting = next(q for q in audit.template.questions() if q.limiting)
-    save_responses(
+    save_answers(
         session,
         auditor,
         audit.id,
@@ -109,9 +116,9 @@ def test_stale_save_is_refused_and_changes_nothing(session: Session, t1_audit: t
     auditor, audit = t1_audit
     opened_at = audit.version_id
     first_q = audit.template.questions()[0].id
-    save_responses(session, auditor, audit.id, opened_at, {first_q: ResponseInput("met", "first editor")})
+    save_answers(session, auditor, audit.id, opened_at, {first_q: ResponseInput("met", "first editor")})
     with pytest.raises(StaleEdit) as raised:
-        save_responses(session, auditor, audit.id, opened_at, {first_q: ResponseInput("not_met", "second editor")})
+        save_answers(session, auditor, audit.id, opened_at, {first_q: ResponseInput("not_met", "second editor")})
     assert raised.value.expected_version == opened_at and raised.value.current_version == opened_at + 1
     assert auditor.display_name in raised.value.changed_by
     stored = {r.question_id: (r.rating, r.evidence) for r in audit.responses}
@@ -122,7 +129,7 @@ def test_tampered_input_is_rejected(session: Session, t1_audit: tuple[User, Audi
     auditor, audit = t1_audit
     no_na = next(q for q in audit.template.questions() if not q.not_applicable.allowed)
     with pytest.raises(InvalidInput) as raised:
-        save_responses(
+        save_answers(
             session,
             auditor,
             audit.id,
@@ -143,14 +150,14 @@ def test_only_the_author_edits_and_only_drafts(
     auditor, audit = t1_audit
     colleague = make_user()
     with pytest.raises(PermissionDenied):
-        save_responses(session, colleague, audit.id, audit.version_id, {})
-    save_responses(session, auditor, audit.id, audit.version_id, all_met(audit.template))
+        save_answers(session, colleague, audit.id, audit.version_id, {})
+    save_answers(session, auditor, audit.id, audit.version_id, all_met(audit.template))
     submit_audit(session, auditor, audit.id, audit.version_id)
     with pytest.raises(WorkflowError, match="submitted"):
-        save_responses(session, auditor, audit.id, audit.version_id, all_met(audit.template))
+        save_answers(session, auditor, audit.id, audit.version_id, all_met(audit.template))
     outsider = make_user(agency="health")
     with pytest.raises(PermissionDenied):
-        save_responses(session, outsider, audit.id, audit.version_id, {})
+        save_answers(session, outsider, audit.id, audit.version_id, {})
 
 
 def test_submit_lists_every_missing_item(session: Session, t1_audit: tuple[User, Audit]) -> None:
@@ -159,7 +166,7 @@ def test_submit_lists_every_missing_item(session: Session, t1_audit: tuple[User,
     answers = all_met(audit.template)
     answers[questions[0].id] = ResponseInput(None)
     answers[questions[1].id] = ResponseInput("not_met", "")
-    save_responses(session, auditor, audit.id, audit.version_id, answers)
+    save_answers(session, auditor, audit.id, audit.version_id, answers)
     with pytest.raises(IncompleteAudit) as raised:
         submit_audit(session, auditor, audit.id, audit.version_id)
     assert [m.question_id for m in raised.value.missing] == [questions[0].id, questions[1].id]
@@ -167,35 +174,83 @@ def test_submit_lists_every_missing_item(session: Session, t1_audit: tuple[User,
 
 
 def test_override_needs_a_rationale(session: Session, t1_audit: tuple[User, Audit]) -> None:
+    """Refused when the judgement is saved (so the auditor hears at once) and again at submit."""
     auditor, audit = t1_audit
-    save_responses(
+    save_answers(session, auditor, audit.id, audit.version_id, all_met(audit.template))
+    version = audit.version_id
+    with pytest.raises(InvalidInput, match="Explain why") as refused:
+        save_judgement(session, auditor, audit.id, version, Judgement("outstanding"))
+    assert [e.field for e in refused.value.errors] == ["override_rationale"]
+    assert (audit.auditor_grade, audit.version_id) == (None, version)  # nothing saved
+    save_judgement(
         session,
         auditor,
         audit.id,
         audit.version_id,
-        all_met(audit.template),
-        update_judgement=True,
-        auditor_grade="outstanding",
-    )
-    with pytest.raises(InvalidInput, match="Explain why"):
-        submit_audit(session, auditor, audit.id, audit.version_id)
-    save_responses(
-        session,
-        auditor,
-        audit.id,
-        audit.version_id,
-        {},
-        update_judgement=True,
-        auditor_grade="outstanding",
-        override_rationale="An exemplar for the portfolio.",
+        Judgement("outstanding", override_rationale="An exemplar for the portfolio."),
     )
     submit_audit(session, auditor, audit.id, audit.version_id)
     assert (audit.suggested_grade, audit.auditor_grade, audit.reported_grade) == ("good", "outstanding", "outstanding")
 
 
+def test_a_rationale_is_still_checked_at_submit_when_answers_moved_the_suggestion(
+    session: Session, t1_audit: tuple[User, Audit]
+) -> None:
+    auditor, audit = t1_audit
+    save_answers(session, auditor, audit.id, audit.version_id, all_met(audit.template))
+    save_judgement(session, auditor, audit.id, audit.version_id, Judgement("good"))  # agrees: no reasons needed
+    limiting = next(q for q in audit.template.questions() if q.limiting)
+    save_answers(
+        session, auditor, audit.id, audit.version_id, {limiting.id: ResponseInput("not_met", "Missing from B.")}
+    )
+    with pytest.raises(InvalidInput, match="Explain why"):
+        submit_audit(session, auditor, audit.id, audit.version_id)
+
+
+def test_judgement_input_is_checked(session: Session, t1_audit: tuple[User, Audit]) -> None:
+    auditor, audit = t1_audit
+    with pytest.raises(InvalidInput) as refused:
+        save_judgement(
+            session,
+            auditor,
+            audit.id,
+            audit.version_id,
+            Judgement("excellent", summary="x" * 10_001, exemplary_sections=("NOPE",)),
+        )
+    assert {e.field: e.message for e in refused.value.errors} == {
+        "exemplary": "Unknown section(s): NOPE",
+        "auditor_grade": "Choose a grade from the list",
+        "summary": "Keep the summary to 10,000 characters or fewer",
+    }
+
+
+def test_judgement_save_records_only_what_changed(session: Session, t1_audit: tuple[User, Audit]) -> None:
+    auditor, audit = t1_audit
+    save_judgement(session, auditor, audit.id, audit.version_id, Judgement(summary="  A readable plan.  "))
+    assert audit.summary == "A readable plan."
+    entry = session.scalars(select(TrailEntry).where(TrailEntry.action == "audit.save")).one()
+    assert entry.before == {"summary": None}
+    assert entry.after == {"summary": "A readable plan.", "version": audit.version_id}
+    version = audit.version_id
+    save_judgement(session, auditor, audit.id, version, Judgement(summary="A readable plan."))
+    assert audit.version_id == version + 1  # a save always bumps the version …
+    assert (
+        len(session.scalars(select(TrailEntry).where(TrailEntry.action == "audit.save")).all()) == 1
+    )  # … but records no change
+
+
+def test_only_the_author_submits(session: Session, t1_audit: tuple[User, Audit], make_user: MakeUser) -> None:
+    auditor, audit = t1_audit
+    save_answers(session, auditor, audit.id, audit.version_id, all_met(audit.template))
+    for other in (make_user(), make_user(Role.PANEL_MEMBER), make_user(Role.ADMIN)):
+        with pytest.raises(PermissionDenied, match="Only the auditor who started"):
+            submit_audit(session, other, audit.id, audit.version_id)
+    assert audit.status == "draft"
+
+
 def test_panel_returns_and_author_revises(session: Session, t1_audit: tuple[User, Audit], make_user: MakeUser) -> None:
     auditor, audit = t1_audit
-    save_responses(session, auditor, audit.id, audit.version_id, all_met(audit.template))
+    save_answers(session, auditor, audit.id, audit.version_id, all_met(audit.template))
     submit_audit(session, auditor, audit.id, audit.version_id)
     with pytest.raises(PermissionDenied):
         return_audit(session, make_user(), audit.id, "no")
@@ -205,7 +260,7 @@ def test_panel_returns_and_author_revises(session: Session, t1_audit: tuple[User
     return_audit(session, panel, audit.id, "Evidence for F is thin.")
     assert audit.status == "returned" and audit.return_comment == "Evidence for F is thin."
     first = audit.template.questions()[0].id
-    save_responses(
+    save_answers(
         session, auditor, audit.id, audit.version_id, {first: ResponseInput("partially_met", "Revised after return.")}
     )
     assert audit.status == "draft"
@@ -233,22 +288,18 @@ def test_tier4_judgement_needs_its_reasoning(
         subject="final_plan",
     )
     answers = {q.id: ResponseInput("met", "Said by the family.") for q in audit.template.questions()}
-    save_responses(session, leader, audit.id, audit.version_id, answers)
+    save_answers(session, leader, audit.id, audit.version_id, answers)
     with pytest.raises(InvalidInput, match="Choose an overall judgement"):
         submit_audit(session, leader, audit.id, audit.version_id)
     middle = audit.template.scale.codes[1]  # "inconsistent" from version 2 ("mixed" in version 1)
-    save_responses(session, leader, audit.id, audit.version_id, {}, update_judgement=True, auditor_grade=middle)
     with pytest.raises(InvalidInput, match="how you reached this judgement"):
-        submit_audit(session, leader, audit.id, audit.version_id)
-    save_responses(
+        save_judgement(session, leader, audit.id, audit.version_id, Judgement(middle))
+    save_judgement(
         session,
         leader,
         audit.id,
         audit.version_id,
-        {},
-        update_judgement=True,
-        auditor_grade=middle,
-        override_rationale="Provision in F is not delivered as written.",
+        Judgement(middle, override_rationale="Provision in F is not delivered as written."),
     )
     assert submit_audit(session, leader, audit.id, audit.version_id).status == "submitted"
     assert audit.suggested_grade is None and audit.reported_grade == middle
@@ -285,7 +336,7 @@ def test_a_save_that_collides_at_write_time_is_a_clear_stale_edit(
     event.listen(session, "before_flush", someone_else_saves)
     try:
         with pytest.raises(StaleEdit) as raised:
-            save_responses(session, auditor, audit.id, audit.version_id, {first: ResponseInput("met", "mine")})
+            save_answers(session, auditor, audit.id, audit.version_id, {first: ResponseInput("met", "mine")})
     finally:
         event.remove(session, "before_flush", someone_else_saves)
     assert raised.value.message.endswith("while you were saving; nothing was saved.")

@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 from qaframework.checklists.loader import DEFAULT_TEMPLATE_DIR, load_template_file, shipped_rules
 from qaframework.checklists.model import GRADING_RULES_CONTEXT, Template
 from qaframework.framework import AuditStatus, Role
-from qaframework.operations.audits import ResponseInput, save_responses, start_audit, submit_audit
+from qaframework.operations.audits import ResponseInput, save_answers, start_audit, submit_audit
 from qaframework.operations.base import InvalidInput, PermissionDenied
 from qaframework.operations.compliance import (
     AuditCompliance,
@@ -57,7 +57,7 @@ def audit_with(
     audit = start_audit(session, author, case_id=case.id, template_version_id=tv.id, subject="final_plan", today=TODAY)
     answers = all_met(audit.template)
     answers.update({qid: ResponseInput(rating, "Seen in the plan.") for qid, rating in changes.items()})
-    save_responses(session, author, audit.id, audit.version_id, answers)
+    save_answers(session, author, audit.id, audit.version_id, answers)
     if submit:
         submit_audit(session, author, audit.id, audit.version_id)
     return audit.id

@@ -13,12 +13,22 @@ from sqlalchemy.orm import Session
 
 from qaframework.checklists.loader import DEFAULT_TEMPLATE_DIR, load_directory
 from qaframework.demo import load_demo
-from qaframework.framework import Role
+from qaframework.framework import ActionStatus, AuditStatus, CommentKind, ConsentDecision, PeerChallengeStatus, Role
 from qaframework.operations.audits import answers_of
 from qaframework.operations.templates import sync_templates
 from qaframework.operations.users import ensure_default_agencies
 from qaframework.scoring import completeness
-from qaframework.store import Action, Audit, Case, ModerationRecord, PeerChallenge, TemplateVersion, User
+from qaframework.store import (
+    Action,
+    Audit,
+    Case,
+    ConsentRecord,
+    ModerationRecord,
+    PeerChallenge,
+    PeerComment,
+    TemplateVersion,
+    User,
+)
 from qaframework.store.db import make_engine, session_factory
 from qaframework.store.migrate import upgrade
 from tests.support import scratch_database
@@ -66,6 +76,29 @@ def test_moderation_actions_and_peer_challenge_exist(demo_session: Session) -> N
     assert (demo_session.scalar(select(func.count(PeerChallenge.id))) or 0) >= 10
 
 
+def test_demo_writes_only_states_the_workflow_produces(demo_session: Session) -> None:
+    """Every stored status is a member of its enum; closed peer challenges carry what the operations record."""
+    assert set(demo_session.scalars(select(Audit.status))) <= set(AuditStatus)
+    assert set(demo_session.scalars(select(Action.status))) <= set(ActionStatus)
+    assert set(demo_session.scalars(select(PeerComment.kind))) <= set(CommentKind)
+    assert set(demo_session.scalars(select(ConsentRecord.decision))) <= set(ConsentDecision)
+    challenges = list(demo_session.scalars(select(PeerChallenge)))
+    assert {c.status for c in challenges} == set(PeerChallengeStatus)  # every state, and nothing else ("closed" was)
+    for challenge in challenges:
+        kinds = [c.kind for c in challenge.comments]
+        # agreed is the only end state; a responded round waits for the reviewer (PEER_TRANSITIONS)
+        assert (challenge.closed_at is not None) is (challenge.status == PeerChallengeStatus.AGREED)
+        if challenge.closed_at is not None:
+            assert challenge.created_at <= challenge.closed_at and challenge.closed_at.date() <= TODAY
+        expected = {
+            PeerChallengeStatus.REQUESTED: [],
+            PeerChallengeStatus.AGREED: [CommentKind.AGREE],
+            PeerChallengeStatus.CHALLENGED: [CommentKind.CHALLENGE],
+            PeerChallengeStatus.RESPONDED: [CommentKind.CHALLENGE, CommentKind.RESPONSE],
+        }[PeerChallengeStatus(challenge.status)]
+        assert kinds == expected, challenge.id
+
+
 def test_same_seed_same_area(tmp_path: Path) -> None:
     def refs(seed: int, name: str) -> list[str]:
         with scratch_database(tmp_path, name) as url:
@@ -89,9 +122,19 @@ def test_no_demo_timestamp_is_in_the_future(demo_session: Session) -> None:
     from qaframework.store import PeerComment, Response, TrailEntry
 
     latest = min(datetime.now(UTC), datetime.combine(TODAY, time(23, 59), tzinfo=UTC))
-    columns = [Audit.created_at, Audit.updated_at, Audit.submitted_at, Response.updated_at, Action.created_at,
-               Action.completed_at, ModerationRecord.created_at, ModerationRecord.agreed_at, PeerChallenge.created_at,
-               PeerComment.created_at, TrailEntry.at]
+    columns = [
+        Audit.created_at,
+        Audit.updated_at,
+        Audit.submitted_at,
+        Response.updated_at,
+        Action.created_at,
+        Action.completed_at,
+        ModerationRecord.created_at,
+        ModerationRecord.agreed_at,
+        PeerChallenge.created_at,
+        PeerComment.created_at,
+        TrailEntry.at,
+    ]
     for column in columns:
         query = select(func.max(column))
         if column is TrailEntry.at:  # the demo's history (set-up and the load itself really happened now)

@@ -16,11 +16,18 @@ from flask import Flask, abort, request
 from flask_login import current_user
 
 from qaframework.framework import Role
+from qaframework.store import User
 from webapp.extensions import login_manager
 
 ALL_ROLES = frozenset(Role)
 
 F = TypeVar("F", bound=Callable[..., Any])
+
+
+def current_actor() -> User:
+    """The signed-in user as a model object: operations take the actor itself, not Flask-Login's proxy."""
+    user: User = current_user._get_current_object()  # Flask-Login is untyped: current_user is Any
+    return user
 
 
 def public(view: F) -> F:

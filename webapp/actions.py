@@ -11,34 +11,43 @@ from datetime import date, timedelta
 from typing import Any
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
-from flask_login import current_user
-from sqlalchemy.orm import Session
 
-from qaframework.framework import Role
+from qaframework import permissions
 from qaframework.operations import actions as ops
 from qaframework.operations.audits import get_audit
 from qaframework.operations.base import InvalidInput
 from qaframework.operations.users import list_agencies
-from qaframework.permissions import can_update_action, can_view_audit
-from qaframework.store import Action, Audit, User
-from webapp.access import requires
+from qaframework.permissions import CASEWORK_ROLES, can_update_action
+from qaframework.store import Action, Audit
+from webapp.access import current_actor, requires
 from webapp.db import db_session
 
 bp = Blueprint("actions", __name__)
 
-#: Everyone who works on audits; board viewers see aggregates only.
-ACTION_ROLES = tuple(r for r in Role if r is not Role.BOARD_VIEWER)
 #: Field order on the form, so the error summary lists problems in the order the page shows them.
 FIELD_ORDER = ("question_id", "description", "owner", "agency", "due_date", "theme")
-MONTHS = {name: n for n, names in enumerate(
-    [("jan", "january"), ("feb", "february"), ("mar", "march"), ("apr", "april"), ("may",), ("jun", "june"),
-     ("jul", "july"), ("aug", "august"), ("sep", "sept", "september"), ("oct", "october"), ("nov", "november"),
-     ("dec", "december")], start=1) for name in names}
+MONTHS = {
+    name: n
+    for n, names in enumerate(
+        [
+            ("jan", "january"),
+            ("feb", "february"),
+            ("mar", "march"),
+            ("apr", "april"),
+            ("may",),
+            ("jun", "june"),
+            ("jul", "july"),
+            ("aug", "august"),
+            ("sep", "sept", "september"),
+            ("oct", "october"),
+            ("nov", "november"),
+            ("dec", "december"),
+        ],
+        start=1,
+    )
+    for name in names
+}
 DATE_PARTS = ("day", "month", "year")
-
-
-def _current() -> tuple[Session, User]:
-    return db_session(), current_user._get_current_object()
 
 
 @bp.app_template_global("action_overdue")
@@ -49,12 +58,8 @@ def action_overdue(action: Action) -> bool:
 
 @bp.app_template_global("can_raise_action")
 def can_raise_action(user: Any, audit: Audit) -> bool:
-    """Anyone who may see an audit may raise an action from it (the rule raise_action applies)."""
-    return (
-        bool(getattr(user, "is_authenticated", False))
-        and user.role != Role.BOARD_VIEWER.value
-        and can_view_audit(user, audit)
-    )
+    """For pages: offer "Raise an action" only where :func:`ops.raise_action` would accept it."""
+    return bool(getattr(user, "is_authenticated", False)) and permissions.can_raise_action(user, audit)
 
 
 def parse_due_date(parts: Mapping[str, str], today: date) -> tuple[date | None, str | None, tuple[str, ...]]:
@@ -94,9 +99,9 @@ def _question_or_404(audit: Audit, question_id: str | None) -> Any:
 
 
 @bp.route("/actions")
-@requires(*ACTION_ROLES)
+@requires(*CASEWORK_ROLES)
 def my_actions() -> Any:
-    session, user = _current()
+    session, user = db_session(), current_actor()
     show_closed = request.args.get("show") == "all"
     return render_template(
         "actions/list.html",
@@ -107,9 +112,9 @@ def my_actions() -> Any:
 
 
 @bp.route("/audits/<int:audit_id>/actions/new", methods=["GET", "POST"])
-@requires(*ACTION_ROLES)
+@requires(*CASEWORK_ROLES)
 def new_action(audit_id: int) -> Any:
-    session, user = _current()
+    session, user = db_session(), current_actor()
     audit = get_audit(session, user, audit_id)
     question = _question_or_404(audit, request.args.get("question_id"))  # raised from that question's page
     question_id = question.id if question else request.form.get("question_id") or None
@@ -176,9 +181,9 @@ def _element_id(field: str, bad_parts: tuple[str, ...]) -> str:
 
 
 @bp.route("/actions/<int:action_id>", methods=["GET", "POST"])
-@requires(*ACTION_ROLES)
+@requires(*CASEWORK_ROLES)
 def show_action(action_id: int) -> Any:
-    session, user = _current()
+    session, user = db_session(), current_actor()
     action = ops.get_action(session, user, action_id)
     errors: dict[str, str] = {}
     status = request.form.get("status", action.status)

@@ -16,7 +16,7 @@ from qaframework.operations.base import InvalidInput
 from qaframework.operations.users import EMAIL_RE, SignInFailed, set_password, sign_in
 from qaframework.passwords import MIN_LENGTH, verify_password
 from qaframework.store import User
-from webapp.access import public, requires
+from webapp.access import current_actor, public, requires
 from webapp.db import db_session
 from webapp.extensions import limiter, login_manager
 
@@ -133,7 +133,7 @@ class ChangePasswordForm(FlaskForm):
 def change_password() -> Any:
     form = ChangePasswordForm()
     if form.validate_on_submit():
-        user = current_user._get_current_object()
+        user = current_actor()
         if not verify_password(user.password_hash, form.current.data or ""):
             form.current.errors = ["Your current password is not correct"]
         else:

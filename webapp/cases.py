@@ -8,21 +8,19 @@ from typing import Any
 from urllib.parse import urlencode
 
 from flask import Blueprint, render_template, request, url_for
-from flask_login import current_user
 
-from qaframework.framework import PHASES, PRIMARY_NEEDS, RequestOutcome, Role
+from qaframework.framework import PHASES, PRIMARY_NEEDS, RequestOutcome
 from qaframework.operations.cases import CaseFilters, audits_of_case, filter_options, get_case, search_cases
 from qaframework.operations.clocks import agency_names, at_risk, case_clocks_for, request_clock_view
-from qaframework.permissions import can_start_audits
+from qaframework.permissions import CASEWORK_ROLES, can_start_audits
 from qaframework.store import Request
 from qaframework.timeliness import AdviceException, RequestClock, RequestKind, RequestSource, ReviewOutcome
-from webapp.access import requires
+from webapp.access import current_actor, requires
 from webapp.db import db_session
 
 bp = Blueprint("cases", __name__, url_prefix="/cases")
 
 #: Everyone who works with individual records; board viewers see aggregates only.
-CASE_ROLES = (Role.AUDITOR, Role.PANEL_MEMBER, Role.SYSTEM_LEADER, Role.ADMIN)
 #: Roles that carry out audits (admins support, they do not audit).
 PER_PAGE = 25
 
@@ -131,12 +129,12 @@ def pagination(page: int, total: int, per_page: int, endpoint: str, args: dict[s
 
 
 @bp.route("")
-@requires(*CASE_ROLES)
+@requires(*CASEWORK_ROLES)
 def list_cases() -> Any:
     names = ("q", "phase", "primary_need", "setting_type", "team")
     args = {name: (request.args.get(name) or "").strip()[:80] for name in names}
     page = page_number(request.args.get("page"))
-    session, user = db_session(), current_user._get_current_object()
+    session, user = db_session(), current_actor()
     filters = CaseFilters(
         search=args["q"],
         phase=args["phase"],
@@ -163,9 +161,9 @@ def list_cases() -> Any:
 
 
 @bp.route("/<int:case_id>")
-@requires(*CASE_ROLES)
+@requires(*CASEWORK_ROLES)
 def show_case(case_id: int) -> Any:
-    session, user = db_session(), current_user._get_current_object()
+    session, user = db_session(), current_actor()
     case = get_case(session, user, case_id)
     today = date.today()
     clocks = case_clocks_for(session, user, case, today)
@@ -189,10 +187,10 @@ def show_case(case_id: int) -> Any:
 
 
 @bp.route("/at-risk")
-@requires(*CASE_ROLES)
+@requires(*CASEWORK_ROLES)
 def at_risk_list() -> Any:
     """Open requests by statutory week and days left (past the at-risk week first), then the other clocks."""
-    session, user = db_session(), current_user._get_current_object()
+    session, user = db_session(), current_actor()
     team = (request.args.get("team") or "").strip()[:80]
     lists = at_risk(session, user, date.today(), team)
     if team and team not in lists.teams:

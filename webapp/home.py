@@ -6,13 +6,12 @@ from datetime import date
 from typing import Any
 
 from flask import Blueprint, render_template
-from flask_login import current_user
 
 from qaframework.operations.actions import actions_owned_by
 from qaframework.operations.dashboard import my_audits, my_target, recent_activity
 from qaframework.operations.peer import challenges_waiting_for
 from qaframework.operations.trail import record_names
-from webapp.access import requires
+from webapp.access import current_actor, requires
 from webapp.db import db_session
 
 bp = Blueprint("home", __name__)
@@ -21,7 +20,7 @@ bp = Blueprint("home", __name__)
 @bp.route("/")
 @requires()
 def index() -> Any:
-    session, user = db_session(), current_user._get_current_object()
+    session, user = db_session(), current_actor()
     activity = recent_activity(session, user)
     return render_template(
         "home/index.html",

@@ -8,12 +8,11 @@ from datetime import date
 from typing import Any
 
 from flask import Blueprint, render_template, request
-from flask_login import current_user
 
 from qaframework.framework import GRADE_SCALES, Role
 from qaframework.operations.audit_queries import month_start
 from qaframework.operations.dashboard import MemberOversight, team_attention, team_oversight, teams
-from webapp.access import requires
+from webapp.access import current_actor, requires
 from webapp.db import db_session
 
 bp = Blueprint("oversight", __name__)
@@ -46,7 +45,7 @@ def _months(today: date, count: int = 12) -> list[date]:
 @bp.route("/team")
 @requires(team_manager=True)
 def team() -> Any:
-    session, user = db_session(), current_user._get_current_object()
+    session, user = db_session(), current_actor()
     today = date.today()
     months = _months(today)
     chosen_month = month_start(request.args.get("month", "")) or months[0]

@@ -10,25 +10,18 @@ from collections.abc import Mapping
 from typing import Any
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
-from flask_login import current_user
 from sqlalchemy.orm import Session
 
-from qaframework.framework import Role
+from qaframework.framework import PEER_REVIEWABLE, CommentKind, Role
 from qaframework.operations import peer
 from qaframework.operations.audits import get_audit
 from qaframework.operations.base import InvalidInput, PermissionDenied, WorkflowError
+from qaframework.permissions import CASEWORK_ROLES, can_respond_to_challenge, can_review_challenge, is_author
 from qaframework.store import Audit, PeerChallenge, User
-from webapp.access import requires
+from webapp.access import current_actor, requires
 from webapp.db import db_session
 
 bp = Blueprint("peer", __name__)
-
-#: Everyone who can see audits; the library narrows this to the audit's own agency.
-AUDIT_READERS = (Role.AUDITOR, Role.PANEL_MEMBER, Role.SYSTEM_LEADER, Role.ADMIN)
-
-
-def _current() -> tuple[Session, User]:
-    return db_session(), current_user._get_current_object()
 
 
 def _field_id(field: str | None) -> str:
@@ -53,11 +46,11 @@ def can_request_peer_challenge(user: User, audit: Audit, challenges: list[PeerCh
 @bp.route("/audits/<int:audit_id>/peer-challenge", methods=["GET", "POST"])
 @requires(Role.AUDITOR)
 def request_challenge(audit_id: int) -> Any:
-    session, user = _current()
+    session, user = db_session(), current_actor()
     audit = get_audit(session, user, audit_id)
     challenges = peer.challenges_for_audit(session, audit)
     refusal = peer.request_refusal(user, audit, challenges)
-    if audit.auditor_id != user.id:
+    if not is_author(user, audit):
         raise PermissionDenied(refusal or "Only the author of a check can ask for peer challenge.")
     errors: dict[str, str] = {}
     chosen = request.form.get("reviewer", "")
@@ -73,14 +66,21 @@ def request_challenge(audit_id: int) -> Any:
                 flash(f"You asked {challenge.reviewer.display_name} to challenge your check.", "success")
                 return redirect(url_for("peer.show_challenge", challenge_id=challenge.id))
     open_challenge = next((c for c in challenges if c.status in peer.OPEN), None)
-    return render_template("peer/request.html", audit=audit, colleagues=peer.colleagues_for(session, user),
-                           refusal=refusal, open_challenge=open_challenge, errors=errors, chosen=chosen)
+    return render_template(
+        "peer/request.html",
+        audit=audit,
+        colleagues=peer.colleagues_for(session, user),
+        refusal=refusal,
+        open_challenge=open_challenge,
+        errors=errors,
+        chosen=chosen,
+    )
 
 
 @bp.route("/peer-challenges/<int:challenge_id>", methods=["GET", "POST"])
-@requires(*AUDIT_READERS)
+@requires(*CASEWORK_ROLES)
 def show_challenge(challenge_id: int) -> Any:
-    session, user = _current()
+    session, user = db_session(), current_actor()
     challenge = peer.get_challenge(session, user, challenge_id)
     audit = challenge.audit
     errors: dict[str, str] = {}
@@ -90,7 +90,7 @@ def show_challenge(challenge_id: int) -> Any:
             flash("This peer challenge has already been answered, so nothing was changed.", "important")
             return redirect(url_for("peer.show_challenge", challenge_id=challenge.id))
         try:
-            if challenge.status in peer.REVIEWABLE:
+            if challenge.status in PEER_REVIEWABLE:
                 errors = _review(session, user, challenge, audit, form)
             else:
                 errors = _respond(session, user, challenge, audit, form)
@@ -101,26 +101,40 @@ def show_challenge(challenge_id: int) -> Any:
             return redirect(url_for("peer.show_challenge", challenge_id=challenge.id))
         if not errors:
             return redirect(url_for("peer.show_challenge", challenge_id=challenge.id))
-    mode = ("review" if peer.review_refusal(user, challenge, audit) is None
-            else "respond" if challenge.status == "challenged" and challenge.requested_by_id == user.id else "read")
-    return render_template("peer/show.html", challenge=challenge, audit=audit, mode=mode, errors=errors,
-                           values=request.form, responses={r.question_id: r for r in audit.responses})
+    mode = (
+        "review"
+        if peer.review_refusal(user, challenge, audit) is None
+        else "respond"
+        if can_respond_to_challenge(user, challenge)
+        else "read"
+    )
+    return render_template(
+        "peer/show.html",
+        challenge=challenge,
+        audit=audit,
+        mode=mode,
+        errors=errors,
+        values=request.form,
+        responses={r.question_id: r for r in audit.responses},
+    )
 
 
 def _review(
     session: Session, user: User, challenge: PeerChallenge, audit: Audit, form: Mapping[str, str]
 ) -> dict[str, str]:
     """The reviewer's answer; returns form errors, or {} once it is saved."""
-    if challenge.reviewer_id != user.id:  # refuse outsiders before judging their form
+    if not can_review_challenge(user, challenge):  # refuse outsiders before judging their form
         raise PermissionDenied("Only the colleague asked can review this check.")
     decision = form.get("decision")
-    if decision not in ("agree", "challenge"):
+    if decision not in (CommentKind.AGREE, CommentKind.CHALLENGE):
         return {"decision": "Choose whether you agree with this check or challenge it"}
-    peer.review_challenge(session, user, challenge.id, agree=decision == "agree", comments=_comments_from(form, audit))
+    peer.review_challenge(
+        session, user, challenge.id, agree=decision == CommentKind.AGREE, comments=_comments_from(form, audit)
+    )
     author = challenge.requested_by.display_name
     flash(
         f"You agreed with {author}’s check."
-        if decision == "agree"
+        if decision == CommentKind.AGREE
         else f"You challenged {author}’s check. They will see your comments on their home page.",
         "success",
     )
@@ -135,7 +149,7 @@ def _respond(
     try:
         peer.respond_to_challenge(session, user, challenge.id, _comments_from(form, audit), revise=revise)
     except WorkflowError as exc:
-        if challenge.status != "challenged" or challenge.requested_by_id != user.id:
+        if not can_respond_to_challenge(user, challenge):
             raise
         return {"revise": exc.message}
     flash(

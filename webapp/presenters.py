@@ -15,6 +15,10 @@ from qaframework.framework import (
     PRIMARY_NEEDS,
     RATING_LABELS,
     ROLE_LABELS,
+    ActionStatus,
+    AuditStatus,
+    CommentKind,
+    PeerChallengeStatus,
     Rating,
     Role,
     Subject,
@@ -130,11 +134,14 @@ def in_sentence(label: str) -> str:
 
 #: Under every free-text box: these are children's records, and free text is where names slip in.
 NO_IDENTIFIERS_HINT = "Do not enter names or other details that identify the child or family."
+#: The status enums, so templates compare with ``AuditStatus.DRAFT`` rather than spelling the value.
+STATUS_ENUMS = {e.__name__: e for e in (ActionStatus, AuditStatus, CommentKind, PeerChallengeStatus)}
 
 
 def init_app(app: Flask) -> None:
     app.jinja_env.globals["no_identifiers_hint"] = NO_IDENTIFIERS_HINT
     app.add_template_global(can_start_audits, "can_start_audits")
+    app.jinja_env.globals.update(STATUS_ENUMS)
     app.add_template_filter(plan_sections_text, "plan_sections_text")
     app.add_template_filter(explain_grading, "grading_sentences")
     app.add_template_filter(grading_rule_name, "grading_rule_name")

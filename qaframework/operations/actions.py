@@ -8,7 +8,7 @@ from datetime import date
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
-from qaframework.framework import Role
+from qaframework.framework import ACTION_OPEN, ActionStatus
 from qaframework.operations.audits import get_audit
 from qaframework.operations.base import (
     FieldError,
@@ -19,10 +19,18 @@ from qaframework.operations.base import (
     record,
     snapshot,
 )
-from qaframework.permissions import can_update_action, can_view_action, can_view_audit
+from qaframework.permissions import (
+    CASEWORK_ROLES,
+    can_own_action,
+    can_raise_action,
+    can_update_action,
+    can_view_action,
+    can_view_audit,
+)
 from qaframework.store import Action, Agency, Response, User, utcnow
 
-STATUSES = {"open": "Open", "in_progress": "In progress", "done": "Done", "cancelled": "Cancelled"}
+#: Status value → label, in the order the status form offers them.
+STATUSES = {s.value: s.label for s in ActionStatus}
 THEME_MAX = 80  # the column's width: longer text would fail on PostgreSQL
 ACTION_FIELDS = ("description", "owner_id", "agency_code", "due_date", "status", "theme", "closing_note")
 
@@ -43,6 +51,8 @@ def raise_action(
 ) -> Action:
     """Raise an action from an audit (optionally from one question). The actor must see the audit."""
     audit = get_audit(session, actor, audit_id)
+    if not can_raise_action(actor, audit):
+        raise PermissionDenied("Board viewers see the figures only; they cannot raise actions.")
     errors: list[FieldError] = []
     if question_id:
         try:
@@ -54,7 +64,7 @@ def raise_action(
     elif len(description) > 2000:
         errors.append(FieldError("description", "Keep the description to 2,000 characters or fewer"))
     owner = session.get(User, owner_id)
-    if owner is None or not owner.active or owner.role == Role.BOARD_VIEWER.value:
+    if owner is None or not can_own_action(owner):
         errors.append(FieldError("owner", "Choose who will do this"))
     if agency_code and session.get(Agency, agency_code) is None:
         errors.append(FieldError("agency", "Choose an agency from the list"))
@@ -100,7 +110,7 @@ def get_action(session: Session, actor: User, action_id: int) -> Action:
 
 
 #: Statuses that close an action; closing needs a note saying what was done or why not.
-CLOSED = ("done", "cancelled")
+CLOSED = frozenset(ActionStatus) - ACTION_OPEN
 NOTE_MAX = 2000
 
 
@@ -117,7 +127,10 @@ def update_action_status(session: Session, actor: User, action_id: int, status: 
         errors.append(FieldError("status", "Choose a status"))
     elif status in CLOSED and not note:
         errors.append(
-            FieldError("closing_note", "Say what was done" if status == "done" else "Say why the action is cancelled")
+            FieldError(
+                "closing_note",
+                "Say what was done" if status == ActionStatus.DONE else "Say why the action is cancelled",
+            )
         )
     if len(note) > NOTE_MAX:
         errors.append(FieldError("closing_note", f"Keep the note to {NOTE_MAX:,} characters or fewer"))
@@ -125,7 +138,7 @@ def update_action_status(session: Session, actor: User, action_id: int, status: 
         raise InvalidInput(errors)
     before = snapshot(action, "status", "closing_note")
     action.status = status
-    action.completed_at = utcnow() if status == "done" else None
+    action.completed_at = utcnow() if status == ActionStatus.DONE else None
     action.closing_note = note if status in CLOSED else None
     record(session, actor, "action.update", "action", action.id, before, snapshot(action, "status", "closing_note"))
     return action
@@ -191,7 +204,9 @@ NO_AGENCY = "none"
 def owner_choices(session: Session, *, agency_code: str | None, search: str = "", limit: int = 200) -> list[User]:
     """People who may own an action, narrowed by agency (``NO_AGENCY`` for those with none) and a
     name or email search, so the list stays short however many staff the area has."""
-    query = select(User).where(User.active.is_(True), User.role != Role.BOARD_VIEWER.value)
+    query = select(User).where(
+        User.active.is_(True), User.role.in_([r.value for r in CASEWORK_ROLES])
+    )  # can_own_action
     if agency_code == NO_AGENCY:
         query = query.where(User.agency_code.is_(None))
     elif agency_code:
@@ -211,7 +226,7 @@ def raised_by(session: Session, action: Action) -> User | None:
 def my_actions(session: Session, actor: User, include_closed: bool = False) -> list[Action]:
     query = select(Action).where(or_(Action.owner_id == actor.id, Action.created_by_id == actor.id))
     if not include_closed:
-        query = query.where(Action.status.in_(["open", "in_progress"]))
+        query = query.where(Action.status.in_(ACTION_OPEN))
     return list(session.scalars(query.order_by(Action.due_date, Action.id)))
 
 
@@ -220,7 +235,7 @@ def actions_owned_by(session: Session, actor: User) -> list[Action]:
     return list(
         session.scalars(
             select(Action)
-            .where(Action.owner_id == actor.id, Action.status.in_(["open", "in_progress"]))
+            .where(Action.owner_id == actor.id, Action.status.in_(ACTION_OPEN))
             .order_by(Action.due_date, Action.id)
         )
     )

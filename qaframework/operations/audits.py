@@ -23,8 +23,15 @@ from qaframework.operations.base import (
     require,
 )
 from qaframework.operations.settings import current_cycle
-from qaframework.permissions import can_edit_audit, can_return_audit, can_use_template, can_view_audit, role_of
-from qaframework.scoring import Answer, MissingItem, completeness, suggest_grades
+from qaframework.permissions import (
+    can_edit_audit,
+    can_return_audit,
+    can_use_template,
+    can_view_audit,
+    is_author,
+    role_of,
+)
+from qaframework.scoring import Answer, MissingItem, allows_exemplary, completeness, suggest_grades
 from qaframework.store import (
     Audit,
     Case,
@@ -48,6 +55,48 @@ class ResponseInput:
     rating: str | None
     evidence: str = ""
     na_reason: str = ""
+
+    @classmethod
+    def from_answer(cls, answer: Answer | None) -> ResponseInput:
+        """A stored answer in input form, so stored and typed answers compare like for like."""
+        if answer is None:
+            return cls(None)
+        return cls(answer.rating.value if answer.rating else None, answer.evidence, answer.na_reason)
+
+    def normalised(self) -> tuple[str | None, str, str]:
+        """(rating, evidence, N/A reason) exactly as a save stores them: blank rating is None, text
+        trimmed, and an N/A reason kept only with Not applicable. Two answers differ only if these do."""
+        rating = self.rating or None
+        return rating, self.evidence.strip(), self.na_reason.strip() if rating == Rating.NOT_APPLICABLE else ""
+
+
+@dataclass(frozen=True)
+class Judgement:
+    """The overall judgement as submitted: ``auditor_grade`` None means "use the suggested grade"."""
+
+    auditor_grade: str | None = None
+    override_rationale: str = ""
+    summary: str = ""
+    exemplary_sections: tuple[str, ...] = ()
+
+    @classmethod
+    def of(cls, audit: Audit) -> Judgement:
+        """The judgement an audit holds now."""
+        return cls(
+            audit.auditor_grade,
+            audit.override_rationale or "",
+            audit.summary or "",
+            tuple(audit.exemplary_sections or ()),
+        )
+
+    def normalised(self) -> dict[str, object]:
+        """The judgement fields exactly as a save stores them (and the trail records them)."""
+        return {
+            "exemplary_sections": sorted(set(self.exemplary_sections)),
+            "auditor_grade": self.auditor_grade or None,
+            "override_rationale": self.override_rationale.strip() or None,
+            "summary": self.summary.strip() or None,
+        }
 
 
 #: What every audit page and save needs, fetched up front instead of one lazy query at a time.
@@ -81,8 +130,7 @@ def move_to(audit: Audit, status: AuditStatus) -> None:
 
 def answers_of(audit: Audit) -> dict[str, Answer]:
     return {
-        r.question_id: Answer(Rating(r.rating) if r.rating else None, r.evidence, r.na_reason)
-        for r in audit.responses
+        r.question_id: Answer(Rating(r.rating) if r.rating else None, r.evidence, r.na_reason) for r in audit.responses
     }
 
 
@@ -175,9 +223,19 @@ def start_audit(
     )
     session.add(audit)
     session.flush()
-    record(session, actor, "audit.start", "audit", audit.id, after={
-        "case_ref": case.case_ref, "template": tv.key, "subject": subject, "cycle": audit.cycle,
-    })
+    record(
+        session,
+        actor,
+        "audit.start",
+        "audit",
+        audit.id,
+        after={
+            "case_ref": case.case_ref,
+            "template": tv.key,
+            "subject": subject,
+            "cycle": audit.cycle,
+        },
+    )
     return audit
 
 
@@ -230,91 +288,98 @@ def regrade(audit: Audit) -> None:
     audit.suggested_grade = suggestion.overall
 
 
-@operation
-def save_responses(
-    session: Session,
-    actor: User,
-    audit_id: int,
-    expected_version: int,
-    responses: Mapping[str, ResponseInput],
-    *,
-    exemplary_sections: list[str] | None = None,
-    auditor_grade: str | None = None,
-    override_rationale: str | None = None,
-    summary: str | None = None,
-    update_judgement: bool = False,
-) -> Audit:
-    """Save some or all answers as a draft. Refused if the audit changed since it was opened."""
+def _open_for_edit(session: Session, actor: User, audit_id: int, expected_version: int) -> Audit:
+    """The audit, if ``actor`` may change it now and nobody saved since ``expected_version``."""
     audit = get_audit(session, actor, audit_id)
     if not can_edit_audit(actor, audit):
-        if audit.auditor_id != actor.id:
+        if not is_author(actor, audit):
             raise PermissionDenied("Only the auditor who started this audit can change it.")
         raise WorkflowError(f"This audit is {audit.status} and can no longer be changed.")
     _check_version(session, audit, expected_version)
+    return audit
+
+
+def _apply_and_record(
+    session: Session, actor: User, audit: Audit, before: dict[str, object], after: dict[str, object]
+) -> Audit:
+    """Finish a save: regrade, reopen a returned audit that changed, bump the version, record what changed."""
+    regrade(audit)
+    if audit.status == AuditStatus.RETURNED and after:
+        move_to(audit, AuditStatus.DRAFT)
+    audit.updated_at = utcnow()  # always bumps version_id, so a concurrent save is detected
+    session.flush()
+    if after:
+        after["version"] = audit.version_id
+        record(session, actor, "audit.save", "audit", audit.id, before, after)
+    return audit
+
+
+@operation
+def save_answers(
+    session: Session, actor: User, audit_id: int, expected_version: int, responses: Mapping[str, ResponseInput]
+) -> Audit:
+    """Save some or all answers as a draft. Refused if the audit changed since it was opened."""
+    audit = _open_for_edit(session, actor, audit_id, expected_version)
     errors = _validate_responses(audit, responses)
-    template = audit.template
-    if exemplary_sections is not None:
-        unknown = set(exemplary_sections) - {s.id for s in template.sections}
-        if unknown:
-            errors.append(FieldError("exemplary", f"Unknown section(s): {', '.join(sorted(unknown))}"))
-    if update_judgement:
-        if auditor_grade and auditor_grade not in template.scale.codes:
-            errors.append(FieldError("auditor_grade", f"{auditor_grade!r} is not a grade on this checklist's scale"))
-        if summary is not None and len(summary) > MAX_TEXT:
-            errors.append(FieldError("summary", f"Keep the summary to {MAX_TEXT:,} characters or fewer"))
     if errors:
         raise InvalidInput(errors)
-
+    template = audit.template
     existing = {r.question_id: r for r in audit.responses}
-    changed_before: dict[str, object] = {}
-    changed_after: dict[str, object] = {}
+    before: dict[str, object] = {}
+    after: dict[str, object] = {}
     now = utcnow()
     for question_id, given in responses.items():
-        rating = given.rating or None
-        evidence, na_reason = given.evidence.strip(), given.na_reason.strip() if rating == Rating.NOT_APPLICABLE else ""
         row = existing.get(question_id)
         old = (row.rating, row.evidence, row.na_reason) if row else (None, "", "")
-        new = (rating, evidence, na_reason)
+        new = given.normalised()
         if old == new:
             continue
         if row is None:
             row = Response(question_id=question_id, section_id=template.section_of(question_id).id)
             audit.responses.append(row)
-        row.rating, row.evidence, row.na_reason, row.updated_at = rating, evidence, na_reason, now
-        changed_before[question_id] = dict(zip(("rating", "evidence", "na_reason"), old, strict=True))
-        changed_after[question_id] = dict(zip(("rating", "evidence", "na_reason"), new, strict=True))
+        row.rating, row.evidence, row.na_reason = new
+        row.updated_at = now
+        before[question_id] = dict(zip(("rating", "evidence", "na_reason"), old, strict=True))
+        after[question_id] = dict(zip(("rating", "evidence", "na_reason"), new, strict=True))
+    return _apply_and_record(session, actor, audit, before, after)
 
-    judgement_before = {
-        "exemplary_sections": list(audit.exemplary_sections or []),
-        "auditor_grade": audit.auditor_grade,
-        "override_rationale": audit.override_rationale,
-        "summary": audit.summary,
-    }
-    if exemplary_sections is not None:
-        audit.exemplary_sections = sorted(set(exemplary_sections))
-    regrade(audit)
-    if update_judgement:
-        audit.auditor_grade = auditor_grade or None
-        audit.override_rationale = (override_rationale or "").strip() or None
-        audit.summary = (summary or "").strip() or None
-    judgement_after = {
-        "exemplary_sections": list(audit.exemplary_sections or []),
-        "auditor_grade": audit.auditor_grade,
-        "override_rationale": audit.override_rationale,
-        "summary": audit.summary,
-    }
-    for key in list(judgement_after):
-        if judgement_before[key] != judgement_after[key]:
-            changed_before[key], changed_after[key] = judgement_before[key], judgement_after[key]
 
-    if audit.status == AuditStatus.RETURNED and changed_after:
-        move_to(audit, AuditStatus.DRAFT)
-    audit.updated_at = now  # always bumps version_id, so a concurrent save is detected
-    session.flush()
-    if changed_after:
-        changed_after["version"] = audit.version_id
-        record(session, actor, "audit.save", "audit", audit.id, changed_before, changed_after)
-    return audit
+@operation
+def save_judgement(session: Session, actor: User, audit_id: int, expected_version: int, judgement: Judgement) -> Audit:
+    """Save the overall judgement: the auditor's grade and its reasons, the summary, exemplary sections.
+
+    A grade that needs reasons (:func:`judgement_problem`) is refused here, at save, so the auditor
+    hears about it straight away rather than at submit.
+    """
+    audit = _open_for_edit(session, actor, audit_id, expected_version)
+    template = audit.template
+    errors: list[FieldError] = []
+    exemplary = set(judgement.exemplary_sections)
+    unknown = exemplary - {s.id for s in template.sections}
+    if unknown:
+        errors.append(FieldError("exemplary", f"Unknown section(s): {', '.join(sorted(unknown))}"))
+    elif exemplary and not allows_exemplary(template):
+        errors.append(FieldError("exemplary", f"{template.title} has no exemplary grade"))
+    if judgement.auditor_grade and judgement.auditor_grade not in template.scale.codes:
+        errors.append(FieldError("auditor_grade", "Choose a grade from the list"))
+    for name, text in (("override_rationale", judgement.override_rationale), ("summary", judgement.summary)):
+        if len(text) > MAX_TEXT:
+            errors.append(FieldError(name, f"Keep the {name.replace('_', ' ')} to {MAX_TEXT:,} characters or fewer"))
+    if errors:
+        raise InvalidInput(errors)
+    old, new = Judgement.of(audit).normalised(), judgement.normalised()
+    audit.exemplary_sections = sorted(set(judgement.exemplary_sections))
+    audit.auditor_grade, audit.override_rationale, audit.summary = (
+        judgement.auditor_grade or None,
+        judgement.override_rationale.strip() or None,
+        judgement.summary.strip() or None,
+    )
+    regrade(audit)  # the suggestion the grade is compared with includes the exemplary sections just chosen
+    problem = override_problem(audit)
+    if problem:
+        raise InvalidInput([FieldError("override_rationale", problem)])
+    changed = [key for key in new if old[key] != new[key]]
+    return _apply_and_record(session, actor, audit, {k: old[k] for k in changed}, {k: new[k] for k in changed})
 
 
 def judgement_problem(
@@ -339,6 +404,8 @@ def override_problem(audit: Audit) -> str | None:
 def submit_audit(session: Session, actor: User, audit_id: int, expected_version: int) -> Audit:
     """Submit a complete audit. Incomplete ones are refused with every missing item listed."""
     audit = get_audit(session, actor, audit_id)
+    if not is_author(actor, audit):
+        raise PermissionDenied("Only the auditor who started this audit can submit it.")
     if not can_edit_audit(actor, audit):
         raise WorkflowError(f"This audit is {audit.status} and cannot be submitted again.")
     _check_version(session, audit, expected_version)

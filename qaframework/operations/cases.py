@@ -11,7 +11,7 @@ from sqlalchemy.orm import InstrumentedAttribute, Session, selectinload
 from qaframework.case_import import REVIEW_COLUMNS, CaseFileError, CaseRow, ImportProblem, parse_case_rows, read_table
 from qaframework.framework import DEFAULT_SETTING_TYPES, PHASES, RequestOutcome
 from qaframework.operations.base import NotFound, operation, record, require
-from qaframework.permissions import can_manage_users, can_view_cases
+from qaframework.permissions import can_administer, can_view_cases
 from qaframework.store import AdviceRequest, Agency, Audit, Case, CaseNeed, Request, Review, User
 from qaframework.store.cases import cohort_of
 
@@ -72,7 +72,7 @@ def check_case_file(filename: str, data: bytes) -> list[CaseRow]:
 @operation
 def import_cases(session: Session, actor: User | None, filename: str, data: bytes) -> ImportReport:
     """Create or update cases and their requests from a file. Any bad row: nothing changes."""
-    require(actor is None or can_manage_users(actor), "Only an administrator can import cases.")
+    require(actor is None or can_administer(actor), "Only an administrator can import cases.")
     rows = check_case_file(filename, data)
     _check_agencies(session, rows)
     known = known_case_values(session)

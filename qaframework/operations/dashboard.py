@@ -8,7 +8,7 @@ from datetime import UTC, date, datetime, timedelta
 from sqlalchemy import String, cast, func, select
 from sqlalchemy.orm import Session
 
-from qaframework.framework import Role, Tier
+from qaframework.framework import PEER_OPEN, AuditStatus, Role, Tier
 from qaframework.operations.base import PermissionDenied
 from qaframework.operations.settings import tier1_target
 from qaframework.permissions import can_view_team
@@ -23,7 +23,7 @@ def month_bounds(today: date) -> tuple[datetime, datetime]:
 
 def my_audits(session: Session, actor: User) -> dict[str, list[Audit]]:
     """The user's audits grouped for the home page: returned first, then drafts, then submitted."""
-    groups: dict[str, list[Audit]] = {"returned": [], "draft": [], "submitted": []}
+    groups: dict[str, list[Audit]] = {AuditStatus.RETURNED: [], AuditStatus.DRAFT: [], AuditStatus.SUBMITTED: []}
     audits = session.scalars(
         select(Audit)
         .where(Audit.auditor_id == actor.id, Audit.status.in_(list(groups)))
@@ -33,7 +33,7 @@ def my_audits(session: Session, actor: User) -> dict[str, list[Audit]]:
     for audit in audits:
         groups[audit.status].append(audit)
     # Submitted work is listed by when it was submitted, the date people remember.
-    groups["submitted"].sort(key=lambda a: a.submitted_at or a.updated_at, reverse=True)
+    groups[AuditStatus.SUBMITTED].sort(key=lambda a: a.submitted_at or a.updated_at, reverse=True)
     return groups
 
 
@@ -45,7 +45,7 @@ def tier1_checks_this_month(session: Session, user_ids: list[int], today: date) 
         .where(
             Audit.auditor_id.in_(user_ids),
             Audit.tier == int(Tier.AGENCY_CHECK),
-            Audit.status != "draft",
+            Audit.status != AuditStatus.DRAFT,
             Audit.created_at >= start,
             Audit.created_at < end,
         )
@@ -131,7 +131,7 @@ def team_oversight(session: Session, actor: User, today: date, team: str | None 
         .where(
             Audit.auditor_id.in_(ids),
             Audit.tier == int(Tier.AGENCY_CHECK),
-            Audit.status != "draft",
+            Audit.status != AuditStatus.DRAFT,
             Audit.created_at >= start,
             Audit.created_at < end,
         )
@@ -140,7 +140,7 @@ def team_oversight(session: Session, actor: User, today: date, team: str | None 
     open_rows = session.execute(
         select(Audit.auditor_id, func.count(PeerChallenge.id))
         .join(PeerChallenge, PeerChallenge.audit_id == Audit.id)
-        .where(Audit.auditor_id.in_(ids), PeerChallenge.status.in_(["requested", "challenged", "responded"]))
+        .where(Audit.auditor_id.in_(ids), PeerChallenge.status.in_(PEER_OPEN))
         .group_by(Audit.auditor_id)
     ).all()
     target = tier1_target(session)

@@ -12,7 +12,7 @@ from collections.abc import Mapping, Sequence
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from qaframework.framework import AuditStatus, Role, Tier
+from qaframework.framework import PEER_OPEN, PEER_REVIEWABLE, AuditStatus, CommentKind, PeerChallengeStatus, Role, Tier
 from qaframework.operations.audits import get_audit, move_to
 from qaframework.operations.base import (
     FieldError,
@@ -28,11 +28,11 @@ from qaframework.store import Audit, PeerChallenge, PeerComment, User, utcnow
 #: Exchanges still going: the reviewer or the author has something to do. Only "agreed" ends one:
 #: after the author responds (and perhaps revises and resubmits), the reviewer confirms the
 #: changes or challenges again, in as many rounds as it takes; each round's comments are kept.
-OPEN = ("requested", "challenged", "responded")
+OPEN = PEER_OPEN
 #: Where the reviewer acts: a first review, or the answer to the author's response.
-REVIEWABLE = ("requested", "responded")
+REVIEWABLE = PEER_REVIEWABLE
 #: Audit statuses in which the check is with the reviewer (not back with its author for revision).
-SUBMITTED_STATES = ("submitted", "moderated", "closed")
+SUBMITTED_STATES = (AuditStatus.SUBMITTED, AuditStatus.MODERATED, AuditStatus.CLOSED)
 
 
 def colleagues_for(session: Session, actor: User) -> list[User]:
@@ -92,7 +92,9 @@ def request_challenge(session: Session, actor: User, audit_id: int, reviewer_id:
         raise (PermissionDenied if audit.auditor_id != actor.id else WorkflowError)(refusal)
     if reviewer_id not in {u.id for u in colleagues_for(session, actor)}:
         raise InvalidInput([FieldError("reviewer", "Choose a colleague from your own team")])
-    challenge = PeerChallenge(audit_id=audit.id, requested_by_id=actor.id, reviewer_id=reviewer_id, status="requested")
+    challenge = PeerChallenge(
+        audit_id=audit.id, requested_by_id=actor.id, reviewer_id=reviewer_id, status=PeerChallengeStatus.REQUESTED
+    )
     session.add(challenge)
     session.flush()
     record(
@@ -156,20 +158,27 @@ def review_challenge(
     cleaned = _clean_comments(audit, comments)
     if not agree and not cleaned:
         raise InvalidInput([FieldError("comment", "Say what you challenge: add a comment to at least one question")])
-    before = {"status": challenge.status, "round": challenge.round}
-    if challenge.status == "responded":
+    before = {"status": str(challenge.status), "round": challenge.round}
+    if challenge.status == PeerChallengeStatus.RESPONDED:
         challenge.round += 1
     for question_id, body in cleaned:
-        kind = "agree" if agree else "challenge"
+        kind = CommentKind.AGREE if agree else CommentKind.CHALLENGE
         challenge.comments.append(
             PeerComment(author_id=actor.id, question_id=question_id, kind=kind, body=body, round=challenge.round)
         )
-    challenge.status = "agreed" if agree else "challenged"
+    challenge.status = PeerChallengeStatus.AGREED if agree else PeerChallengeStatus.CHALLENGED
     if agree:
         challenge.closed_at = utcnow()
     session.flush()
-    record(session, actor, "peer.review", "peer_challenge", challenge.id, before,
-           {"status": challenge.status, "round": challenge.round, "comments": len(cleaned)})
+    record(
+        session,
+        actor,
+        "peer.review",
+        "peer_challenge",
+        challenge.id,
+        before,
+        {"status": str(challenge.status), "round": challenge.round, "comments": len(cleaned)},
+    )
     return challenge
 
 
@@ -183,23 +192,34 @@ def respond_to_challenge(
     challenge = get_challenge(session, actor, challenge_id)
     if challenge.requested_by_id != actor.id:
         raise PermissionDenied("Only the author of the check can respond to the challenge.")
-    if challenge.status != "challenged":
+    if challenge.status != PeerChallengeStatus.CHALLENGED:
         raise WorkflowError("There is no challenge waiting for your response.")
     audit = get_audit(session, actor, challenge.audit_id)
     cleaned = _clean_comments(audit, comments)
     if not cleaned:
         raise InvalidInput([FieldError("comment", "Write your response")])
     for question_id, body in cleaned:
-        challenge.comments.append(PeerComment(author_id=actor.id, question_id=question_id, kind="response", body=body,
-                                              round=challenge.round))
-    challenge.status = "responded"
+        challenge.comments.append(
+            PeerComment(
+                author_id=actor.id, question_id=question_id, kind=CommentKind.RESPONSE, body=body, round=challenge.round
+            )
+        )
+    challenge.status = PeerChallengeStatus.RESPONDED
     if revise:
-        if audit.status != "submitted":
+        if audit.status != AuditStatus.SUBMITTED:
             raise WorkflowError(f"This check is {audit.status}; only a submitted check can be reopened for revision.")
         move_to(audit, AuditStatus.RETURNED)
         audit.return_comment = "Reopened by its author after peer challenge."
         audit.updated_at = utcnow()
-        record(session, actor, "audit.reopen", "audit", audit.id, {"status": "submitted"}, {"status": "returned"})
+        record(
+            session,
+            actor,
+            "audit.reopen",
+            "audit",
+            audit.id,
+            {"status": AuditStatus.SUBMITTED.value},
+            {"status": AuditStatus.RETURNED.value},
+        )
     session.flush()
     record(
         session,
@@ -207,8 +227,8 @@ def respond_to_challenge(
         "peer.respond",
         "peer_challenge",
         challenge.id,
-        {"status": "challenged", "round": challenge.round},
-        {"status": challenge.status, "round": challenge.round, "comments": len(cleaned)},
+        {"status": PeerChallengeStatus.CHALLENGED.value, "round": challenge.round},
+        {"status": str(challenge.status), "round": challenge.round, "comments": len(cleaned)},
     )
     return challenge
 
@@ -219,13 +239,16 @@ def challenges_waiting_for(session: Session, actor: User) -> list[PeerChallenge]
         session.scalars(
             select(PeerChallenge)
             .where(
-                ((PeerChallenge.reviewer_id == actor.id) & (PeerChallenge.status == "requested"))
+                ((PeerChallenge.reviewer_id == actor.id) & (PeerChallenge.status == PeerChallengeStatus.REQUESTED))
                 | (
                     (PeerChallenge.reviewer_id == actor.id)
-                    & (PeerChallenge.status == "responded")
+                    & (PeerChallenge.status == PeerChallengeStatus.RESPONDED)
                     & PeerChallenge.audit_id.in_(select(Audit.id).where(Audit.status.in_(SUBMITTED_STATES)))
                 )
-                | ((PeerChallenge.requested_by_id == actor.id) & (PeerChallenge.status == "challenged"))
+                | (
+                    (PeerChallenge.requested_by_id == actor.id)
+                    & (PeerChallenge.status == PeerChallengeStatus.CHALLENGED)
+                )
             )
             .order_by(PeerChallenge.created_at)
         )

@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 
 from qaframework.framework import HALF_TERMS, Cycle, cycle_for
 from qaframework.operations.base import FieldError, InvalidInput, operation, record, require
-from qaframework.permissions import can_manage_users
+from qaframework.permissions import can_administer
 from qaframework.store import AreaSetting, User
 
 TIER1_MONTHLY_TARGET = "tier1_monthly_target"
@@ -25,7 +25,7 @@ def get_setting(session: Session, key: str) -> Any:
 
 @operation
 def set_setting(session: Session, actor: User | None, key: str, value: Any) -> None:
-    require(actor is None or can_manage_users(actor), "Only an administrator can change area settings.")
+    require(actor is None or can_administer(actor), "Only an administrator can change area settings.")
     _store(session, actor, "setting.update", key, value)
 
 
@@ -107,7 +107,7 @@ def validate_term_dates(academic_year: str, dates: list[tuple[date, date]]) -> l
 @operation
 def set_term_dates(session: Session, actor: User | None, cycles: list[Cycle]) -> None:
     """Replace one academic year's half terms, keeping other years' dates."""
-    require(actor is None or can_manage_users(actor), "Only an administrator can change term dates.")
+    require(actor is None or can_administer(actor), "Only an administrator can change term dates.")
     year = cycles[0].academic_year
     kept = [row for row in (get_setting(session, TERM_DATES) or []) if row["academic_year"] != year]
     rows = kept + [

@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 from qaframework.checklists.loader import template_checksum
 from qaframework.checklists.model import Template
 from qaframework.operations.base import FieldError, InvalidInput, NotFound, operation, record, require
-from qaframework.permissions import can_manage_users, can_use_template
+from qaframework.permissions import can_administer, can_use_template
 from qaframework.store import TemplateVersion, User
 
 
@@ -24,7 +24,7 @@ class SyncReport:
 def sync_templates(session: Session, actor: User | None, templates: list[Template]) -> SyncReport:
     """Store new template versions. A stored version whose file changed is refused, all-or-nothing:
     published versions are never edited, because finished audits must keep saying what they said."""
-    require(actor is None or can_manage_users(actor), "Only an administrator can load templates.")
+    require(actor is None or can_administer(actor), "Only an administrator can load templates.")
     report, errors = SyncReport(), []
     rule_errors: set[str] = set()
     existing = {(tv.template_id, tv.version): tv for tv in session.scalars(select(TemplateVersion))}
@@ -129,7 +129,7 @@ def get_version(session: Session, template_version_id: int) -> TemplateVersion:
 
 @operation
 def set_retired(session: Session, actor: User | None, template_version_id: int, retired: bool) -> TemplateVersion:
-    require(actor is None or can_manage_users(actor), "Only an administrator can retire templates.")
+    require(actor is None or can_administer(actor), "Only an administrator can retire templates.")
     tv = get_version(session, template_version_id)
     before = {"retired": tv.retired}
     tv.retired = retired

@@ -17,7 +17,7 @@ from sqlalchemy import ColumnElement, Select, and_, func, or_, select
 from sqlalchemy.orm import Session
 
 from qaframework.operations.base import require
-from qaframework.permissions import can_manage_users
+from qaframework.permissions import can_administer
 from qaframework.store import Action, Audit, Case, PeerChallenge, TemplateVersion, TrailEntry, User
 
 #: Actions that record someone signing in, not a change to a record.
@@ -63,7 +63,7 @@ class TrailPage:
 
 
 def _allowed(actor: User) -> None:
-    require(can_manage_users(actor), "Only an administrator can read the audit trail.")
+    require(can_administer(actor), "Only an administrator can read the audit trail.")
 
 
 _Row = TypeVarTuple("_Row")  # the columns of whichever query the filters narrow

@@ -9,6 +9,7 @@ from sqlalchemy import JSON, Boolean, ForeignKey, Integer, String, Text, UniqueC
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from qaframework.checklists.model import Template
+from qaframework.framework import PeerChallengeStatus
 from qaframework.store.base import Base, utcnow
 from qaframework.store.cases import Case, Request
 from qaframework.store.people import User
@@ -142,8 +143,8 @@ class PeerChallenge(Base):
     audit_id: Mapped[int] = mapped_column(ForeignKey("audits.id", ondelete="CASCADE"), index=True)
     requested_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
     reviewer_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
-    #: requested → agreed | challenged; challenged → responded; responded → agreed | challenged (next round)
-    status: Mapped[str] = mapped_column(String(20), default="requested")
+    #: a :class:`~qaframework.framework.PeerChallengeStatus` value (the moves are ``PEER_TRANSITIONS``)
+    status: Mapped[str] = mapped_column(String(20), default=PeerChallengeStatus.REQUESTED.value)
     #: Which exchange this is: each challenge and response starts the next round.
     round: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
@@ -163,7 +164,7 @@ class PeerComment(Base):
     author_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
     #: None for a comment on the check as a whole.
     question_id: Mapped[str | None] = mapped_column(String(40))
-    #: agree, challenge or response
+    #: a :class:`~qaframework.framework.CommentKind` value
     kind: Mapped[str] = mapped_column(String(20))
     body: Mapped[str] = mapped_column(Text)
     round: Mapped[int] = mapped_column(Integer, default=1, server_default="1")

@@ -8,6 +8,7 @@ from typing import Any
 from sqlalchemy import JSON, Date, ForeignKey, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from qaframework.framework import ACTION_OPEN, ActionStatus
 from qaframework.store.audits import Audit
 from qaframework.store.base import Base, utcnow
 from qaframework.store.people import User
@@ -71,7 +72,7 @@ class ConsentRecord(Base):
     audit_id: Mapped[int | None] = mapped_column(ForeignKey("audits.id"))
     #: "parent_carer" or "young_person" (from 16)
     given_by: Mapped[str] = mapped_column(String(20))
-    #: "given" or "refused"
+    #: a :class:`~qaframework.framework.ConsentDecision` value
     decision: Mapped[str] = mapped_column(String(10))
     method: Mapped[str | None] = mapped_column(String(120))
     recorded_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
@@ -91,8 +92,8 @@ class Action(Base):
     owner_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
     agency_code: Mapped[str | None] = mapped_column(ForeignKey("agencies.code"))
     due_date: Mapped[date] = mapped_column(Date)
-    #: open, in_progress, done, cancelled
-    status: Mapped[str] = mapped_column(String(20), default="open", index=True)
+    #: an :class:`~qaframework.framework.ActionStatus` value
+    status: Mapped[str] = mapped_column(String(20), default=ActionStatus.OPEN.value, index=True)
     theme: Mapped[str | None] = mapped_column(String(80))
     created_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
@@ -104,4 +105,4 @@ class Action(Base):
     owner: Mapped[User] = relationship(foreign_keys=[owner_id])
 
     def is_overdue(self, today: date) -> bool:
-        return self.status in {"open", "in_progress"} and self.due_date < today
+        return self.status in ACTION_OPEN and self.due_date < today

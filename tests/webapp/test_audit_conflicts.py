@@ -191,12 +191,12 @@ def test_judgement_typed_after_submission_elsewhere_is_shown_not_lost(
     two_tabs: tuple[FlaskClient, FlaskClient, User, int], session: Session, template_version: TemplateVersionOf
 ) -> None:
     _first, second, user, audit_id = two_tabs
-    from qaframework.operations.audits import ResponseInput, save_responses, submit_audit
+    from qaframework.operations.audits import ResponseInput, save_answers, submit_audit
 
     template = template_version(T1).template
     session.expire_all()
     audit = session.get(Audit, audit_id)
-    save_responses(
+    save_answers(
         session, user, audit_id, audit.version_id, {q.id: ResponseInput("met", "ok") for q in template.questions()}
     )
     _, data, action = open_form(second, f"/audits/{audit_id}/judgement")

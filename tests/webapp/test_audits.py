@@ -16,7 +16,14 @@ from sqlalchemy.orm import Session
 
 from qaframework.checklists.model import Template
 from qaframework.framework import Role
-from qaframework.operations.audits import ResponseInput, save_responses, start_audit, submit_audit
+from qaframework.operations.audits import (
+    Judgement,
+    ResponseInput,
+    save_answers,
+    save_judgement,
+    start_audit,
+    submit_audit,
+)
 from qaframework.store import Audit, Case, ConsentRecord, TemplateVersion, User
 from tests.support import T1, ClientAs, MakeCase, MakeUser, TemplateVersionOf, all_met
 from tests.webapp.journey import (
@@ -54,7 +61,7 @@ def draft(coordinator: tuple[FlaskClient, User], make_case: MakeCase) -> tuple[F
 def complete(session: Session, user: User, audit_id: int, template: Template) -> None:
     """Answer every question Met through the library (the pages are tested elsewhere)."""
     audit = session.get(Audit, audit_id)
-    save_responses(session, user, audit_id, audit.version_id, all_met(template))
+    save_answers(session, user, audit_id, audit.version_id, all_met(template))
 
 
 # --- Starting an audit ------------------------------------------------------------------------
@@ -316,7 +323,7 @@ def test_exemplary_is_offered_only_for_all_met_sections(
     complete(session, user, audit_id, t1)
     audit = session.get(Audit, audit_id)
     q = t1.sections[0].questions[0]
-    save_responses(session, user, audit_id, audit.version_id, {q.id: ResponseInput("partially_met", "Some")})
+    save_answers(session, user, audit_id, audit.version_id, {q.id: ResponseInput("partially_met", "Some")})
     soup = check_page(client.get(f"/audits/{audit_id}/judgement"))
     offered = [i["value"] for i in soup.select("input[name=exemplary]")]
     assert t1.sections[0].id not in offered and t1.sections[1].id in offered
@@ -384,7 +391,7 @@ def test_incomplete_submit_lists_every_problem_with_links(
     answers = {q.id: ResponseInput("met", "ok") for q in section.questions}
     answers[section.questions[1].id] = ResponseInput("not_met", "")
     answers[na_q.id] = ResponseInput("not_applicable", "", "")
-    save_responses(session, user, audit_id, audit.version_id, answers)
+    save_answers(session, user, audit_id, audit.version_id, answers)
 
     soup, data, action = open_form(client, f"/audits/{audit_id}/submit")
     assert "still need an answer" in soup.select_one(".govuk-warning-text").get_text()
@@ -575,16 +582,13 @@ def test_report_shows_every_response_grade_and_summary(
     answers = {q.id: ResponseInput("met", f"Evidence for {q.id}") for q in t1.questions()}
     na_q = next(q for q in t1.questions() if q.not_applicable.allowed)
     answers[na_q.id] = ResponseInput("not_applicable", "", "No social care involvement.")
-    save_responses(
+    save_answers(session, user, audit_id, audit.version_id, answers)
+    save_judgement(
         session,
         user,
         audit_id,
         audit.version_id,
-        answers,
-        auditor_grade="requires_improvement",
-        override_rationale="Provision is vague.",
-        summary="Overall a readable plan.",
-        update_judgement=True,
+        Judgement("requires_improvement", override_rationale="Provision is vague.", summary="Overall a readable plan."),
     )
     soup = check_page(client.get(f"/audits/{audit_id}/report"))
     text = soup.get_text(" ", strip=True)
@@ -628,7 +632,7 @@ def test_a_sixty_question_section_renders_quickly_without_n_plus_one(
     session.add(tv)
     session.commit()
     audit = start_audit(session, user, case_id=make_case().id, template_version_id=tv.id, subject="final_plan")
-    save_responses(
+    save_answers(
         session,
         user,
         audit.id,

@@ -9,7 +9,7 @@ from sqlalchemy.orm import Session
 from werkzeug.test import TestResponse
 
 from qaframework.framework import Role
-from qaframework.operations.audits import ResponseInput, save_responses
+from qaframework.operations.audits import ResponseInput, save_answers
 from qaframework.store import Audit, TrailEntry
 from tests.support import ClientAs, MakeCase
 from tests.webapp.journey import T1_TITLE, check_page, form_values, start_via_pages
@@ -50,7 +50,7 @@ def test_author_discards_a_draft_after_confirming_and_the_trail_keeps_it(
     audit_id = start_via_pages(client, case.case_ref)
     audit = session.get(Audit, audit_id)
     first = audit.template.questions()[0].id
-    save_responses(session, user, audit_id, audit.version_id, {first: ResponseInput("not_met", "No views recorded.")})
+    save_answers(session, user, audit_id, audit.version_id, {first: ResponseInput("not_met", "No views recorded.")})
     overview = check_page(client.get(f"/audits/{audit_id}"))
     link = overview.find("a", string="Discard this draft")
     assert link is not None and link["href"] == f"/audits/{audit_id}/discard"

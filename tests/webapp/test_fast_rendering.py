@@ -15,6 +15,7 @@ from flask import Flask, render_template_string
 from markupsafe import Markup
 from sqlalchemy import event
 from sqlalchemy.orm import Session
+from webapp.audits.forms import QuestionState
 
 from qaframework.checklists.model import Question
 from qaframework.framework import Role
@@ -22,7 +23,6 @@ from qaframework.operations.audits import ResponseInput, save_responses, start_a
 from tests.webapp.pagecheck import check_page
 from webapp import _asset_url
 from webapp.audits import rendering
-from webapp.audits.forms import QuestionState
 from webapp.components import govuk_component, macro_template
 
 TRICKY = "<b>A & B</b> \"quoted\" 'single' \x00evidence\x00"

@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 from qaframework.checklists.loader import DEFAULT_TEMPLATE_DIR, load_template_file, shipped_rules
 from qaframework.checklists.model import GRADING_RULES_CONTEXT, Template
 from qaframework.framework import Role
-from qaframework.operations.audits import ResponseInput, save_responses, start_audit, submit_audit
+from qaframework.operations.audits import ResponseInput, save_answers, start_audit, submit_audit
 from qaframework.operations.templates import sync_templates
 from qaframework.store import Case, TemplateVersion, User
 from tests.support import all_met
@@ -50,7 +50,7 @@ def started(
     audit = start_audit(session, user, case_id=case.id, template_version_id=tv.id, subject="final_plan")
     answers = all_met(audit.template)
     answers.update({qid: ResponseInput("not_met", "Not in the plan.") for qid in not_met})
-    save_responses(session, user, audit.id, audit.version_id, answers)
+    save_answers(session, user, audit.id, audit.version_id, answers)
     if submit:
         submit_audit(session, user, audit.id, audit.version_id)
     return audit.id

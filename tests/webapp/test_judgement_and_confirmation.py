@@ -6,7 +6,7 @@ from __future__ import annotations
 from sqlalchemy.orm import Session
 
 from qaframework.framework import Role
-from qaframework.operations.audits import ResponseInput, save_responses, start_audit, submit_audit
+from qaframework.operations.audits import ResponseInput, save_answers, start_audit, submit_audit
 from tests.support import T1, ClientAs, MakeCase, TemplateVersionOf, all_met, submitted_check
 from tests.webapp.journey import check_page
 
@@ -20,7 +20,7 @@ def test_suggested_grade_is_offered_once_and_the_report_names_it(
     answers = all_met(tv.template)
     first = tv.template.questions()[0].id
     answers[first] = ResponseInput("not_met", "Nothing about the child's views.")
-    save_responses(session, user, audit.id, audit.version_id, answers)
+    save_answers(session, user, audit.id, audit.version_id, answers)
     session.refresh(audit)
     suggested = audit.suggested_grade
     assert suggested is not None
@@ -56,7 +56,7 @@ def test_confirmation_of_a_panel_audit_does_not_promise_panel_sampling(
     tv = template_version("t3-multi-agency-new-plan")
     subject = tv.template.subjects[0].value if hasattr(tv.template.subjects[0], "value") else tv.template.subjects[0]
     audit = start_audit(session, panel, case_id=make_case().id, template_version_id=tv.id, subject=subject)
-    save_responses(session, panel, audit.id, audit.version_id, all_met(tv.template))
+    save_answers(session, panel, audit.id, audit.version_id, all_met(tv.template))
     session.refresh(audit)
     submit_audit(session, panel, audit.id, audit.version_id)
     text = check_page(client.get(f"/audits/{audit.id}/submitted")).get_text(" ", strip=True)

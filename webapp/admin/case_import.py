@@ -19,9 +19,8 @@ from werkzeug.exceptions import RequestEntityTooLarge
 from qaframework.case_import import COLUMN_LABELS, COLUMNS, DATE_COLUMNS, CaseFileError, CaseRow, ImportProblem
 from qaframework.framework import RequestOutcome, Role, TimelinessException
 from qaframework.operations.cases import check_case_file, existing_case_refs, import_cases, known_case_values
-from webapp.access import requires
+from webapp.access import current_actor, requires
 from webapp.admin.blueprint import bp
-from webapp.admin.common import acting_user
 from webapp.admin.uploads import UploadStore, safe_filename
 from webapp.db import db_session
 from webapp.errors import handle_http_error
@@ -88,7 +87,7 @@ def upload_cases() -> Any:
         _check(filename, data)
     except CaseFileError as failure:
         return _upload_page(_problems_message(failure.problems), failure.problems, filename)
-    token = _store().save(data, filename, acting_user().id)
+    token = _store().save(data, filename, current_actor().id)
     return redirect(url_for("admin.preview_import", token=token))
 
 
@@ -155,7 +154,7 @@ def _cell(name: str, value: Any) -> str:
 @bp.route("/case-import/<token>")
 @requires(Role.ADMIN)
 def preview_import(token: str) -> Any:
-    stored = _store().load(token, acting_user().id)
+    stored = _store().load(token, current_actor().id)
     if stored is None:
         return _upload_page(_EXPIRED, status=404)
     try:
@@ -187,11 +186,11 @@ _EXPIRED = (
 @requires(Role.ADMIN)
 def confirm_import() -> Any:
     store = _store()
-    stored = store.load(request.form.get("token", ""), acting_user().id)
+    stored = store.load(request.form.get("token", ""), current_actor().id)
     if stored is None:
         return _upload_page(_EXPIRED, status=400)
     try:
-        report = import_cases(db_session(), acting_user(), stored.filename, stored.data)
+        report = import_cases(db_session(), current_actor(), stored.filename, stored.data)
     except CaseFileError as failure:
         store.discard(stored.token)
         return _upload_page(_problems_message(failure.problems), failure.problems, stored.filename)

@@ -16,9 +16,9 @@ from qaframework.framework import GRADE_SCALES, Role
 from qaframework.operations.templates import all_versions, current_versions, get_version, set_retired
 from qaframework.operations.users import list_agencies
 from qaframework.store import TemplateVersion
-from webapp.access import requires
+from webapp.access import current_actor, requires
 from webapp.admin.blueprint import bp
-from webapp.admin.common import ConfirmForm, acting_user
+from webapp.admin.common import ConfirmForm
 from webapp.db import db_session
 
 STATUS_TAGS = {
@@ -119,7 +119,7 @@ def _set_retired(version_id: int, retire: bool) -> Any:
         return redirect(url_for("admin.show_template", version_id=version_id))
     form = ConfirmForm()
     if form.validate_on_submit():
-        set_retired(db_session(), acting_user(), version_id, retire)
+        set_retired(db_session(), current_actor(), version_id, retire)
         flash(
             f"Version {row.version.version} of “{row.version.title}” has been {'retired' if retire else 'restored'}.",
             "success",

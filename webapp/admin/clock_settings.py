@@ -9,9 +9,8 @@ from flask import flash, redirect, render_template, request, url_for
 from qaframework.framework import Role
 from qaframework.operations.base import InvalidInput
 from qaframework.operations.clocks import local_milestones, parse_at_risk_week, set_at_risk_week
-from webapp.access import requires
+from webapp.access import current_actor, requires
 from webapp.admin.blueprint import bp
-from webapp.admin.common import acting_user
 from webapp.db import db_session
 
 
@@ -24,7 +23,7 @@ def edit_at_risk_week() -> Any:
         value = (request.form.get("at_risk_from_week") or "").strip()[:10]
         try:
             week = parse_at_risk_week(value)
-            set_at_risk_week(session, acting_user(), week)
+            set_at_risk_week(session, current_actor(), week)
         except InvalidInput as invalid:
             error = invalid.errors[0].message
         else:

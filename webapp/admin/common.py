@@ -4,21 +4,13 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from flask_login import current_user
 from flask_wtf import FlaskForm
 
 from qaframework.operations.base import InvalidInput
-from qaframework.store import User
 
 
 class ConfirmForm(FlaskForm):
     """An empty form: confirmation pages need only the CSRF token."""
-
-
-def acting_user() -> User:
-    """The signed-in administrator as a model object (operations take the actor, not the proxy)."""
-    user: User = current_user._get_current_object()  # Flask-Login is untyped: current_user is Any
-    return user
 
 
 def errors_onto_form(form: FlaskForm, error: InvalidInput, fields: Mapping[str, str] | None = None) -> None:

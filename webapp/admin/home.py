@@ -14,16 +14,15 @@ from qaframework.operations.settings import configured_cycles, current_cycle, ti
 from qaframework.operations.templates import all_versions, current_versions
 from qaframework.operations.trail import latest_entry
 from qaframework.operations.users import list_users
-from webapp.access import requires
+from webapp.access import current_actor, requires
 from webapp.admin.blueprint import bp
-from webapp.admin.common import acting_user
 from webapp.db import db_session
 
 
 @bp.route("")
 @requires(Role.ADMIN)
 def index() -> Any:
-    session, actor = db_session(), acting_user()
+    session, actor = db_session(), current_actor()
     users = list_users(session)
     versions = all_versions(session)
     cycle = current_cycle(session, date.today())

@@ -26,9 +26,8 @@ from qaframework.operations.settings import (
     tier1_target,
     validate_term_dates,
 )
-from webapp.access import requires
+from webapp.access import current_actor, requires
 from webapp.admin.blueprint import bp
-from webapp.admin.common import acting_user
 from webapp.admin.dates import format_date_text, parse_date_text
 from webapp.db import db_session
 
@@ -136,7 +135,7 @@ def edit_term_dates(academic_year: str) -> Any:
             except InvalidInput as error:
                 _library_errors(fields, error)
             else:
-                set_term_dates(session, acting_user(), cycles)
+                set_term_dates(session, current_actor(), cycles)
                 flash(f"Term dates for {academic_year} saved.", "success")
                 return redirect(url_for("admin.term_dates"))
     return render_template(
@@ -206,7 +205,7 @@ def edit_target() -> Any:
     form = TargetForm(data=None if request.method == "POST" else {"target": str(tier1_target(session))})
     if form.validate_on_submit():
         value = int((form.target.data or "").strip())
-        set_setting(session, acting_user(), TIER1_MONTHLY_TARGET, value)
+        set_setting(session, current_actor(), TIER1_MONTHLY_TARGET, value)
         flash(f"The Tier 1 monthly target is now {value} checks.", "success")
         return redirect(url_for("admin.term_dates"))
     return render_template("admin/term_dates/target.html", form=form)

@@ -23,9 +23,8 @@ from qaframework.operations.trail import (
     trail_page,
 )
 from qaframework.operations.users import list_users
-from webapp.access import requires
+from webapp.access import current_actor, requires
 from webapp.admin.blueprint import bp
-from webapp.admin.common import acting_user
 from webapp.admin.dates import parse_date_text
 from webapp.db import db_session
 from webapp.presenters import ACTIVITY
@@ -165,7 +164,7 @@ def _filters_from_args(entities: list[str], user_ids: set[int]) -> tuple[TrailFi
 @bp.route("/audit-trail")
 @requires(Role.ADMIN)
 def audit_trail() -> Any:
-    session, actor = db_session(), acting_user()
+    session, actor = db_session(), current_actor()
     entities = trail_entities(session, actor)
     users = list_users(session)
     filters, errors = _filters_from_args(entities, {u.id for u in users})
@@ -186,7 +185,7 @@ def audit_trail() -> Any:
 @requires(Role.ADMIN)
 def audit_trail_csv() -> Response:
     """The entries the filters match as a spreadsheet; every cell made formula-safe by the library."""
-    session, actor = db_session(), acting_user()
+    session, actor = db_session(), current_actor()
     users = list_users(session)
     filters, _ = _filters_from_args(trail_entities(session, actor), {u.id for u in users})
     rows = trail_for_export(session, actor, filters)

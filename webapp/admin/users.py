@@ -40,9 +40,9 @@ from qaframework.operations.users import (
 )
 from qaframework.passwords import MIN_LENGTH
 from qaframework.store import User
-from webapp.access import requires
+from webapp.access import current_actor, requires
 from webapp.admin.blueprint import bp
-from webapp.admin.common import ConfirmForm, acting_user, errors_onto_form
+from webapp.admin.common import ConfirmForm, errors_onto_form
 from webapp.db import db_session
 
 #: What each role does, shown under its radio button so the choice is informed.
@@ -205,7 +205,7 @@ def add_new_user() -> Any:
         try:
             user = add_user(
                 session,
-                acting_user(),
+                current_actor(),
                 email=form.email.data or "",
                 password=form.password.data or "",
                 role=form.role.data or "",
@@ -254,7 +254,7 @@ def edit_user(user_id: int) -> Any:
         try:
             update_user(
                 session,
-                acting_user(),
+                current_actor(),
                 user.id,
                 role=form.role.data or "",
                 agency_code=form.agency.data or None,
@@ -294,7 +294,7 @@ def _set_active(user_id: int, active: bool) -> Any:
     error: str | None = None
     if form.validate_on_submit():
         try:
-            set_active(session, acting_user(), user.id, active)
+            set_active(session, current_actor(), user.id, active)
         except InvalidInput as refused:
             error = refused.errors[0].message
         else:
@@ -313,13 +313,13 @@ def _set_active(user_id: int, active: bool) -> Any:
 def reset_password(user_id: int) -> Any:
     session = db_session()
     user = _get_user(session, user_id)
-    if user.id == acting_user().id:
+    if user.id == current_actor().id:
         # Your own password needs your current one: the account page asks for it.
         return redirect(url_for("auth.change_password"))
     form = PasswordForm()
     if form.validate_on_submit():
         try:
-            set_password(session, acting_user(), user.id, form.password.data or "")
+            set_password(session, current_actor(), user.id, form.password.data or "")
         except InvalidInput as error:
             errors_onto_form(form, error)
         else:

@@ -8,7 +8,7 @@ theirs and keeps their input, so nothing is overwritten and nothing typed is los
 from __future__ import annotations
 
 import functools
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from datetime import date
 from typing import Any
 from urllib.parse import urlencode
@@ -17,44 +17,35 @@ from flask import abort, flash, redirect, render_template, request, url_for
 
 from qaframework.checklists.model import Question, Section
 from qaframework.framework import Rating
+from qaframework.operations import audits as audit_ops
 from qaframework.operations.audits import (
     IncompleteAudit,
+    Judgement,
     ResponseInput,
     answers_of,
     get_audit,
     missing_items,
-    save_responses,
-)
-from qaframework.operations.audits import (
-    submit_audit as submit,
 )
 from qaframework.operations.base import InvalidInput, StaleEdit, WorkflowError
 from qaframework.operations.compliance import standing_of
-from qaframework.permissions import can_edit_audit
-from qaframework.scoring import Answer
+from qaframework.permissions import CASEWORK_ROLES, can_edit_audit
+from qaframework.scoring import Answer, exemplary_eligible
 from qaframework.store import Audit
-from webapp.access import requires
+from webapp.access import current_actor, requires
 from webapp.audits import bp
-from webapp.audits.common import VIEW_ROLES, actor, after_section, rules_mode, section_grade, section_or_404
-from webapp.audits.forms import (
-    JudgementInput,
-    allows_exemplary,
-    answer_digest,
+from webapp.audits.checklist_form import (
     bases_from,
-    changed_only,
-    differences,
-    exemplary_candidates,
-    judgement_differences,
-    judgement_errors,
     missing_anchor,
     needs_attention,
     parse_judgement,
     parse_section,
     parse_version,
     place_errors,
-    states,
+    question_states,
     suggested_with,
 )
+from webapp.audits.common import after_section, rules_mode, section_grade, section_or_404
+from webapp.audits.merge import answer_digest, changed_only, differences, judgement_differences
 from webapp.db import db_session
 from webapp.presenters import grade_label
 
@@ -71,6 +62,40 @@ def _version_or_400() -> int:
     if version is None:
         abort(400, description="The form was missing its version. Reload the page and try again.")
     return version
+
+
+def _save_or_explain(
+    save: Callable[[], Audit | None],
+    *,
+    saved: Callable[[Audit | None], Any],
+    refused: Callable[[InvalidInput], str],
+    conflict: Callable[[list[str], str | None], str],
+) -> Any:
+    """The one save-and-conflict flow of every checklist page.
+
+    ``save`` calls the library (or returns None when there was nothing to send). A stale version
+    or an audit that can no longer change shows ``conflict`` (409: who saved meanwhile, or why it
+    is closed) with the user's input kept; refused input re-shows the page with its errors (400).
+    Nothing is saved in either case, because the operation rolled back.
+    """
+    try:
+        audit = save()
+    except StaleEdit as stale:
+        return conflict(stale.changed_by, None), 409
+    except InvalidInput as error:
+        return refused(error), 400
+    except WorkflowError as closed:
+        return conflict([], closed.message), 409
+    return saved(audit)
+
+
+def _save_answers(audit_id: int, version: int, given: Mapping[str, ResponseInput]) -> Callable[[], Audit | None]:
+    """Send only what changed; an untouched form saves nothing (and bumps no version)."""
+
+    def save() -> Audit | None:
+        return audit_ops.save_answers(db_session(), current_actor(), audit_id, version, given) if given else None
+
+    return save
 
 
 def _action_url(audit: Audit) -> Any:
@@ -96,12 +121,19 @@ def _attention(audit: Audit, questions: list[Question]) -> tuple[dict[str, dict[
     return marks, links
 
 
-def _render_section(audit: Audit, index: int, section: Section, values: Mapping[str, Answer | ResponseInput],
-                    inline: Mapping[str, dict[str, str]] | None = None, errors: list[dict[str, str]] | None = None,
-                    version: int | None = None, bases: Mapping[str, str] | None = None) -> str:
+def _render_section(
+    audit: Audit,
+    index: int,
+    section: Section,
+    values: Mapping[str, Answer | ResponseInput],
+    inline: Mapping[str, dict[str, str]] | None = None,
+    errors: list[dict[str, str]] | None = None,
+    version: int | None = None,
+    bases: Mapping[str, str] | None = None,
+) -> str:
     sections = audit.template.sections
     attention: list[dict[str, str]] = []
-    if inline is None and can_edit_audit(actor(), audit):
+    if inline is None and can_edit_audit(current_actor(), audit):
         inline, attention = _attention(audit, section.questions)
     return render_template(
         "audits/section.html",
@@ -109,8 +141,8 @@ def _render_section(audit: Audit, index: int, section: Section, values: Mapping[
         template=audit.template,
         section=section,
         index=index,
-        states=states(section.questions, values, inline, bases),
-        can_edit=can_edit_audit(actor(), audit),
+        states=question_states(section.questions, values, inline, bases),
+        can_edit=can_edit_audit(current_actor(), audit),
         errors=errors or [],
         has_errors=bool(errors),
         version=audit.version_id if version is None else version,
@@ -151,9 +183,9 @@ def _saved_message(audit: Audit, section: Section) -> str:
 
 
 @bp.route("/<int:audit_id>/sections/<section_id>", methods=["GET", "POST"])
-@requires(*VIEW_ROLES)
+@requires(*CASEWORK_ROLES)
 def edit_section(audit_id: int, section_id: str) -> Any:
-    session, user = db_session(), actor()
+    session, user = db_session(), current_actor()
     audit = get_audit(session, user, audit_id)
     index, section = section_or_404(audit.template, section_id)
     if request.method == "GET":
@@ -162,22 +194,28 @@ def edit_section(audit_id: int, section_id: str) -> Any:
     typed = parse_section(request.form, section, audit.template)
     bases = bases_from(request.form, section.questions)
     given = changed_only(typed, bases)
-    try:
-        if given:
-            audit = save_responses(session, user, audit.id, version, given)
-    except StaleEdit as stale:
-        return _section_conflict(audit_id, section, given, stale.changed_by), 409
-    except InvalidInput as refused:
-        inline, summary = place_errors(refused.errors, section)
-        audit = get_audit(session, user, audit_id)
-        return _render_section(audit, index, section, typed, inline, summary, version, bases), 400
-    except WorkflowError as closed:
-        return _section_conflict(audit_id, section, given, [], closed.message), 409
-    nothing = "You had not changed anything, so nothing needed saving."
-    flash(_saved_message(audit, section) if given else nothing, "success")
-    if request.form.get("next") == "continue":
-        return redirect(after_section(audit, index))
-    return redirect(url_for("audits.edit_section", audit_id=audit.id, section_id=section.id))
+
+    def refused(error: InvalidInput) -> str:
+        inline, summary = place_errors(error.errors, section)
+        return _render_section(
+            get_audit(session, user, audit_id), index, section, typed, inline, summary, version, bases
+        )
+
+    def saved(after: Audit | None) -> Any:
+        flash(
+            _saved_message(after, section) if after else "You had not changed anything, so nothing needed saving.",
+            "success",
+        )
+        if request.form.get("next") == "continue":
+            return redirect(after_section(audit, index))
+        return redirect(url_for("audits.edit_section", audit_id=audit.id, section_id=section.id))
+
+    return _save_or_explain(
+        _save_answers(audit.id, version, given),
+        saved=saved,
+        refused=refused,
+        conflict=lambda changed_by, closed: _section_conflict(audit_id, section, given, changed_by, closed),
+    )
 
 
 def _answer_rows(saved: tuple[str | None, str, str], yours: tuple[str | None, str, str]) -> list[dict[str, Any]]:
@@ -199,7 +237,7 @@ def _section_conflict(
     whole: bool = False,
 ) -> str:
     """Nothing was saved: compare the stored answers with the user's and keep theirs in a form."""
-    session, user = db_session(), actor()
+    session, user = db_session(), current_actor()
     audit = get_audit(session, user, audit_id)  # fresh: the failed save rolled back
     stored = answers_of(audit)
     found = differences(section.questions, stored, given)
@@ -216,7 +254,7 @@ def _section_conflict(
         form_template="audits/_section_form.html",
         # The user's changed answers over what is saved now; the saved answers are the new base,
         # so saving from here sends only what this user changed.
-        states=states(
+        states=question_states(
             section.questions,
             {**stored, **given},
             bases={q.id: answer_digest(stored.get(q.id)) for q in section.questions},
@@ -238,7 +276,7 @@ def _section_conflict(
 # --- The whole checklist on one page ----------------------------------------------------------
 
 
-def _whole(audit: Audit) -> Section:
+def _all_questions(audit: Audit) -> Section:
     """Every question as one pseudo-section, so the section parsing, errors and conflicts apply."""
     return Section.model_construct(
         id="all",
@@ -259,15 +297,17 @@ def _render_checklist(
     bases: Mapping[str, str] | None = None,
 ) -> str:
     attention: list[dict[str, str]] = []
-    if inline is None and can_edit_audit(actor(), audit):
+    if inline is None and can_edit_audit(current_actor(), audit):
         inline, attention = _attention(audit, audit.template.questions())
     return render_template(
         "audits/checklist.html",
         attention=attention,
         audit=audit,
         template=audit.template,
-        sections=[(section, states(section.questions, values, inline, bases)) for section in audit.template.sections],
-        can_edit=can_edit_audit(actor(), audit),
+        sections=[
+            (section, question_states(section.questions, values, inline, bases)) for section in audit.template.sections
+        ],
+        can_edit=can_edit_audit(current_actor(), audit),
         errors=errors or [],
         has_errors=bool(errors),
         version=audit.version_id if version is None else version,
@@ -278,38 +318,41 @@ def _render_checklist(
 
 
 @bp.route("/<int:audit_id>/checklist", methods=["GET", "POST"])
-@requires(*VIEW_ROLES)
+@requires(*CASEWORK_ROLES)
 def edit_checklist(audit_id: int) -> Any:
     """All sections on one page with one save, for auditors who prefer a single long form."""
-    session, user = db_session(), actor()
+    session, user = db_session(), current_actor()
     audit = get_audit(session, user, audit_id)
     if request.method == "GET":
         return _render_checklist(audit, answers_of(audit))
     version = _version_or_400()
-    whole = _whole(audit)
+    whole = _all_questions(audit)
     typed = parse_section(request.form, whole, audit.template)
     bases = bases_from(request.form, whole.questions)
     given = changed_only(typed, bases)
-    try:
-        if given:
-            audit = save_responses(session, user, audit.id, version, given)
-    except StaleEdit as stale:
-        return _section_conflict(audit_id, whole, given, stale.changed_by, whole=True), 409
-    except InvalidInput as refused:
-        inline, summary = place_errors(refused.errors, whole)
-        return _render_checklist(get_audit(session, user, audit_id), typed, inline, summary, version, bases), 400
-    except WorkflowError as closed:
-        return _section_conflict(audit_id, whole, given, [], closed.message, whole=True), 409
-    overall = audit.suggested_grade
-    if not given:
-        flash("You had not changed anything, so nothing needed saving.", "success")
-    else:
-        flash(
-            "Your answers have been saved."
-            + (f" Suggested overall grade: {grade_label(overall)}." if rules_mode(audit) and overall else ""),
-            "success",
-        )
-    return redirect(_after_whole_checklist(audit, request.form.get("next") or ""))
+
+    def refused(error: InvalidInput) -> str:
+        inline, summary = place_errors(error.errors, whole)
+        return _render_checklist(get_audit(session, user, audit_id), typed, inline, summary, version, bases)
+
+    def saved(after: Audit | None) -> Any:
+        if after is None:
+            flash("You had not changed anything, so nothing needed saving.", "success")
+        else:
+            overall = after.suggested_grade
+            flash(
+                "Your answers have been saved."
+                + (f" Suggested overall grade: {grade_label(overall)}." if rules_mode(after) and overall else ""),
+                "success",
+            )
+        return redirect(_after_whole_checklist(after or audit, request.form.get("next") or ""))
+
+    return _save_or_explain(
+        _save_answers(audit.id, version, given),
+        saved=saved,
+        refused=refused,
+        conflict=lambda changed_by, closed: _section_conflict(audit_id, whole, given, changed_by, closed, whole=True),
+    )
 
 
 def _after_whole_checklist(audit: Audit, chosen: str) -> str:
@@ -325,8 +368,13 @@ def _after_whole_checklist(audit: Audit, chosen: str) -> str:
 # --- Overall judgement ------------------------------------------------------------------------
 
 
+def _exemplary_candidates(audit: Audit, answers: Mapping[str, Answer]) -> list[Section]:
+    """The sections the judgement page offers as exemplary: the library's rule, section by section."""
+    return [s for s in audit.template.sections if exemplary_eligible(audit.template, s, answers)]
+
+
 def _render_judgement(
-    audit: Audit, given: JudgementInput, errors: dict[str, str] | None = None, version: int | None = None
+    audit: Audit, given: Judgement, errors: dict[str, str] | None = None, version: int | None = None
 ) -> str:
     template, answers = audit.template, answers_of(audit)
     summary = [{"text": message, "href": f"#{field}"} for field, message in (errors or {}).items()]
@@ -339,68 +387,44 @@ def _render_judgement(
         error_list=summary,
         has_errors=bool(errors),
         version=audit.version_id if version is None else version,
-        candidates=exemplary_candidates(template, answers),
-        suggested=suggested_with(template, answers, given.exemplary),
+        candidates=_exemplary_candidates(audit, answers),
+        suggested=suggested_with(template, answers, given.exemplary_sections),
         rules_mode=rules_mode(audit),
     )
 
 
-def _stored_judgement(audit: Audit) -> JudgementInput:
-    return JudgementInput(
-        audit.auditor_grade, audit.override_rationale or "", audit.summary or "", list(audit.exemplary_sections or [])
-    )
-
-
 @bp.route("/<int:audit_id>/judgement", methods=["GET", "POST"])
-@requires(*VIEW_ROLES)
+@requires(*CASEWORK_ROLES)
 def judgement(audit_id: int) -> Any:
-    session, user = db_session(), actor()
+    session, user = db_session(), current_actor()
     audit = get_audit(session, user, audit_id)
     if request.method == "GET":
         if not can_edit_audit(user, audit):
             return redirect(url_for("audits.show_audit", audit_id=audit.id))
-        return _render_judgement(audit, _stored_judgement(audit))
-    if audit.auditor_id != user.id:
-        abort(403, description="Only the auditor who started this audit can change it.")
+        return _render_judgement(audit, Judgement.of(audit))
     version = _version_or_400()
     given = parse_judgement(request.form, request.form.getlist("exemplary"))
-    if not can_edit_audit(user, audit):
-        return _judgement_conflict(
-            audit_id, given, [], f"This audit is {audit.status} and can no longer be changed."
-        ), 409
-    errors = judgement_errors(audit.template, answers_of(audit), given)
-    if errors:
-        return _render_judgement(audit, given, errors, version), 400
-    try:
-        save_responses(
-            session,
-            user,
-            audit.id,
-            version,
-            {},
-            exemplary_sections=given.exemplary if allows_exemplary(audit.template) else None,
-            auditor_grade=given.auditor_grade,
-            override_rationale=given.override_rationale,
-            summary=given.summary,
-            update_judgement=True,
-        )
-    except StaleEdit as stale:
-        return _judgement_conflict(audit_id, given, stale.changed_by), 409
-    except WorkflowError as closed:
-        return _judgement_conflict(audit_id, given, [], closed.message), 409
-    except InvalidInput as refused:
-        audit = get_audit(session, user, audit_id)
-        return _render_judgement(
-            audit, given, {e.field or "auditor_grade": e.message for e in refused.errors}, version
-        ), 400
-    flash("Your overall judgement has been saved.", "success")
-    if request.form.get("next") == "continue":
-        return redirect(url_for("audits.check_answers", audit_id=audit_id))
-    return redirect(url_for("audits.judgement", audit_id=audit_id))
+
+    def refused(error: InvalidInput) -> str:
+        errors = {e.field or "auditor_grade": e.message for e in error.errors}
+        return _render_judgement(get_audit(session, user, audit_id), given, errors, version)
+
+    def saved(_: Audit | None) -> Any:
+        flash("Your overall judgement has been saved.", "success")
+        if request.form.get("next") == "continue":
+            return redirect(url_for("audits.check_answers", audit_id=audit_id))
+        return redirect(url_for("audits.judgement", audit_id=audit_id))
+
+    return _save_or_explain(
+        lambda: audit_ops.save_judgement(session, user, audit.id, version, given),
+        saved=saved,
+        refused=refused,
+        conflict=lambda changed_by, closed: _judgement_conflict(audit_id, given, changed_by, closed),
+    )
 
 
-def _judgement_conflict(audit_id: int, given: JudgementInput, changed_by: list[str], closed: str | None = None) -> str:
-    session, user = db_session(), actor()
+def _judgement_conflict(audit_id: int, given: Judgement, changed_by: list[str], closed: str | None = None) -> str:
+    session, user = db_session(), current_actor()
     audit = get_audit(session, user, audit_id)
     titles = {s.id: s.title for s in audit.template.sections}
 
@@ -411,13 +435,7 @@ def _judgement_conflict(audit_id: int, given: JudgementInput, changed_by: list[s
             return "; ".join(titles.get(s, s) for s in value) if value else "None"
         return str(value or "")
 
-    stored = {
-        "auditor_grade": audit.auditor_grade,
-        "override_rationale": audit.override_rationale,
-        "summary": audit.summary,
-        "exemplary_sections": sorted(audit.exemplary_sections or []),
-    }
-    rows = judgement_differences(stored, given, JUDGEMENT_LABELS)
+    rows = judgement_differences(Judgement.of(audit), given, JUDGEMENT_LABELS)
     answers = answers_of(audit)
     return render_template(
         "audits/conflict.html",
@@ -442,8 +460,8 @@ def _judgement_conflict(audit_id: int, given: JudgementInput, changed_by: list[s
         template=audit.template,
         given=given,
         errors={},
-        candidates=exemplary_candidates(audit.template, answers),
-        suggested=suggested_with(audit.template, answers, given.exemplary),
+        candidates=_exemplary_candidates(audit, answers),
+        suggested=suggested_with(audit.template, answers, given.exemplary_sections),
         rules_mode=rules_mode(audit),
         version=audit.version_id,
         reload_url=url_for("audits.judgement", audit_id=audit.id),
@@ -474,23 +492,21 @@ def _render_check(audit: Audit, errors: list[dict[str, str]] | None = None, chan
 
 
 @bp.route("/<int:audit_id>/submit")
-@requires(*VIEW_ROLES)
+@requires(*CASEWORK_ROLES)
 def check_answers(audit_id: int) -> Any:
-    audit = get_audit(db_session(), actor(), audit_id)
-    if not can_edit_audit(actor(), audit):
+    audit = get_audit(db_session(), current_actor(), audit_id)
+    if not can_edit_audit(current_actor(), audit):
         return redirect(url_for("audits.show_audit", audit_id=audit.id))
     return _render_check(audit)
 
 
 @bp.route("/<int:audit_id>/submit", methods=["POST"])
-@requires(*VIEW_ROLES)
+@requires(*CASEWORK_ROLES)
 def submit_audit(audit_id: int) -> Any:
-    session, user = db_session(), actor()
+    session, user = db_session(), current_actor()
     version = _version_or_400()
-    if get_audit(session, user, audit_id).auditor_id != user.id:
-        abort(403, description="Only the auditor who started this audit can submit it.")
     try:
-        submit(session, user, audit_id, version)
+        audit_ops.submit_audit(session, user, audit_id, version)
     except IncompleteAudit as incomplete:
         audit = get_audit(session, user, audit_id)
         answers, template = answers_of(audit), audit.template

@@ -1,26 +1,13 @@
-"""Helpers shared by the audit views: who may use them, and small facts pages keep asking."""
+"""Helpers shared by the audit views: small facts the pages keep asking."""
 
 from __future__ import annotations
 
 from flask import url_for
-from flask_login import current_user
 from werkzeug.exceptions import NotFound
 
 from qaframework.checklists.model import Section, Template
-from qaframework.framework import Role
-from qaframework.store import Audit, User
-
-#: Everyone who works with individual audits; board viewers see aggregates only.
-VIEW_ROLES = (Role.AUDITOR, Role.PANEL_MEMBER, Role.SYSTEM_LEADER, Role.ADMIN)
-#: Roles that carry out audits themselves (the library checks authorship and tier).
-AUDITING_ROLES = (Role.AUDITOR, Role.PANEL_MEMBER, Role.SYSTEM_LEADER)
-#: Roles that may send a submitted audit back to its author.
-RETURN_ROLES = (Role.PANEL_MEMBER, Role.ADMIN)
-
-
-def actor() -> User:
-    user: User = current_user._get_current_object()  # Flask-Login is untyped: current_user is Any
-    return user
+from qaframework.scoring import suggests_grades
+from qaframework.store import Audit
 
 
 def section_or_404(template: Template, section_id: str) -> tuple[int, Section]:
@@ -45,4 +32,4 @@ def after_section(audit: Audit, index: int) -> str:
 
 def rules_mode(audit: Audit) -> bool:
     """False for checklists (Tier 4) that leave every grade to the reviewer's judgement."""
-    return audit.template.grading.mode == "rules"
+    return suggests_grades(audit.template)

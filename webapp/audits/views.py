@@ -33,13 +33,20 @@ from qaframework.operations.drafts import discard_draft, unfinished_like
 from qaframework.operations.peer import challenges_for_audit, request_refusal
 from qaframework.operations.templates import templates_for
 from qaframework.operations.users import list_agencies
-from qaframework.permissions import can_discard_audit, can_edit_audit, can_return_audit
+from qaframework.permissions import (
+    AUDITING_ROLES,
+    CASEWORK_ROLES,
+    RETURN_ROLES,
+    can_discard_audit,
+    can_edit_audit,
+    can_return_audit,
+)
 from qaframework.scoring import MissingItem
 from qaframework.store import Audit
-from webapp.access import requires
+from webapp.access import current_actor, requires
 from webapp.audits import bp
-from webapp.audits.common import AUDITING_ROLES, RETURN_ROLES, VIEW_ROLES, actor, rules_mode
-from webapp.audits.forms import text
+from webapp.audits.checklist_form import textarea_value
+from webapp.audits.common import rules_mode
 from webapp.cases import page_number, pagination
 from webapp.db import db_session
 
@@ -47,9 +54,9 @@ PER_PAGE = 25
 
 
 @bp.route("")
-@requires(*VIEW_ROLES)
+@requires(*CASEWORK_ROLES)
 def list_audits() -> Any:
-    session, user = db_session(), actor()
+    session, user = db_session(), current_actor()
     can_all = can_list_all_audits(user)
     scope = request.args.get("scope", "mine")
     scope = scope if scope in SCOPES else "mine"
@@ -99,7 +106,7 @@ def _new_audit_step_one(case_ref: str, subject: str, errors: dict[str, str]) -> 
 
 
 def _new_audit_step_two(case: Any, subject: str, error: str | None = None, chosen: str = "") -> Any:
-    offered = templates_for(db_session(), actor(), subject)
+    offered = templates_for(db_session(), current_actor(), subject)
     return render_template(
         "audits/new_template.html",
         case=case,
@@ -115,7 +122,7 @@ def _new_audit_step_two(case: Any, subject: str, error: str | None = None, chose
 @requires(*AUDITING_ROLES)
 def new_audit() -> Any:
     """Two steps: which case and what is audited (a GET form), then which checklist (POST)."""
-    session, user = db_session(), actor()
+    session, user = db_session(), current_actor()
     if request.method == "POST":
         return _start(request.form)
     subject = request.args.get("subject", "")
@@ -143,7 +150,7 @@ def new_audit() -> Any:
 
 
 def _start(form: Any) -> Any:
-    session, user = db_session(), actor()
+    session, user = db_session(), current_actor()
     case_id, subject, chosen = form.get("case_id", ""), form.get("subject", ""), form.get("template_version_id", "")
     if not case_id.isdigit() or subject not in {s.value for s in Subject}:
         return redirect(url_for("audits.new_audit"))
@@ -198,9 +205,9 @@ def _section_rows(audit: Audit, missing: list[MissingItem]) -> list[dict[str, An
 
 
 @bp.route("/<int:audit_id>")
-@requires(*VIEW_ROLES)
+@requires(*CASEWORK_ROLES)
 def show_audit(audit_id: int) -> Any:
-    session, user = db_session(), actor()
+    session, user = db_session(), current_actor()
     audit = get_audit(session, user, audit_id)
     can_edit = can_edit_audit(user, audit)
     missing = missing_items(audit)
@@ -221,9 +228,9 @@ def show_audit(audit_id: int) -> Any:
 
 
 @bp.route("/<int:audit_id>/report")
-@requires(*VIEW_ROLES)
+@requires(*CASEWORK_ROLES)
 def report(audit_id: int) -> Any:
-    session, user = db_session(), actor()
+    session, user = db_session(), current_actor()
     audit = get_audit(session, user, audit_id)
     return render_template(
         "audits/report.html",
@@ -238,10 +245,10 @@ def report(audit_id: int) -> Any:
 
 
 @bp.route("/<int:audit_id>/grading")
-@requires(*VIEW_ROLES)
+@requires(*CASEWORK_ROLES)
 def grading_guide(audit_id: int) -> Any:
     """How this audit's checklist version suggests grades and finds statutory breaches."""
-    audit = get_audit(db_session(), actor(), audit_id)
+    audit = get_audit(db_session(), current_actor(), audit_id)
     template = audit.template
     return render_template(
         "audits/grading.html",
@@ -253,9 +260,9 @@ def grading_guide(audit_id: int) -> Any:
 
 
 @bp.route("/<int:audit_id>/submitted")
-@requires(*VIEW_ROLES)
+@requires(*CASEWORK_ROLES)
 def submitted(audit_id: int) -> Any:
-    session, user = db_session(), actor()
+    session, user = db_session(), current_actor()
     audit = get_audit(session, user, audit_id)
     if audit.status != AuditStatus.SUBMITTED or audit.auditor_id != user.id:
         return redirect(url_for("audits.show_audit", audit_id=audit.id))
@@ -267,11 +274,11 @@ def submitted(audit_id: int) -> Any:
 @bp.route("/<int:audit_id>/return", methods=["GET", "POST"])
 @requires(*RETURN_ROLES)
 def return_audit(audit_id: int) -> Any:
-    session, user = db_session(), actor()
+    session, user = db_session(), current_actor()
     audit = get_audit(session, user, audit_id)
     comment, errors = "", {}
     if request.method == "POST":
-        comment = text(request.form, "comment")
+        comment = textarea_value(request.form, "comment")
         try:
             return_to_author(session, user, audit.id, comment)
         except InvalidInput as refused:
@@ -290,10 +297,10 @@ def return_audit(audit_id: int) -> Any:
 
 
 @bp.route("/<int:audit_id>/discard", methods=["GET", "POST"])
-@requires(*VIEW_ROLES)
+@requires(*CASEWORK_ROLES)
 def discard(audit_id: int) -> Any:
     """Confirm, then discard a draft (the library keeps all of it in the audit trail)."""
-    session, user = db_session(), actor()
+    session, user = db_session(), current_actor()
     audit = get_audit(session, user, audit_id)
     if not can_discard_audit(user, audit):
         abort(403, description="Only the auditor who started a draft, or an administrator, can discard it.")

@@ -1,0 +1,247 @@
+"""Who may see and do what, table by table: role × agency × authorship × status.
+
+``qaframework.permissions`` is pure, so these tests hand it plain objects with the attributes it
+reads (no database): the same rules the operations and pages ask about, checked directly.
+"""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, cast
+
+import pytest
+
+from qaframework import permissions as p
+from qaframework.framework import AuditStatus, PeerChallengeStatus, Role, Tier
+
+if TYPE_CHECKING:
+    from qaframework.checklists.model import Template
+    from qaframework.store import Action, Audit, PeerChallenge, User
+
+ME, COLLEAGUE = 1, 2
+ALL_STATUSES = list(AuditStatus)
+
+
+@dataclass
+class Person:
+    role: str
+    agency_code: str | None = None
+    id: int = ME
+    active: bool = True
+    team: str | None = None
+    is_team_manager: bool = False
+
+
+@dataclass
+class Record:
+    """Stands in for an audit, action or peer challenge: only the attributes the rules read."""
+
+    auditor_id: int = COLLEAGUE
+    agency_code: str | None = "health"
+    status: str = AuditStatus.SUBMITTED
+    owner_id: int = COLLEAGUE
+    created_by_id: int = COLLEAGUE
+    reviewer_id: int = COLLEAGUE
+    requested_by_id: int = COLLEAGUE
+
+
+@dataclass
+class FakeTemplate:
+    tier: int
+    agencies: list[str] = field(default_factory=list)
+
+
+def person(role: Role, agency: str | None = None, **kw: Any) -> User:
+    return cast("User", Person(role=role.value, agency_code=agency, **kw))
+
+
+def audit(**kw: Any) -> Audit:
+    return cast("Audit", Record(**kw))
+
+
+def action(**kw: Any) -> Action:
+    return cast("Action", Record(**kw))
+
+
+def challenge(**kw: Any) -> PeerChallenge:
+    return cast("PeerChallenge", Record(**kw))
+
+
+def template(tier: Tier, agencies: list[str]) -> Template:
+    return cast("Template", FakeTemplate(int(tier), agencies))
+
+
+def test_permissions_module_does_not_load_the_orm() -> None:
+    """The rules are pure: importing them must not pull in SQLAlchemy or the store."""
+    code = (
+        "import sys, qaframework.permissions; "
+        "print(sorted(m for m in sys.modules if m.startswith(('sqlalchemy', 'qaframework.store'))))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.strip() == "[]"
+
+
+def test_role_sets_are_derived_from_the_roles() -> None:
+    assert {Role.AUDITOR, Role.PANEL_MEMBER, Role.SYSTEM_LEADER, Role.ADMIN} == p.CASEWORK_ROLES
+    assert {Role.AUDITOR, Role.PANEL_MEMBER, Role.SYSTEM_LEADER} == p.AUDITING_ROLES
+    assert {Role.PANEL_MEMBER, Role.ADMIN} == p.RETURN_ROLES
+
+
+# (role, user's agency, audit's agency, author?) -> may view
+VIEW_AUDIT = [
+    (Role.AUDITOR, "health", "health", False, True),  # same agency
+    (Role.AUDITOR, "health", "education", False, False),  # another agency
+    (Role.AUDITOR, "health", "education", True, True),  # own audit, whatever agency it is filed under
+    (Role.AUDITOR, "health", None, False, False),  # panel audit: not an agency's
+    (Role.AUDITOR, None, None, False, False),  # an auditor with no agency sees nothing of others
+    (Role.PANEL_MEMBER, None, "education", False, True),
+    (Role.SYSTEM_LEADER, None, "health", False, True),
+    (Role.ADMIN, None, "health", False, True),
+    (Role.BOARD_VIEWER, None, "health", False, False),
+    (Role.BOARD_VIEWER, None, None, True, False),  # even "their own" (cannot happen, still refused)
+]
+
+
+@pytest.mark.parametrize(("role", "agency", "audit_agency", "author", "expected"), VIEW_AUDIT)
+def test_who_may_view_an_audit(
+    role: Role, agency: str | None, audit_agency: str | None, author: bool, expected: bool
+) -> None:
+    record = audit(auditor_id=ME if author else COLLEAGUE, agency_code=audit_agency)
+    assert p.can_view_audit(person(role, agency), record) is expected
+    assert p.can_view_audit(person(role, agency, active=False), record) is False
+
+
+@pytest.mark.parametrize("status", ALL_STATUSES)
+@pytest.mark.parametrize("author", [True, False])
+@pytest.mark.parametrize("role", list(Role))
+def test_only_the_author_edits_and_only_drafts_or_returned(role: Role, author: bool, status: AuditStatus) -> None:
+    record = audit(auditor_id=ME if author else COLLEAGUE, agency_code="health", status=status)
+    expected = author and status in (AuditStatus.DRAFT, AuditStatus.RETURNED)
+    assert p.can_edit_audit(person(role, "health"), record) is expected
+    assert p.is_author(person(role, "health"), record) is author
+    assert p.can_edit_audit(person(role, "health", active=False), record) is False
+
+
+@pytest.mark.parametrize("status", ALL_STATUSES)
+@pytest.mark.parametrize("role", list(Role))
+def test_panel_members_and_admins_return_submitted_audits_only(role: Role, status: AuditStatus) -> None:
+    expected = role in (Role.PANEL_MEMBER, Role.ADMIN) and status is AuditStatus.SUBMITTED
+    assert p.can_return_audit(person(role), audit(status=status)) is expected
+
+
+# (role, user's agency, template tier, template agencies) -> may use
+USE_TEMPLATE = [
+    (Role.AUDITOR, "send_service", Tier.AGENCY_CHECK, ["send_service"], True),
+    (Role.AUDITOR, "health", Tier.AGENCY_CHECK, ["send_service"], False),  # another agency's checklist
+    (Role.AUDITOR, "health", Tier.AGENCY_CHECK, [], True),  # open to every agency
+    (Role.AUDITOR, "health", Tier.SINGLE_AGENCY, ["health"], True),
+    (Role.AUDITOR, None, Tier.AGENCY_CHECK, [], False),  # no agency, no auditing
+    (Role.AUDITOR, "health", Tier.MULTI_AGENCY, [], False),
+    (Role.PANEL_MEMBER, None, Tier.MULTI_AGENCY, [], True),
+    (Role.PANEL_MEMBER, None, Tier.AGENCY_CHECK, [], False),
+    (Role.SYSTEM_LEADER, None, Tier.SYSTEM_LEADER, [], True),
+    (Role.SYSTEM_LEADER, None, Tier.MULTI_AGENCY, [], False),
+    (Role.ADMIN, None, Tier.AGENCY_CHECK, [], False),
+    (Role.BOARD_VIEWER, None, Tier.SYSTEM_LEADER, [], False),
+]
+
+
+@pytest.mark.parametrize(("role", "agency", "tier", "agencies", "expected"), USE_TEMPLATE)
+def test_who_may_use_a_template(
+    role: Role, agency: str | None, tier: Tier, agencies: list[str], expected: bool
+) -> None:
+    checklist = template(tier, agencies)
+    assert p.can_use_template(person(role, agency), checklist) is expected
+    assert p.can_use_template(person(role, agency, active=False), checklist) is False
+
+
+@pytest.mark.parametrize("role", list(Role))
+def test_role_wide_rules(role: Role) -> None:
+    user = person(role, "send_service")
+    casework = role is not Role.BOARD_VIEWER
+    assert p.can_view_cases(user) is casework
+    assert p.can_own_action(user) is casework
+    assert p.can_start_audits(user) is (role in (Role.AUDITOR, Role.PANEL_MEMBER, Role.SYSTEM_LEADER))
+    assert p.can_administer(user) is (role is Role.ADMIN)
+    assert p.can_manage_users(user) is (role is Role.ADMIN)
+    inactive = person(role, "send_service", active=False)
+    assert not any(
+        rule(inactive) for rule in (p.can_view_cases, p.can_own_action, p.can_start_audits, p.can_administer)
+    )
+
+
+# (role, is team manager, team) -> may view team oversight
+TEAM = [
+    (Role.AUDITOR, True, "North", True),
+    (Role.AUDITOR, True, None, False),  # a manager of no team has nothing to oversee
+    (Role.AUDITOR, False, "North", False),
+    (Role.ADMIN, False, None, True),
+    (Role.PANEL_MEMBER, True, "North", True),
+    (Role.BOARD_VIEWER, False, None, False),
+]
+
+
+@pytest.mark.parametrize(("role", "manager", "team", "expected"), TEAM)
+def test_who_may_view_team_oversight(role: Role, manager: bool, team: str | None, expected: bool) -> None:
+    assert p.can_view_team(person(role, "send_service", is_team_manager=manager, team=team)) is expected
+
+
+@pytest.mark.parametrize("status", list(PeerChallengeStatus))
+@pytest.mark.parametrize("who", ["reviewer", "author", "someone else"])
+def test_peer_challenge_turns(who: str, status: PeerChallengeStatus) -> None:
+    """The reviewer answers a request or a response; the author answers a challenge; nobody else acts."""
+    record = challenge(
+        reviewer_id=ME if who == "reviewer" else 3, requested_by_id=ME if who == "author" else 4, status=status
+    )
+    user = person(Role.AUDITOR, "send_service")
+    reviewers_turn = status in (PeerChallengeStatus.REQUESTED, PeerChallengeStatus.RESPONDED)
+    assert p.can_review_challenge(user, record) is (who == "reviewer" and reviewers_turn)
+    assert p.can_respond_to_challenge(user, record) is (who == "author" and status is PeerChallengeStatus.CHALLENGED)
+    assert not p.can_review_challenge(person(Role.AUDITOR, "send_service", active=False), record)
+
+
+# (role, user's agency, action's agency, relation to the action) -> (may view, may update)
+ACTIONS = [
+    (Role.AUDITOR, "health", "health", "owner", True, True),
+    (Role.AUDITOR, "health", "education", "owner", True, True),  # owner in another agency still sees it
+    (Role.AUDITOR, "health", "education", "raiser", True, True),
+    (Role.AUDITOR, "health", "health", None, True, False),  # same agency: read only
+    (Role.AUDITOR, "health", "education", None, False, False),
+    (Role.AUDITOR, "health", None, None, False, False),
+    (Role.PANEL_MEMBER, None, "education", None, True, False),
+    (Role.SYSTEM_LEADER, None, "education", None, True, False),
+    (Role.ADMIN, None, "education", None, True, True),
+    (Role.BOARD_VIEWER, None, "education", None, False, False),
+]
+
+
+@pytest.mark.parametrize(("role", "agency", "action_agency", "relation", "view", "update"), ACTIONS)
+def test_who_may_see_and_update_an_action(
+    role: Role, agency: str | None, action_agency: str | None, relation: str | None, view: bool, update: bool
+) -> None:
+    record = action(
+        agency_code=action_agency,
+        owner_id=ME if relation == "owner" else COLLEAGUE,
+        created_by_id=ME if relation == "raiser" else COLLEAGUE,
+    )
+    user = person(role, agency)
+    assert p.can_view_action(user, record) is view
+    assert p.can_update_action(user, record) is update
+    inactive = person(role, agency, active=False)
+    assert not p.can_view_action(inactive, record) and not p.can_update_action(inactive, record)
+
+
+@pytest.mark.parametrize(
+    ("role", "agency", "audit_agency", "expected"),
+    [
+        (Role.AUDITOR, "health", "health", True),
+        (Role.AUDITOR, "health", "education", False),  # cannot see it, so cannot raise from it
+        (Role.PANEL_MEMBER, None, "education", True),
+        (Role.ADMIN, None, "education", True),
+        (Role.BOARD_VIEWER, None, "education", False),
+    ],
+)
+def test_who_may_raise_an_action(role: Role, agency: str | None, audit_agency: str, expected: bool) -> None:
+    assert p.can_raise_action(person(role, agency), audit(agency_code=audit_agency)) is expected
