@@ -15,14 +15,14 @@ from flask import Flask, render_template_string
 from markupsafe import Markup
 from sqlalchemy import event
 from sqlalchemy.orm import Session
-from webapp.audits.forms import QuestionState
 
 from qaframework.checklists.model import Question
 from qaframework.framework import Role
-from qaframework.operations.audits import ResponseInput, save_responses, start_audit
+from qaframework.operations.audits import ResponseInput, save_answers, start_audit
 from tests.webapp.pagecheck import check_page
 from webapp import _asset_url
 from webapp.audits import rendering
+from webapp.audits.checklist_form import QuestionState
 from webapp.components import govuk_component, macro_template
 
 TRICKY = "<b>A & B</b> \"quoted\" 'single' \x00evidence\x00"
@@ -192,7 +192,7 @@ def test_the_one_page_checklist_reads_the_audit_in_a_few_queries(  # type: ignor
         subject="final_plan",
     )
     questions = audit.template.questions()
-    save_responses(
+    save_answers(
         session,
         auditor,
         audit.id,
