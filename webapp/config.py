@@ -27,6 +27,8 @@ class DefaultConfig:
     # Where users report problems (accessibility statement). Unset means "your QA administrator".
     CONTACT_EMAIL: str | None = None
     ACCESSIBILITY_STATEMENT_DATE = "22 November 2026"
+    # When the statement was last checked against the service (shown if set).
+    ACCESSIBILITY_STATEMENT_REVIEWED: str | None = "27 November 2026"
 
     # None means "not configured": `finalise_config` generates and persists one.
     SECRET_KEY: str | None = None

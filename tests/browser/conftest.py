@@ -10,15 +10,17 @@ import shutil
 import threading
 import weakref
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import pytest
 from flask import Flask
-from playwright.sync_api import Browser, ConsoleMessage, Page, Response, sync_playwright
+from playwright.sync_api import Browser, ConsoleMessage, Page, Response, ViewportSize, sync_playwright
 from werkzeug.serving import make_server
 
+from tests.browser.reflow import check_reflow
 from tests.support import TEST_PASSWORD, scratch_database
 from webapp import create_app
 
@@ -126,10 +128,10 @@ def live_app(tmp_path_factory: pytest.TempPathFactory, live_database: tuple[str,
     app.extensions["qa_engine"].dispose()  # close pooled connections before the database is dropped
 
 
-@pytest.fixture(scope="session")
-def live_server(live_app: Flask) -> Iterator[str]:
-    """Serve `live_app` on a free local port for the session; yields its base URL."""
-    server = make_server("127.0.0.1", 0, live_app, threaded=True)
+@contextmanager
+def serve(app: Flask) -> Iterator[str]:
+    """Serve `app` on a free local port in a thread; yields its base URL."""
+    server = make_server("127.0.0.1", 0, app, threaded=True)
     thread = threading.Thread(target=server.serve_forever, name="live-server", daemon=True)
     thread.start()
     try:
@@ -138,6 +140,13 @@ def live_server(live_app: Flask) -> Iterator[str]:
         server.shutdown()
         server.server_close()
         thread.join(timeout=10)
+
+
+@pytest.fixture(scope="session")
+def live_server(live_app: Flask) -> Iterator[str]:
+    """Serve `live_app` on a free local port for the session; yields its base URL."""
+    with serve(live_app) as base_url:
+        yield base_url
 
 
 @pytest.fixture(scope="session")
@@ -154,16 +163,23 @@ def browser() -> Iterator[Browser]:
             browser.close()
 
 
-@pytest.fixture
-def page(browser: Browser, live_server: str) -> Iterator[Page]:
-    """A fresh browser context and page per test, with relative URLs resolved on the live server."""
-    context = browser.new_context(base_url=live_server, viewport={"width": 1280, "height": 900})
+@contextmanager
+def watched_page(browser: Browser, base_url: str, viewport: ViewportSize) -> Iterator[Page]:
+    """A page in a fresh browser context, relative URLs resolved on `base_url`, errors collected."""
+    context = browser.new_context(base_url=base_url, viewport=viewport)
     page = context.new_page()
     _page_problems[page] = _watch_for_problems(page)
     try:
         yield page
     finally:
         context.close()
+
+
+@pytest.fixture
+def page(browser: Browser, live_server: str) -> Iterator[Page]:
+    """A fresh browser context and page per test, with relative URLs resolved on the live server."""
+    with watched_page(browser, live_server, {"width": 1280, "height": 900}) as page:
+        yield page
 
 
 def _watch_for_problems(page: Page) -> list[str]:
@@ -209,6 +225,19 @@ def axe_check(page: Page, context: str) -> None:
     assert not violations, f"{context}: {len(violations)} axe violation(s), report above"
 
 
+def check_page(page: Page, context: str) -> None:
+    """Every page state a browser test reaches: axe and errors at the current size, then reflow.
+
+    Reflow (tests/browser/reflow.py): on a 1280 px screen, and at 320 px wide with and without
+    WCAG text spacing, nothing scrolls the whole page sideways or is cut off; a table that needs
+    more than 320 px scrolls in a focusable, named region, and on the desktop every table fits.
+    The viewport is restored afterwards, so a journey can call this at every step and carry on.
+    """
+    axe_check(page, context)
+    problems = check_reflow(page, context, SCREENSHOTS)
+    assert not problems, f"{context}: does not reflow (WCAG 1.4.10/1.4.12):\n" + "\n".join(problems)
+
+
 def _known_upstream(violation: dict[str, Any]) -> bool:
     """GOV.UK Frontend's radios JavaScript sets aria-expanded on a radio that reveals a conditional
     question; axe 4.12 reports it (aria-allowed-attr). It is the Design System's deliberate,
@@ -223,7 +252,13 @@ def _known_upstream(violation: dict[str, Any]) -> bool:
     )
 
 
+@pytest.fixture(name="check_page")
+def check_page_fixture() -> Callable[[Page, str], None]:
+    """`check_page` as a fixture, so tests need not import from a conftest."""
+    return check_page
+
+
 @pytest.fixture(name="axe_check")
 def axe_check_fixture() -> Callable[[Page, str], None]:
-    """`axe_check` as a fixture, so tests need not import from a conftest."""
-    return axe_check
+    """The same full check under the older name, so journeys written with it get reflow too."""
+    return check_page

@@ -1,4 +1,4 @@
-"""Public pages in a real browser: WCAG checks with axe, keyboard access, scripts under the CSP."""
+"""Public pages in a real browser: WCAG checks with axe, reflow, keyboard access, scripts under the CSP."""
 
 from __future__ import annotations
 
@@ -17,7 +17,7 @@ from playwright.sync_api import Page, expect
     ],
 )
 def test_public_page_is_accessible(
-    page: Page, axe_check: Callable[[Page, str], None], path: str, name: str, heading: str
+    page: Page, check_page: Callable[[Page, str], None], path: str, name: str, heading: str
 ) -> None:
     page.goto(path)
     expect(page.locator("h1")).to_have_text(heading)
@@ -26,7 +26,7 @@ def test_public_page_is_accessible(
     # ... and GOV.UK Frontend's module script ran despite the strict CSP.
     expect(page.locator("body")).to_have_class("govuk-template__body js-enabled govuk-frontend-supported")
     expect(page.locator(".govuk-skip-link")).to_have_attribute("data-govuk-skip-link-init", "")
-    axe_check(page, name)
+    check_page(page, name)
 
 
 def test_skip_link_is_first_tab_stop_and_moves_focus_to_main(page: Page) -> None:
@@ -43,9 +43,11 @@ def test_skip_link_is_first_tab_stop_and_moves_focus_to_main(page: Page) -> None
     expect(first_link_in_main).to_be_focused()
 
 
-def test_page_reflows_on_a_small_screen(page: Page, axe_check: Callable[[Page, str], None]) -> None:
+@pytest.mark.parametrize("path", ["/cookies", "/accessibility", "/sign-in", "/no-such-page"])
+def test_public_page_reflows_on_a_small_screen(page: Page, check_page: Callable[[Page, str], None], path: str) -> None:
+    """Opened at 320 px (a phone, or 1280 px at 400 % zoom), whatever fonts the machine has."""
     page.set_viewport_size({"width": 320, "height": 640})
-    page.goto("/cookies")
+    page.goto(path)
     overflow = page.evaluate("document.documentElement.scrollWidth - document.documentElement.clientWidth")
     assert overflow <= 0, f"page scrolls sideways by {overflow}px at 320px wide (WCAG 1.4.10 reflow)"
-    axe_check(page, "cookies-320px")
+    check_page(page, "public" + path.replace("/", "-") + "-320px")

@@ -202,7 +202,7 @@ def test_case_page_shows_every_clock_that_applies(client_as: ClientAs, make_case
     assert "Academic year of birth 2011 to 2012" in text
     steps = {
         tr.select("td")[0].get_text(strip=True): tr.select("td")[2].get_text(strip=True)
-        for tr in soup.select("#annual-review ~ .app-table-scroll table tbody tr")
+        for tr in soup.select("#annual-review ~ .app-table-wrapper table tbody tr")
     }
     assert steps["Meeting notice (2 weeks before)"] == "Met"
     assert steps["Advice and papers circulated (2 weeks before)"] == "Missed"  # meeting held, no papers recorded
