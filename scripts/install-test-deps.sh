@@ -1,6 +1,11 @@
 #!/usr/bin/env bash
 # System packages the test suite needs and pip cannot provide: Debian's Chromium (Playwright
 # drives it; no browser download) and the PostgreSQL server. Installed only when missing.
+#
+# Without recommends, as on a fresh machine: Chromium's recommended fonts-liberation (Arial's
+# metrics) is not installed, so pages render in Debian's default DejaVu Sans, which is wider.
+# The browser tests must not depend on which fonts a machine has: tests/browser/reflow.py checks
+# every page at 320 px also with WCAG text spacing, which widens text more than any font swap.
 set -euo pipefail
 missing=()
 command -v chromium >/dev/null 2>&1 || missing+=(chromium)
