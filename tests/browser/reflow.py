@@ -17,11 +17,11 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from playwright.sync_api import Page
+from playwright.sync_api import Page, ViewportSize
 
 REFLOW_WIDTH = 320
 REFLOW_HEIGHT = 640
-DESKTOP = {"width": 1280, "height": 900}
+DESKTOP: ViewportSize = {"width": 1280, "height": 900}
 
 #: WCAG 1.4.12's minimums, as in the W3C's text-spacing bookmarklet.
 TEXT_SPACING_CSS = """
@@ -77,16 +77,19 @@ _MEASURE = r"""tablesFit => {
     if (hiddenToSight(el)) continue;
     const clips = v => v === 'hidden' || v === 'clip';
     if ((wide && clips(cs.overflowX)) || (tall && clips(cs.overflowY))) {
-      problems.push(`content cut off in ${describe(el)}: ${el.scrollWidth}x${el.scrollHeight}px of content in a ${el.clientWidth}x${el.clientHeight}px box`);
+      problems.push(`content cut off in ${describe(el)}: ${el.scrollWidth}x${el.scrollHeight}px of content`
+                    + ` in a ${el.clientWidth}x${el.clientHeight}px box`);
     }
     if (wide && (cs.overflowX === 'auto' || cs.overflowX === 'scroll')) {
       scrollers.push(el);
       const named = el.getAttribute('aria-label') || el.getAttribute('aria-labelledby');
       if (el.getAttribute('role') !== 'region' || !named || el.tabIndex < 0) {
-        problems.push(`${describe(el)} scrolls sideways but is not a focusable, named region (role="region", aria-label, tabindex="0")`);
+        problems.push(`${describe(el)} scrolls sideways but is not a focusable, named region`
+                      + ' (role="region", aria-label, tabindex="0")');
       }
       if (tablesFit && !el.matches('.app-table-wrapper--wide')) {
-        problems.push(`${describe(el)} needs ${el.scrollWidth}px but has ${el.clientWidth}px: its last columns are cut off until scrolled`);
+        problems.push(`${describe(el)} needs ${el.scrollWidth}px but has ${el.clientWidth}px:`
+                      + ' its last columns are cut off until scrolled');
       }
     }
   }
@@ -97,11 +100,14 @@ _MEASURE = r"""tablesFit => {
     for (const el of document.body.querySelectorAll('*')) {
       if (scrollers.some(s => s !== el && s.contains(el))) continue;
       const r = el.getBoundingClientRect();
-      if (r.right > width + 0.5 && ![...el.children].some(c => c.getBoundingClientRect().right > width + 0.5)) {
-        culprits.push(`${describe(el)}${hiddenToSight(el) ? ' (visually hidden)' : ''} ends at ${Math.round(r.right)}px`);
+      const sticksOut = e => e.getBoundingClientRect().right > width + 0.5;
+      if (sticksOut(el) && ![...el.children].some(sticksOut)) {
+        const hidden = hiddenToSight(el) ? ' (visually hidden)' : '';
+        culprits.push(`${describe(el)}${hidden} ends at ${Math.round(r.right)}px`);
       }
     }
-    problems.push(`page scrolls sideways by ${overflow}px at ${width}px wide; sticking out: ` + culprits.slice(0, 5).join('; '));
+    problems.push(`page scrolls sideways by ${overflow}px at ${width}px wide; sticking out: `
+                  + culprits.slice(0, 5).join('; '));
   }
   return problems;
 }"""
@@ -122,7 +128,7 @@ def check_reflow(page: Page, context: str, screenshot_dir: Path | None = None) -
     ``<context>-<width>px[-text-spacing].png``.
     """
     before = page.viewport_size
-    small = {"width": REFLOW_WIDTH, "height": REFLOW_HEIGHT}
+    small: ViewportSize = {"width": REFLOW_WIDTH, "height": REFLOW_HEIGHT}
     found: list[str] = []
     try:
         for size, spacing in ((DESKTOP, False), (small, False), (small, True)):

@@ -18,11 +18,11 @@ from urllib.parse import parse_qsl, urlsplit
 
 import pytest
 from flask import Flask
-from playwright.sync_api import Browser, Page
+from playwright.sync_api import Browser, FilePayload, Page
 from werkzeug.exceptions import HTTPException
 
-from tests.browser.conftest import SCREENSHOTS, serve, watched_page
-from tests.browser.reflow import REFLOW_HEIGHT, REFLOW_WIDTH, check_reflow, reflow_problems
+from tests.browser.conftest import serve, watched_page
+from tests.browser.reflow import REFLOW_HEIGHT, REFLOW_WIDTH
 from tests.support import scratch_database
 from webapp import create_app
 
@@ -48,14 +48,13 @@ AUDITOR_PAGES = frozenset({
     "audits.report", "audits.new_audit", "actions.my_actions", "actions.show_action", "auth.change_password",
     "pages.accessibility_statement", "pages.cookies",
 })
+READER_PAGES = frozenset({"home.index", "audits.list_audits", "audits.show_audit", "audits.report"})
 ROLES = {
-    "auditor": Role("priya.shah@qa-demo.example", AUDITOR_PAGES | {"peer.show_challenge"}, ERRORS + ("/admin",)),
+    "auditor": Role("priya.shah@qa-demo.example", AUDITOR_PAGES | {"peer.show_challenge"}, (*ERRORS, "/admin")),
     "team-manager": Role("grace.okafor@qa-demo.example", AUDITOR_PAGES | {"oversight.team"}, ERRORS),
-    "panel-member": Role("panel.chair@qa-demo.example",
-                         frozenset({"home.index", "audits.list_audits", "audits.show_audit", "audits.report"}), ERRORS),
-    "system-leader": Role("system.leader@qa-demo.example",
-                          frozenset({"home.index", "audits.list_audits", "audits.show_audit", "audits.report"}), ERRORS),
-    "board-viewer": Role("board.viewer@qa-demo.example", frozenset({"home.index"}), ERRORS + ("/cases",)),
+    "panel-member": Role("panel.chair@qa-demo.example", READER_PAGES, ERRORS),
+    "system-leader": Role("system.leader@qa-demo.example", READER_PAGES, ERRORS),
+    "board-viewer": Role("board.viewer@qa-demo.example", frozenset({"home.index"}), (*ERRORS, "/cases")),
     "admin": Role("admin@qa-demo.example", frozenset({
         "home.index", "admin.index", "admin.users", "admin.show_user", "admin.add_user", "admin.edit_user",
         "admin.reset_password", "admin.deactivate_user", "admin.list_templates", "admin.show_template",
@@ -86,7 +85,8 @@ def demo_app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Flask]:
         instance = tmp_path_factory.mktemp("reflow-instance")
         with pytest.MonkeyPatch.context() as mp:
             mp.setenv("QA_INSTANCE_PATH", str(instance))
-            app = create_app({"TESTING": True, "SECRET_KEY": "reflow-tests", "DATABASE_URL": url, "RATELIMIT_ENABLED": False})
+            app = create_app({"TESTING": True, "SECRET_KEY": "reflow-tests", "DATABASE_URL": url,
+                              "RATELIMIT_ENABLED": False})
         yield app
         app.extensions["qa_engine"].dispose()
 
@@ -175,7 +175,8 @@ def sign_in(page: Page, email: str) -> None:
 
 def upload(page: Page, name: str, content: bytes) -> None:
     page.goto("/admin/case-import")
-    page.set_input_files("input[type=file]", files=[{"name": name, "mimeType": "text/csv", "buffer": content}])
+    file: FilePayload = {"name": name, "mimeType": "text/csv", "buffer": content}
+    page.set_input_files("input[type=file]", files=[file])
     with page.expect_navigation():
         page.click("main form button.govuk-button")
 
@@ -184,7 +185,8 @@ def check_case_import(page: Page, app: Flask, crawl: Crawl, check_page: Callable
     """The case import's problem list and preview exist only after an upload: one bad file, one good."""
     example = page.request.get("/admin/case-import/example.csv").body()
     header, *rows = example.decode("utf-8-sig").splitlines()
-    bad = "\n".join([header, rows[0].replace("EHC-000123", "EHC-000123-a-reference-far-too-long-for-any-system")]).encode()
+    too_long = rows[0].replace("EHC-000123", "EHC-000123-a-reference-far-too-long-for-any-system")
+    bad = f"{header}\n{too_long}".encode()
     upload(page, "cases-exported-from-the-case-management-system-on-a-friday.csv", bad)
     assert page.locator(".govuk-error-summary").is_visible(), "the bad file was not refused"
     check(page, app, "every-page-admin-import-problems", crawl, check_page)
@@ -216,12 +218,13 @@ def test_every_page_reflows_at_320px(small_page: Page, demo_app: Flask, demo_ser
     sign_in(small_page, role.email)
     if role_name == "admin":  # the first user in the list is the admin, who can't deactivate themself
         colleague = user_id(demo_app, ROLES["auditor"].email)
-        role = replace(role, extra_paths=role.extra_paths + (f"/admin/users/{colleague}/deactivate",
-                                                              f"/admin/users/{colleague}/password"))
+        role = replace(role, extra_paths=(*role.extra_paths, f"/admin/users/{colleague}/deactivate",
+                                          f"/admin/users/{colleague}/password"))
     crawl = crawl_as(small_page, demo_app, demo_server, role_name, role, check_page)
     if role_name == "admin":
         check_case_import(small_page, demo_app, crawl, check_page)
-    assert not crawl.problems, f"{len(crawl.problems)} of {len(crawl.visited)} pages fail:\n" + "\n".join(crawl.problems)
+    failed = f"{len(crawl.problems)} of {len(crawl.visited)} pages fail:\n"
+    assert not crawl.problems, failed + "\n".join(crawl.problems)
     missing = role.must_reach - crawl.endpoints
     assert not missing, f"the crawl as {role_name} never reached {sorted(missing)}; visited {crawl.visited}"
     assert "error" in crawl.endpoints, "the error page was not checked"

@@ -53,8 +53,15 @@ def test_content_cut_off_by_overflow_hidden_is_reported(bare_page: Page) -> None
 def test_text_that_fits_only_without_text_spacing_is_caught(bare_page: Page) -> None:
     # 55 narrow letters of 19px text fit in 304 px, but not with 0.12 em (2.3 px) after each one.
     word = "l" * 55
-    width = bare_page.evaluate(f"""() => {{ const s = document.createElement('span'); s.style.font = '19px sans-serif';
-        s.textContent = '{word}'; document.body.append(s); const w = s.getBoundingClientRect().width; s.remove(); return w; }}""")
+    width = bare_page.evaluate("""word => {
+        const s = document.createElement('span');
+        s.style.font = '19px sans-serif';
+        s.textContent = word;
+        document.body.append(s);
+        const w = s.getBoundingClientRect().width;
+        s.remove();
+        return w;
+    }""", word)
     assert width < 300, f"test word too wide for this font ({width}px)"
     problems = problems_in(bare_page, f"<p style='white-space:nowrap'>{word}</p>")
     assert problems and all(p.startswith("320px with text spacing:") for p in problems), problems
@@ -62,7 +69,8 @@ def test_text_that_fits_only_without_text_spacing_is_caught(bare_page: Page) -> 
 
 def test_visually_hidden_text_escaping_an_unpositioned_scroller_is_caught(bare_page: Page) -> None:
     hidden = '<span style="position:absolute;width:1px;height:1px;overflow:hidden;clip-path:inset(50%)">more</span>'
-    table = "<table><tr>" + "".join(f"<td>Column&nbsp;heading&nbsp;{n}{hidden}</td>" for n in range(5)) + "</tr></table>"
+    cells = "".join(f"<td>Column&nbsp;heading&nbsp;{n}{hidden}</td>" for n in range(5))
+    table = f"<table><tr>{cells}</tr></table>"
     unpositioned = REGION.replace(";position:relative", "").format(table)
     assert any("page scrolls sideways" in p for p in problems_in(bare_page, unpositioned))
     assert problems_in(bare_page, REGION.format(table)) == []
