@@ -64,7 +64,10 @@ def question_static_html(question: Question, part: str) -> Markup:
 def _error(field_id: str, message: str | None) -> str:
     if not message:
         return ""
-    return f'<p id="{field_id}-error" class="govuk-error-message"><span class="govuk-visually-hidden">Error:</span> {escape(message)}</p>'
+    return (
+        f'<p id="{field_id}-error" class="govuk-error-message">'
+        f'<span class="govuk-visually-hidden">Error:</span> {escape(message)}</p>'
+    )
 
 
 def _group(message: str | None, extra: str = "") -> str:
@@ -111,7 +114,9 @@ def _layout(question: Question, rating: str | None, linked: bool) -> list[str] |
         return hit[1]
     html = _question_fields_markup(_Placeholders(question, rating), "\x00action_href\x00" if linked else None)
     pieces = _SLOT.split(html)
-    expected = {"base", "evidence"} | ({"na_reason"} if question.not_applicable.allowed else set()) | ({"action_href"} if linked else set())
+    expected = {"base", "evidence"}
+    expected |= {"na_reason"} if question.not_applicable.allowed else set()
+    expected |= {"action_href"} if linked else set()
     if len(pieces[1::2]) != len(expected) or set(pieces[1::2]) != expected:
         return None  # a placeholder in the checklist's own text: build this question each time
     if len(_layouts) >= MAX_ENTRIES:
@@ -126,7 +131,9 @@ def question_fields_html(state: QuestionState, action_href: str | None = None) -
         rating = state.rating if state.rating in _KNOWN_RATINGS else None  # any other value checks no radio
         pieces = _layout(state.question, rating, bool(action_href))
         if pieces is not None:
-            values = {"base": state.base, "na_reason": state.na_reason, "evidence": state.evidence, "action_href": action_href}
+            values = {
+                "base": state.base, "na_reason": state.na_reason, "evidence": state.evidence, "action_href": action_href
+            }
             filled = pieces.copy()
             for i in range(1, len(filled), 2):
                 filled[i] = escape(values[filled[i]])
@@ -152,25 +159,39 @@ def _question_fields_markup(state: QuestionState, action_href: str | None) -> Ma
     ]
     for value, label, suffix in RATINGS:
         checked = " checked" if state.rating == value else ""
-        parts.append(f'<div class="govuk-radios__item"><input class="govuk-radios__input" id="{rid}{suffix}" name="{rid}" '
-                     f'type="radio" value="{value}"{checked}><label class="govuk-label govuk-radios__label" '
-                     f'for="{rid}{suffix}">{label}</label></div>')
+        parts.append(
+            f'<div class="govuk-radios__item"><input class="govuk-radios__input" id="{rid}{suffix}" name="{rid}" '
+            f'type="radio" value="{value}"{checked}><label class="govuk-label govuk-radios__label" '
+            f'for="{rid}{suffix}">{label}</label></div>'
+        )
     if q.not_applicable.allowed:
         chosen = state.rating == "not_applicable"
+        hidden = "" if chosen else " govuk-radios__conditional--hidden"
+        na_hint = escape(NA_REASON_HINT.format(when=q.not_applicable.when or ""))
         parts += [
             '<div class="govuk-radios__divider">or</div>',
-            f'<div class="govuk-radios__item"><input class="govuk-radios__input" id="{rid}-5" name="{rid}" type="radio" '
-            f'value="not_applicable"{" checked" if chosen else ""} data-aria-controls="conditional-{rid}-5">'
-            f'<label class="govuk-label govuk-radios__label" for="{rid}-5">Not applicable</label></div>',
-            f'<div class="govuk-radios__conditional{"" if chosen else " govuk-radios__conditional--hidden"}" id="conditional-{rid}-5">',
-            f'<div class="{_group(na_error)}"><label class="govuk-label" for="{nid}">Why is this not applicable?</label>',
-            f'<div id="{nid}-hint" class="govuk-hint">{escape(NA_REASON_HINT.format(when=q.not_applicable.when or ""))}</div>',
-            _error(nid, na_error), _textarea(nid, state.na_reason, na_error), "</div></div>",
+            (
+                f'<div class="govuk-radios__item"><input class="govuk-radios__input" id="{rid}-5" name="{rid}" '
+                f'type="radio" value="not_applicable"{" checked" if chosen else ""} '
+                f'data-aria-controls="conditional-{rid}-5">'
+                f'<label class="govuk-label govuk-radios__label" for="{rid}-5">Not applicable</label></div>'
+            ),
+            f'<div class="govuk-radios__conditional{hidden}" id="conditional-{rid}-5">',
+            (
+                f'<div class="{_group(na_error)}">'
+                f'<label class="govuk-label" for="{nid}">Why is this not applicable?</label>'
+            ),
+            f'<div id="{nid}-hint" class="govuk-hint">{na_hint}</div>',
+            _error(nid, na_error),
+            _textarea(nid, state.na_reason, na_error),
+            "</div></div>",
         ]
     parts += [
         "</div></fieldset></div>",
-        f'<div class="{_group(evidence_error)}"><label class="govuk-label govuk-label--s" for="{eid}">Evidence'
-        f'<span class="govuk-visually-hidden"> for {qid}</span></label>',
+        (
+            f'<div class="{_group(evidence_error)}"><label class="govuk-label govuk-label--s" for="{eid}">Evidence'
+            f'<span class="govuk-visually-hidden"> for {qid}</span></label>'
+        ),
         f'<div id="{eid}-hint" class="govuk-hint">{EVIDENCE_HINT}</div>',
         _error(eid, evidence_error), _textarea(eid, state.evidence, evidence_error), "</div>",
     ]
