@@ -26,13 +26,6 @@ def _grade_columns(members: list[MemberOversight]) -> list[str]:
     return [*TIER1_SCALE.codes, *extra]
 
 
-def _team_totals(members: list[MemberOversight]) -> dict[str, int]:
-    done = sum(m.checks_this_month for m in members)
-    target = sum(m.target for m in members)
-    return {"done": done, "target": target, "open": sum(m.open_challenges for m in members),
-            "percent": min(100, round(100 * done / target)) if target else 100}
-
-
 def _months(today: date, count: int = 12) -> list[date]:
     """The first day of this month and the 11 before it, newest first, for the month picker."""
     months, year, month = [], today.year, today.month
@@ -56,10 +49,21 @@ def team() -> Any:
     chosen = request.args.get("team") if is_admin else user.team
     if is_admin and chosen not in all_teams:
         chosen = None  # "All teams"; an unknown name from a tampered link shows everyone, not an error
-    members = team_oversight(session, user, chosen_month, chosen)
+    oversight = team_oversight(session, user, chosen_month, chosen)
     current = chosen_month == months[0]
     days_left = calendar.monthrange(today.year, today.month)[1] - today.day if current else 0
-    return render_template("oversight/team.html", members=members, team=chosen, teams=all_teams, is_admin=is_admin,
-                           grades=_grade_columns(members), totals=_team_totals(members), today=today,
-                           month=chosen_month, months=months, month_key=chosen_month.strftime("%Y-%m"),
-                           days_left=days_left, attention=team_attention(session, user, today, chosen))
+    return render_template(
+        "oversight/team.html",
+        members=oversight.members,
+        team=chosen,
+        teams=all_teams,
+        is_admin=is_admin,
+        grades=_grade_columns(oversight.members),
+        totals=oversight,
+        today=today,
+        month=chosen_month,
+        months=months,
+        month_key=chosen_month.strftime("%Y-%m"),
+        days_left=days_left,
+        attention=team_attention(session, user, today, chosen),
+    )

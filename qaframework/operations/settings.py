@@ -1,8 +1,14 @@
-"""Area configuration: term dates (cycles), the Tier 1 monthly target, local timeliness milestones."""
+"""Area configuration: term dates (cycles) and the Tier 1 monthly target.
+
+Every setting is validated here, whoever sets it (the admin pages, the ``qa`` command, a script).
+"""
 
 from __future__ import annotations
 
+import enum
 import re
+from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
@@ -14,8 +20,78 @@ from qaframework.permissions import can_administer
 from qaframework.store import AreaSetting, User
 
 TIER1_MONTHLY_TARGET = "tier1_monthly_target"
+TIER1_TARGET_BASIS = "tier1_target_basis"
 TERM_DATES = "term_dates"
-DEFAULTS: dict[str, Any] = {TIER1_MONTHLY_TARGET: 25, TERM_DATES: []}
+#: The range an administrator may set the Tier 1 monthly target within.
+TARGET_MIN, TARGET_MAX = 1, 200
+
+
+class TargetBasis(enum.StrEnum):
+    """Whom the Tier 1 monthly target is for.
+
+    The seed's "25 checks a month" reads as the co-ordinator team's figure (about 37 plans are
+    issued a month), so a team total is the default; an area may choose a figure per co-ordinator.
+    """
+
+    TEAM = "team"
+    PER_PERSON = "per_person"
+
+    @property
+    def label(self) -> str:
+        return {TargetBasis.TEAM: "Each team between them (a team total)", TargetBasis.PER_PERSON: "Each co-ordinator"}[
+            self
+        ]
+
+
+DEFAULTS: dict[str, Any] = {TIER1_MONTHLY_TARGET: 25, TIER1_TARGET_BASIS: TargetBasis.TEAM.value, TERM_DATES: []}
+
+
+@dataclass(frozen=True)
+class Tier1Target:
+    """How many Tier 1 plan checks a month, and whether that is per team or per co-ordinator."""
+
+    checks: int
+    basis: TargetBasis
+
+    @property
+    def per_person(self) -> bool:
+        return self.basis is TargetBasis.PER_PERSON
+
+    def for_group(self, people: int, teams: int) -> int:
+        """The target for a group of co-ordinators drawn from ``teams`` teams."""
+        return self.checks * (people if self.per_person else teams)
+
+    @property
+    def description(self) -> str:
+        """E.g. "25 plan checks a month for each team, between its co-ordinators"."""
+        who = "for each co-ordinator" if self.per_person else "for each team, between its co-ordinators"
+        return f"{self.checks} plan {'check' if self.checks == 1 else 'checks'} a month {who}"
+
+
+def _check_target(value: Any) -> list[FieldError]:
+    if isinstance(value, bool) or not isinstance(value, int):
+        return [FieldError("target", "The monthly target must be a whole number, like 25")]
+    if not TARGET_MIN <= value <= TARGET_MAX:
+        return [FieldError("target", f"The monthly target must be between {TARGET_MIN} and {TARGET_MAX}")]
+    return []
+
+
+def _check_basis(value: Any) -> list[FieldError]:
+    if value not in {b.value for b in TargetBasis}:
+        return [FieldError("basis", "Choose whether the target is for each team or for each co-ordinator")]
+    return []
+
+
+def _not_here(value: Any) -> list[FieldError]:
+    return [FieldError("term_dates", "Set term dates with set_term_dates, which checks them")]
+
+
+#: What each setting defined in this module accepts.
+_VALIDATORS: dict[str, Callable[[Any], list[FieldError]]] = {
+    TIER1_MONTHLY_TARGET: _check_target,
+    TIER1_TARGET_BASIS: _check_basis,
+    TERM_DATES: _not_here,
+}
 
 
 def get_setting(session: Session, key: str) -> Any:
@@ -25,8 +101,30 @@ def get_setting(session: Session, key: str) -> Any:
 
 @operation
 def set_setting(session: Session, actor: User | None, key: str, value: Any) -> None:
+    """Change one setting, refused unless the value suits it. The settings defined here are checked
+    by ``_VALIDATORS``; a module that owns another setting (``operations.clocks``: the at-risk
+    week) checks its value before calling this."""
     require(actor is None or can_administer(actor), "Only an administrator can change area settings.")
+    validate = _VALIDATORS.get(key)
+    errors = validate(value) if validate else []
+    if errors:
+        raise InvalidInput(errors)
     _store(session, actor, "setting.update", key, value)
+
+
+@operation
+def set_tier1_target(session: Session, actor: User | None, checks: int, basis: TargetBasis | str) -> Tier1Target:
+    """Set the Tier 1 monthly target and whom it is for, both checked before either is stored."""
+    require(actor is None or can_administer(actor), "Only an administrator can change area settings.")
+    errors = _check_target(checks) + _check_basis(basis)
+    if errors:
+        raise InvalidInput(errors)
+    current = tier1_target(session)
+    if current.checks != checks:
+        _store(session, actor, "setting.update", TIER1_MONTHLY_TARGET, checks)
+    if current.basis != basis:
+        _store(session, actor, "setting.update", TIER1_TARGET_BASIS, TargetBasis(basis).value)
+    return Tier1Target(checks, TargetBasis(basis))
 
 
 def _store(session: Session, actor: User | None, action: str, key: str, value: Any) -> None:
@@ -40,8 +138,10 @@ def _store(session: Session, actor: User | None, action: str, key: str, value: A
     record(session, actor, action, "setting", key, before, {"value": value})
 
 
-def tier1_target(session: Session) -> int:
-    return int(get_setting(session, TIER1_MONTHLY_TARGET))
+def tier1_target(session: Session) -> Tier1Target:
+    return Tier1Target(
+        int(get_setting(session, TIER1_MONTHLY_TARGET)), TargetBasis(get_setting(session, TIER1_TARGET_BASIS))
+    )
 
 
 def configured_cycles(session: Session) -> list[Cycle]:
@@ -86,11 +186,13 @@ def validate_term_dates(academic_year: str, dates: list[tuple[date, date]]) -> l
     cycles = [Cycle(academic_year, ht, s, e) for ht, (s, e) in zip(HALF_TERMS, dates, strict=True)]
     for index, cycle in enumerate(cycles):
         if not (first <= cycle.start <= last and first <= cycle.end <= last):
-            errors.append(FieldError(
-                f"half_term_{index + 1}",
-                f"{cycle.half_term} must be in the {academic_year} academic year, between "
-                f"{first.day} August {first.year} and {last.day} August {last.year}",
-            ))
+            errors.append(
+                FieldError(
+                    f"half_term_{index + 1}",
+                    f"{cycle.half_term} must be in the {academic_year} academic year, between "
+                    f"{first.day} August {first.year} and {last.day} August {last.year}",
+                )
+            )
         elif cycle.end < cycle.start:
             errors.append(FieldError(f"half_term_{index + 1}", f"{cycle.half_term} must end after it starts"))
         elif index and cycle.start <= cycles[index - 1].end:
@@ -105,10 +207,14 @@ def validate_term_dates(academic_year: str, dates: list[tuple[date, date]]) -> l
 
 
 @operation
-def set_term_dates(session: Session, actor: User | None, cycles: list[Cycle]) -> None:
-    """Replace one academic year's half terms, keeping other years' dates."""
+def set_term_dates(
+    session: Session, actor: User | None, academic_year: str, dates: list[tuple[date, date]]
+) -> list[Cycle]:
+    """Replace one academic year's half terms, keeping other years' dates. The dates are checked
+    (:func:`validate_term_dates`) here, so no caller can store a year that overlaps or is incomplete."""
     require(actor is None or can_administer(actor), "Only an administrator can change term dates.")
-    year = cycles[0].academic_year
+    cycles = validate_term_dates(academic_year, dates)
+    year = academic_year
     kept = [row for row in (get_setting(session, TERM_DATES) or []) if row["academic_year"] != year]
     rows = kept + [
         {
@@ -121,3 +227,4 @@ def set_term_dates(session: Session, actor: User | None, cycles: list[Cycle]) ->
     ]
     rows.sort(key=lambda r: r["start"])
     _store(session, actor, "setting.term_dates", TERM_DATES, rows)
+    return cycles

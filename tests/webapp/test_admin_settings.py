@@ -10,7 +10,13 @@ from sqlalchemy.orm import Session
 
 from qaframework.framework import HALF_TERMS, Role
 from qaframework.operations.base import InvalidInput
-from qaframework.operations.settings import configured_cycles, get_setting, tier1_target, validate_term_dates
+from qaframework.operations.settings import (
+    TargetBasis,
+    configured_cycles,
+    get_setting,
+    tier1_target,
+    validate_term_dates,
+)
 from tests.support import ClientAs, MakeCase
 from tests.webapp.pagecheck import check_page
 from webapp.admin.dates import parse_date_text
@@ -157,21 +163,28 @@ def test_bad_academic_year_in_the_url_is_404(client_as: ClientAs) -> None:
 )
 def test_target_validation(client_as: ClientAs, session: Session, typed: str, message: str) -> None:
     client, _ = client_as(Role.ADMIN)
-    soup = check_page(client.post("/admin/tier-1-target", data={"target": typed}))
+    soup = check_page(client.post("/admin/tier-1-target", data={"target": typed, "basis": "team"}))
     assert _summary(soup) == [(message, "#target")]
     assert soup.select_one("input[name=target]")["value"] == typed
-    assert tier1_target(session) == 25
+    assert tier1_target(session).checks == 25
 
 
 def test_target_is_saved(client_as: ClientAs, session: Session) -> None:
     client, _ = client_as(Role.ADMIN)
     soup = check_page(client.get("/admin/tier-1-target"))
     assert soup.select_one("input[name=target]")["value"] == "25"
-    response = client.post("/admin/tier-1-target", data={"target": " 30 "})
+    assert soup.select_one("input[name=basis][checked]")["value"] == "team"  # a team total unless the area chooses
+    assert "advice self-checks do not" in soup.select_one("#target-hint").get_text()
+    soup = check_page(client.post("/admin/tier-1-target", data={"target": "30"}))
+    assert _summary(soup) == [("Choose whether the target is for each team or for each co-ordinator", "#basis")]
+    response = client.post("/admin/tier-1-target", data={"target": " 30 ", "basis": "per_person"})
     assert response.status_code == 302
-    assert tier1_target(session) == 30
+    assert (tier1_target(session).checks, tier1_target(session).basis) == (30, TargetBasis.PER_PERSON)
     soup = check_page(client.get(response.headers["Location"]))
-    assert "The Tier 1 monthly target is now 30 checks." in soup.select_one(".govuk-notification-banner").get_text()
+    banner = soup.select_one(".govuk-notification-banner").get_text()
+    assert "The Tier 1 target is now 30 plan checks a month for each co-ordinator." in banner
+    row = soup.select_one(".govuk-summary-list__value").get_text(" ", strip=True)
+    assert row.startswith("30 plan checks a month for each co-ordinator.") and "not advice self-checks" in row
 
 
 def test_parse_date_text() -> None:

@@ -6,8 +6,8 @@ from sqlalchemy.orm import Session
 
 from qaframework.framework import Role
 from qaframework.operations.audits import start_audit
-from qaframework.operations.settings import TIER1_MONTHLY_TARGET, set_setting
-from tests.support import ClientAs, MakeCase, TemplateVersionOf, submitted_check
+from qaframework.operations.settings import TIER1_MONTHLY_TARGET, TargetBasis, set_setting, set_tier1_target
+from tests.support import ClientAs, MakeCase, MakeUser, TemplateVersionOf, submitted_check
 from tests.webapp.pagecheck import check_page
 
 
@@ -22,11 +22,31 @@ def test_home_shows_drafts_submitted_and_target(
     submitted_check(session, auditor, done_case.id, tv.id)
     soup = check_page(client.get("/"))
     text = soup.get_text(" ", strip=True)
-    assert "1 of 4 checks submitted" in text and "3 still due" in text
+    assert "Your team (North): 1 of 4 plan checks submitted" in text and "3 still due" in text
+    assert soup.select_one("#target-own").get_text(strip=True) == "You have submitted 1 of them."
+    rule = soup.select_one("#target-rule").get_text(" ", strip=True)
+    assert "4 plan checks a month for each team, between its co-ordinators" in rule
+    assert "advice self-checks do not" in rule
     headings = [h.get_text(" ", strip=True) for h in soup.select("h2")]
     assert any(h.startswith("Drafts") for h in headings) and any(h.startswith("Submitted") for h in headings)
     assert "HOME01" in text and "HOME02" in text
     assert "Submitted an audit" in text  # recent activity
+
+
+def test_home_target_per_co_ordinator(
+    client_as: ClientAs, session: Session, make_user: MakeUser, make_case: MakeCase, template_version: TemplateVersionOf
+) -> None:
+    client, auditor = client_as(Role.AUDITOR, agency="send_service", team="North")
+    colleague = make_user(team="North")
+    set_tier1_target(session, None, 3, TargetBasis.PER_PERSON)
+    tv = template_version("t1-coordinator-plan-check")
+    submitted_check(session, auditor, make_case().id, tv.id)
+    submitted_check(session, colleague, make_case().id, tv.id)  # a colleague's check is not mine
+    soup = check_page(client.get("/"))
+    progress = soup.select_one("#target-progress").get_text(" ", strip=True)
+    assert progress.startswith("1 of 3 plan checks submitted") and progress.endswith("2 still due.")
+    assert soup.select_one("#target-own") is None
+    assert "3 plan checks a month for each co-ordinator" in soup.select_one("#target-rule").get_text()
 
 
 def test_home_for_roles_without_tier1_target(client_as: ClientAs) -> None:

@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 
 from qaframework.framework import Role
 from qaframework.operations.peer import request_challenge
-from qaframework.operations.settings import tier1_target
+from qaframework.operations.settings import TargetBasis, set_tier1_target, tier1_target
 from qaframework.store import Audit, User
 from tests.support import T1, ClientAs, MakeUser, submitted_check
 from tests.webapp.pagecheck import check_page
@@ -57,7 +57,8 @@ def test_manager_sees_their_own_team_this_month(
     checks(quiet, 1)
     checks(south, 3)
     request_challenge(session, busy, busy_checks[0].id, quiet.id)
-    target = tier1_target(session)
+    set_tier1_target(session, None, 25, TargetBasis.PER_PERSON)
+    target = tier1_target(session).checks
 
     soup = page(client.get("/team"))
     assert soup.h1.get_text(strip=True) == "Team North"
@@ -70,12 +71,30 @@ def test_manager_sees_their_own_team_this_month(
     assert rows[quiet.display_name]["Open peer challenges"] == "0"
     assert rows[manager.display_name]["Checks this month"] == f"0 of {target}"
     summary = " ".join(soup.select_one("#team-summary").get_text().split())
-    assert summary.startswith(f"3 of {3 * target} checks submitted")
+    assert summary.startswith(f"3 of {3 * target} plan checks submitted")
     assert "1 peer challenge is open." in summary
 
     soup = page(client.get("/team?team=South"))  # a manager cannot look at another team
     assert set(table(soup)) == {manager.display_name, busy.display_name, quiet.display_name}
     assert soup.select_one("select#team") is None
+
+
+def test_team_total_is_shared_by_the_team(
+    client_as: ClientAs, make_user: MakeUser, checks: Callable[..., list[Audit]], session: Session
+) -> None:
+    client, manager = client_as(Role.AUDITOR, team="North", manager=True)
+    member = make_user(team="North")
+    checks(member, 2)
+    checks(make_user(team="South"), 4)
+    soup = page(client.get("/team"))
+    rows = table(soup)
+    assert rows[member.display_name]["Checks this month"] == "2"
+    assert rows[manager.display_name]["Checks this month"] == "0"
+    summary = " ".join(soup.select_one("#team-summary").get_text().split())
+    assert summary.startswith("2 of 25 plan checks submitted (8%)")
+    rule = soup.select_one("#target-rule").get_text(" ", strip=True)
+    assert "25 plan checks a month for each team, between its co-ordinators" in rule
+    assert "not advice self-checks" in rule
 
 
 def test_only_team_managers_and_admins(client_as: ClientAs) -> None:
@@ -100,7 +119,7 @@ def test_admin_chooses_a_team(client_as: ClientAs, make_user: MakeUser, checks: 
     assert soup.select_one("select#team option[selected]")["value"] == "South"
     rows = table(soup)
     assert south.display_name in rows and north.display_name not in rows
-    assert rows[south.display_name]["Checks this month"].startswith("1 of ")
+    assert rows[south.display_name]["Checks this month"] == "1"  # a team total: no per-person target
 
     soup = page(client.get("/team?team=Nowhere"))
     assert soup.h1.get_text(strip=True) == "All teams"

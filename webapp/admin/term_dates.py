@@ -9,29 +9,31 @@ from typing import Any
 
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_wtf import FlaskForm
-from govuk_frontend_wtf.wtforms_widgets import GovSubmitInput, GovTextInput
-from wtforms import StringField, SubmitField
-from wtforms.validators import ValidationError
+from govuk_frontend_wtf.wtforms_widgets import GovRadioInput, GovSubmitInput, GovTextInput
+from wtforms import RadioField, StringField, SubmitField
+from wtforms.fields.choices import SelectChoice  # type: ignore[attr-defined]  # WTForms 3.3; stubs describe 3.2
+from wtforms.validators import InputRequired, ValidationError
 
 from qaframework.framework import HALF_TERMS, Cycle, Role, default_cycles
 from qaframework.operations.base import InvalidInput
 from qaframework.operations.settings import (
-    TIER1_MONTHLY_TARGET,
+    TARGET_MAX,
+    TARGET_MIN,
+    TargetBasis,
     academic_year_label,
     academic_year_start,
     configured_cycles,
     current_cycle,
-    set_setting,
     set_term_dates,
+    set_tier1_target,
     tier1_target,
-    validate_term_dates,
 )
 from webapp.access import current_actor, requires
 from webapp.admin.blueprint import bp
+from webapp.admin.common import errors_onto_form
 from webapp.admin.dates import format_date_text, parse_date_text
 from webapp.db import db_session
 
-TARGET_MIN, TARGET_MAX = 1, 200
 #: Years an administrator may set dates for; anything else in the URL is a 404, not a form.
 YEAR_RANGE = range(2000, 2100)
 PARTS = ("start", "end")
@@ -131,11 +133,10 @@ def edit_term_dates(academic_year: str) -> Any:
         dates = _read_dates(fields)
         if dates is not None:
             try:
-                cycles = validate_term_dates(academic_year, dates)
+                set_term_dates(session, current_actor(), academic_year, dates)
             except InvalidInput as error:
                 _library_errors(fields, error)
             else:
-                set_term_dates(session, current_actor(), cycles)
                 flash(f"Term dates for {academic_year} saved.", "success")
                 return redirect(url_for("admin.term_dates"))
     return render_template(
@@ -175,24 +176,33 @@ def _library_errors(fields: list[HalfTermField], error: InvalidInput) -> None:
             item.bad_parts.update(PARTS)
 
 
-def _whole_number_in_range(form: FlaskForm, target: StringField) -> None:
+def _whole_number(form: FlaskForm, target: StringField) -> None:
+    """Reading the box is the page's job; the range is the library's (``set_tier1_target``)."""
     text = (target.data or "").strip()
     if not text:
         raise ValidationError("Enter the monthly target")
     if not re.fullmatch(r"[0-9]{1,6}", text):
         raise ValidationError("The monthly target must be a whole number, like 25")
-    if not TARGET_MIN <= int(text) <= TARGET_MAX:
-        raise ValidationError(f"The monthly target must be between {TARGET_MIN} and {TARGET_MAX}")
 
 
 class TargetForm(FlaskForm):
     target = StringField(
-        "How many Tier 1 checks should each EHC co-ordinator submit each month?",
+        "How many Tier 1 plan checks a month?",
         widget=GovTextInput(),
-        validators=[_whole_number_in_range],
+        validators=[_whole_number],
         description=(
-            f"A whole number from {TARGET_MIN} to {TARGET_MAX}. Co-ordinators see their progress against it "
-            "on their home page; team managers see their team's."
+            f"A whole number from {TARGET_MIN} to {TARGET_MAX}. Only checks of draft and final plans count, "
+            "once submitted; agencies' advice self-checks do not."
+        ),
+    )
+    basis = RadioField(
+        "Who is the target for?",
+        widget=GovRadioInput(),
+        choices=[SelectChoice(basis.value, basis.label) for basis in TargetBasis],
+        validators=[InputRequired("Choose whether the target is for each team or for each co-ordinator")],
+        description=(
+            "A team total is shared by the co-ordinators of each team (as set on their user record): "
+            "everyone sees the team's progress and their own part in it."
         ),
     )
     submit = SubmitField("Save target", widget=GovSubmitInput())
@@ -202,10 +212,18 @@ class TargetForm(FlaskForm):
 @requires(Role.ADMIN)
 def edit_target() -> Any:
     session = db_session()
-    form = TargetForm(data=None if request.method == "POST" else {"target": str(tier1_target(session))})
+    current = tier1_target(session)
+    form = TargetForm(
+        data=None if request.method == "POST" else {"target": str(current.checks), "basis": current.basis.value}
+    )
     if form.validate_on_submit():
-        value = int((form.target.data or "").strip())
-        set_setting(session, current_actor(), TIER1_MONTHLY_TARGET, value)
-        flash(f"The Tier 1 monthly target is now {value} checks.", "success")
-        return redirect(url_for("admin.term_dates"))
+        try:
+            rule = set_tier1_target(
+                session, current_actor(), int((form.target.data or "").strip()), form.basis.data or ""
+            )
+        except InvalidInput as error:
+            errors_onto_form(form, error)
+        else:
+            flash(f"The Tier 1 target is now {rule.description}.", "success")
+            return redirect(url_for("admin.term_dates"))
     return render_template("admin/term_dates/target.html", form=form)
