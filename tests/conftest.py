@@ -19,7 +19,15 @@ from qaframework.passwords import hash_password
 from qaframework.store import Case, Request, TemplateVersion, User
 from qaframework.store.db import make_engine
 from qaframework.store.migrate import upgrade
-from tests.support import TEST_DATABASE_URL, TEST_PASSWORD, MakeCase, MakeUser, TemplateVersionOf, scratch_database
+from tests.support import (
+    TEST_DATABASE_URL,
+    TEST_PASSWORD,
+    MakeCase,
+    MakeUser,
+    TemplateVersionOf,
+    savepoint_session,
+    scratch_database,
+)
 
 
 def pytest_report_header() -> str:
@@ -48,11 +56,6 @@ def connection(engine: Engine) -> Iterator[Connection]:
     finally:
         outer.rollback()
         connection.close()
-
-
-def savepoint_session(connection: Connection) -> Session:
-    """A session whose commits are savepoints inside the test's transaction."""
-    return Session(bind=connection, join_transaction_mode="create_savepoint", expire_on_commit=False)
 
 
 @pytest.fixture

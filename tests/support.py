@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import TypeVar
 
 from flask.testing import FlaskClient
-from sqlalchemy import create_engine, text
+from sqlalchemy import Connection, create_engine, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session
 
@@ -31,6 +31,8 @@ MakeCase = Callable[..., Case]
 TemplateVersionOf = Callable[[str], TemplateVersion]
 # ...and of ``client_as`` in tests/webapp/conftest.py: a signed-in client and its user.
 ClientAs = Callable[..., tuple[FlaskClient, User]]
+#: The ``check_for`` fixture: a Tier 1 check by this author (submitted unless ``submit=False``).
+CheckFor = Callable[..., Audit]
 
 
 def all_met(template: Template) -> dict[str, ResponseInput]:
@@ -54,6 +56,12 @@ def refreshed(session: Session, row: _Row) -> _Row:
     asserts narrowed its attributes to (a plain ``session.refresh`` does not tell it)."""
     session.refresh(row)
     return row
+
+
+def savepoint_session(connection: Connection) -> Session:
+    """A session whose commits are savepoints inside the test's transaction (the web app's requests
+    use one too, so they see the test's rows and everything is rolled back afterwards)."""
+    return Session(bind=connection, join_transaction_mode="create_savepoint", expire_on_commit=False)
 
 
 def on_postgres() -> bool:

@@ -164,10 +164,28 @@ def test_text_longer_than_its_column_is_refused(session: Session) -> None:
 
 
 def test_existing_case_refs_in_one_query(session: Session) -> None:
+    """One SELECT per 1,000 references, whatever their case: never a query per row of the file."""
+    from sqlalchemy import event
+
     from qaframework.operations.cases import existing_case_refs
 
     import_cases(session, None, "cases.csv", csv_bytes(*GOOD_ROWS))
-    assert existing_case_refs(session, ["imp001", "IMP003", "NOPE"]) == {"IMP001", "IMP003"}
+    statements: list[str] = []
+
+    def count(_conn: object, _cursor: object, statement: str, *_rest: object) -> None:
+        statements.append(statement)
+
+    connection = session.connection()
+    event.listen(connection, "before_cursor_execute", count)
+    try:
+        assert existing_case_refs(session, ["imp001", "IMP003", "NOPE"]) == {"IMP001", "IMP003"}
+        assert len([s for s in statements if s.lstrip().upper().startswith("SELECT")]) == 1, statements
+        statements.clear()
+        many = [f"imp{n:03d}" for n in range(2500)]  # imp000 … imp2499, three of them stored
+        assert existing_case_refs(session, many) == {"IMP001", "IMP002", "IMP003"}
+        assert len(statements) == 3, statements  # 2,500 references: three chunks of at most 1,000
+    finally:
+        event.remove(connection, "before_cursor_execute", count)
 
 
 

@@ -9,7 +9,17 @@ from sqlalchemy.orm import Session
 
 from qaframework.framework import Role
 from qaframework.operations.base import InvalidInput, PermissionDenied
-from qaframework.operations.users import MAX_FAILED_SIGN_INS, SignInFailed, add_agency, add_user, set_active, sign_in
+from qaframework.operations.users import (
+    MAX_FAILED_SIGN_INS,
+    SignInFailed,
+    add_agency,
+    add_user,
+    change_own_password,
+    set_active,
+    set_password,
+    sign_in,
+)
+from qaframework.passwords import verify_password
 from qaframework.store import utcnow
 from tests.support import TEST_PASSWORD, MakeUser
 
@@ -99,3 +109,29 @@ def test_admins_cannot_remove_their_own_role_or_the_last_admin(session: Session,
     )
     with pytest.raises(InvalidInput, match="only active administrator"):
         set_active(session, None, other.id, False)
+
+
+def test_changing_your_own_password_needs_the_current_one(session: Session, make_user: MakeUser) -> None:
+    user = make_user()
+    old_hash = user.password_hash
+    with pytest.raises(InvalidInput) as refused:
+        change_own_password(session, user, "not my password", "a brand new passphrase")
+    assert [(e.field, e.message) for e in refused.value.errors] == [("current", "Your current password is not correct")]
+    assert user.password_hash == old_hash
+    with pytest.raises(InvalidInput) as refused:
+        change_own_password(session, user, TEST_PASSWORD, "short")
+    assert [e.field for e in refused.value.errors] == ["new"]
+    change_own_password(session, user, TEST_PASSWORD, "a brand new passphrase")
+    assert verify_password(user.password_hash, "a brand new passphrase")
+    assert sign_in(session, user.email, "a brand new passphrase").id == user.id
+
+
+def test_set_password_is_for_someone_else(session: Session, make_user: MakeUser) -> None:
+    """No one, not even an administrator, skips the current-password check on their own account."""
+    admin, other = make_user(Role.ADMIN), make_user()
+    with pytest.raises(PermissionDenied, match="your own password"):
+        set_password(session, admin, admin.id, "a brand new passphrase")
+    with pytest.raises(PermissionDenied):
+        set_password(session, other, other.id, "a brand new passphrase")  # the old back door
+    set_password(session, admin, other.id, "a brand new passphrase")
+    assert verify_password(other.password_hash, "a brand new passphrase")

@@ -92,23 +92,15 @@ def _init_extensions(app: Flask) -> None:
 
 
 def _register_blueprints(app: Flask) -> None:
-    """One blueprint per user journey; public pages first."""
-    from webapp import home
+    """One blueprint per user journey; public pages first.
 
-    app.register_blueprint(pages.bp)
-    app.register_blueprint(auth.bp)
-    app.register_blueprint(home.bp)
-    from webapp import audits, cases
-    app.register_blueprint(cases.bp)
-    app.register_blueprint(audits.bp)
-    from webapp import admin
-    app.register_blueprint(admin.bp)
-    from webapp import peer
-    app.register_blueprint(peer.bp)
-    from webapp import actions as actions_views
-    app.register_blueprint(actions_views.bp)
-    from webapp import oversight
-    app.register_blueprint(oversight.bp)
+    The journeys are imported here, not at the top of the module, because each imports
+    ``webapp.access`` and the extensions, which must exist before the app does.
+    """
+    from webapp import actions, admin, audits, cases, home, oversight, peer
+
+    for blueprint in (pages.bp, auth.bp, home.bp, cases.bp, audits.bp, admin.bp, peer.bp, actions.bp, oversight.bp):
+        app.register_blueprint(blueprint)
 
 
 _asset_hashes: dict[tuple[str, int, int], str] = {}

@@ -13,8 +13,8 @@ from wtforms import EmailField, PasswordField, SubmitField
 from wtforms.validators import DataRequired, EqualTo, Length, Regexp
 
 from qaframework.operations.base import InvalidInput
-from qaframework.operations.users import EMAIL_RE, SignInFailed, set_password, sign_in
-from qaframework.passwords import MIN_LENGTH, verify_password
+from qaframework.operations.users import EMAIL_RE, SignInFailed, change_own_password, sign_in
+from qaframework.passwords import MIN_LENGTH
 from qaframework.store import User
 from webapp.access import current_actor, public, requires
 from webapp.db import db_session
@@ -25,7 +25,7 @@ bp = Blueprint("auth", __name__)
 
 def load_user(session_id: str) -> User | None:
     """Flask-Login's user loader: the session id names the user and their password's fingerprint."""
-    user_id, _, _fingerprint = session_id.partition(".")
+    user_id = session_id.partition(".")[0]  # the fingerprint part is checked by get_id() below
     if not user_id.isdigit():
         return None
     user = db_session().get(User, int(user_id))
@@ -134,15 +134,14 @@ def change_password() -> Any:
     form = ChangePasswordForm()
     if form.validate_on_submit():
         user = current_actor()
-        if not verify_password(user.password_hash, form.current.data or ""):
-            form.current.errors = ["Your current password is not correct"]
+        try:
+            change_own_password(db_session(), user, form.current.data or "", form.new.data or "")
+        except InvalidInput as exc:
+            for error in exc.errors:
+                field = form.current if error.field == "current" else form.new
+                field.errors = [*field.errors, error.message]
         else:
-            try:
-                set_password(db_session(), user, user.id, form.new.data or "")
-            except InvalidInput as exc:
-                form.new.errors = [e.message for e in exc.errors]
-            else:
-                login_user(user)  # the session id changed with the password; keep this session
-                flash("Your password has been changed. Other sessions have been signed out.", "success")
-                return redirect(url_for("home.index"))
+            login_user(user)  # the session id changed with the password; keep this session
+            flash("Your password has been changed. Other sessions have been signed out.", "success")
+            return redirect(url_for("home.index"))
     return render_template("auth/change_password.html", form=form)

@@ -11,7 +11,7 @@ from sqlalchemy.orm import InstrumentedAttribute, Session, selectinload
 from qaframework.case_import import REVIEW_COLUMNS, CaseFileError, CaseRow, ImportProblem, parse_case_rows, read_table
 from qaframework.framework import DEFAULT_SETTING_TYPES, PHASES, RequestOutcome
 from qaframework.operations.base import NotFound, operation, record, require
-from qaframework.permissions import can_administer, can_view_cases
+from qaframework.permissions import can_administer, can_view_audit, can_view_cases
 from qaframework.store import AdviceRequest, Agency, Audit, Case, CaseNeed, Request, Review, User
 from qaframework.store.cases import cohort_of
 
@@ -318,8 +318,6 @@ def find_case(session: Session, case_ref: str) -> Case | None:
 
 
 def audits_of_case(session: Session, actor: User, case: Case) -> list[Audit]:
-    from qaframework.permissions import can_view_audit
-
     audits = session.scalars(select(Audit).where(Audit.case_id == case.id).order_by(Audit.created_at.desc()))
     return [a for a in audits if can_view_audit(actor, a)]
 

@@ -200,13 +200,31 @@ def set_active(session: Session, actor: User | None, user_id: int, active: bool)
 
 @operation
 def set_password(session: Session, actor: User | None, user_id: int, password: str) -> None:
+    """An administrator (or a script) sets someone else's password. People change their own with
+    :func:`change_own_password`, which asks for the current one first."""
     user = session.get(User, user_id)
     if user is None:
         raise NotFound(f"There is no user {user_id}")
-    require(actor is None or actor.id == user.id or can_manage_users(actor), "You cannot change this password.")
+    require(actor is None or can_manage_users(actor), "You cannot change this password.")
+    require(actor is None or actor.id != user.id, "Change your own password from your account, with your current one.")
+    _replace_password(session, actor, user, password, "password")
+
+
+@operation
+def change_own_password(session: Session, user: User, current: str, new: str) -> None:
+    """Change one's own password. The current password is required, so someone at a screen left
+    signed in cannot lock its owner out; the new one meets the usual policy."""
+    if not verify_password(user.password_hash, current):
+        raise InvalidInput([FieldError("current", "Your current password is not correct")])
+    _replace_password(session, user, user, new, "new")
+
+
+def _replace_password(session: Session, actor: User | None, user: User, password: str, field: str) -> None:
+    """Store a new password (which also ends the user's other sessions: the session id is tied to
+    the hash) and clear any lock-out."""
     problem = password_problem(password, user.email)
     if problem:
-        raise InvalidInput([FieldError("password", problem)])
+        raise InvalidInput([FieldError(field, problem)])
     user.password_hash = hash_password(password)
     user.failed_sign_ins, user.locked_until = 0, None
     record(session, actor, "user.set_password", "user", user.id)
@@ -235,6 +253,8 @@ def sign_in(session: Session, email: str, password: str, now: datetime | None = 
         if user.failed_sign_ins >= MAX_FAILED_SIGN_INS:
             user.locked_until, user.failed_sign_ins = now + LOCKOUT, 0
             record(session, user, "user.locked", "user", user.id)
+        # Commit before raising, deliberately: @operation rolls back on any exception, and the
+        # failure count and lock-out must survive this failed attempt.
         session.commit()
         raise SignInFailed(locked=user.locked_until is not None and user.locked_until > now)
     if needs_rehash(user.password_hash):
@@ -275,6 +295,14 @@ def add_agency(session: Session, actor: User | None, code: str, name: str) -> Ag
     session.add(agency)
     record(session, actor, "agency.add", "agency", code, after={"name": agency.name})
     return agency
+
+
+def get_user(session: Session, user_id: int) -> User:
+    """One user by id (for administrators' pages), or NotFound."""
+    user = session.get(User, user_id)
+    if user is None:
+        raise NotFound(f"There is no user {user_id}")
+    return user
 
 
 def list_users(session: Session) -> list[User]:

@@ -8,7 +8,6 @@ from datetime import datetime
 from sqlalchemy import Boolean, ForeignKey, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from qaframework.framework import Role
 from qaframework.store.base import Base, utcnow
 
 
@@ -41,10 +40,6 @@ class User(Base):
     last_sign_in_at: Mapped[datetime | None]
 
     agency: Mapped[Agency | None] = relationship(lazy="joined")
-
-    @property
-    def role_enum(self) -> Role:
-        return Role(self.role)
 
     # The session-login protocol (as Flask-Login expects it), written without importing Flask.
     is_authenticated = True

@@ -13,12 +13,22 @@ from flask import Flask
 from flask.testing import FlaskClient
 from itsdangerous import URLSafeTimedSerializer
 from sqlalchemy import Connection
+from sqlalchemy.orm import Session
 from werkzeug.datastructures import MultiDict
 
 from qaframework.framework import Role
-from qaframework.store import User
-from tests.conftest import savepoint_session
-from tests.support import TEST_PASSWORD, ClientAs, MakeUser
+from qaframework.store import Audit, User
+from tests.support import (
+    T1,
+    TEST_PASSWORD,
+    CheckFor,
+    ClientAs,
+    MakeCase,
+    MakeUser,
+    TemplateVersionOf,
+    savepoint_session,
+    submitted_check,
+)
 
 # Assertion details in the shared page checker, not just "AssertionError".
 pytest.register_assert_rewrite("tests.webapp.pagecheck")
@@ -90,5 +100,15 @@ def client_as(app: Flask, make_user: MakeUser) -> ClientAs:
     def factory(role: Role | str = Role.AUDITOR, **user_args: object) -> tuple[FlaskClient, User]:
         user = make_user(role, **user_args)
         return sign_in(app.test_client(), user), user
+
+    return factory
+
+
+@pytest.fixture
+def check_for(session: Session, make_case: MakeCase, template_version: TemplateVersionOf) -> CheckFor:
+    """A Tier 1 check by ``author`` on a new case: submitted, or left a draft with ``submit=False``."""
+
+    def factory(author: User, submit: bool = True) -> Audit:
+        return submitted_check(session, author, make_case().id, template_version(T1).id, submit)
 
     return factory

@@ -24,6 +24,19 @@ def check_page(response: Any) -> BeautifulSoup:
 
 
 
+def page(response: Any, status: int = 200) -> BeautifulSoup:
+    """Check the page (every page a test fetches) and its HTTP status."""
+    assert response.status_code == status, response.get_data(as_text=True)[:300]
+    return check_page(response)
+
+
+def error_links(soup: BeautifulSoup) -> dict[str, str]:
+    """The error summary's messages by the element id each links to."""
+    box = soup.select_one(".govuk-error-summary")
+    assert box is not None, "no error summary"
+    return {str(a["href"]): a.get_text(strip=True) for a in box.select("a")}
+
+
 def form_values(form: Tag | None) -> dict[str, Any]:
     """What a browser sends for this form as served (no submit button pressed)."""
     assert form is not None, "no such form on the page"
@@ -79,7 +92,8 @@ def open_form(
 
 
 def error_summary(soup: BeautifulSoup) -> list[tuple[str, str]]:
-    return [(a.get_text(" ", strip=True), str(a["href"])) for a in soup.select(".govuk-error-summary__list a")]
+    """The error summary as (message, link) pairs, in the order shown."""
+    return [(a.get_text(" ", strip=True), str(a["href"])) for a in soup.select(".govuk-error-summary a")]
 
 
 def audit_row(session: Session, audit_id: int) -> Audit:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import date, timedelta
-from typing import Any
 
 import pytest
 from bs4 import BeautifulSoup
@@ -14,34 +13,9 @@ from sqlalchemy.orm import Session
 
 from qaframework.framework import Role
 from qaframework.store import Action, Audit, TrailEntry, User
-from tests.support import T1, ClientAs, MakeUser, submitted_check
-from tests.webapp.pagecheck import check_page
+from tests.support import ClientAs, MakeUser
+from tests.webapp.journey import error_links, page
 from webapp.actions import parse_due_date
-
-
-@pytest.fixture(autouse=True)
-def audit_page(app: Flask) -> None:
-    """A stand-in for the audit overview (another journey) so links and redirects to it resolve."""
-    if "audits.show_audit" not in app.view_functions:
-        app.add_url_rule("/audits/<int:audit_id>", "audits.show_audit", lambda audit_id: f"audit {audit_id}")
-
-
-@pytest.fixture
-def check_for(
-    session: Session, make_case: Callable[..., Any], template_version: Callable[[str], Any]
-) -> Callable[[User], Audit]:
-    return lambda author: submitted_check(session, author, make_case().id, template_version(T1).id)
-
-
-def page(response: Any, status: int = 200) -> BeautifulSoup:
-    assert response.status_code == status, response.get_data(as_text=True)[:300]
-    return check_page(response)
-
-
-def summary(soup: BeautifulSoup) -> dict[str, str]:
-    box = soup.select_one(".govuk-error-summary")
-    assert box is not None, "no error summary"
-    return {str(a["href"]): a.get_text(strip=True) for a in box.select("a")}
 
 
 def actions_of(session: Session, audit: Audit) -> list[Action]:
@@ -141,7 +115,7 @@ def test_date_errors_link_to_the_date(
     soup = page(
         client.post(f"/audits/{audit.id}/actions/new", data={"description": "Fix it", "owner": str(user.id), **due})
     )
-    assert summary(soup) == expected
+    assert error_links(soup) == expected
     assert soup.title.get_text().startswith("Error: ")
     assert soup.select_one(".govuk-date-input").find_parent(class_="govuk-form-group--error") is not None
     for part, value in due.items():
@@ -168,7 +142,7 @@ def test_every_problem_is_listed_in_page_order(
             },
         )
     )
-    assert list(summary(soup).items()) == [
+    assert list(error_links(soup).items()) == [
         ("#description", "Describe what needs to be done"),
         ("#agency", "Choose an agency from the list"),
         ("#due_date-day", "Due date must be a real date"),
@@ -242,10 +216,10 @@ def test_owner_updates_the_status(
     soup = page(client.get(f"/actions/{action.id}"))
     assert soup.select_one("input[name=status][checked]")["value"] == "open"
     soup = page(client.post(f"/actions/{action.id}", data={"status": "finished"}))
-    assert summary(soup) == {"#status": "Choose a status"}
+    assert error_links(soup) == {"#status": "Choose a status"}
     # Done needs a closing note: what was done, kept with the action and in the trail.
     soup = page(client.post(f"/actions/{action.id}", data={"status": "done", "closing_note": "  "}))
-    assert summary(soup) == {"#closing_note": "Say what was done"}
+    assert error_links(soup) == {"#closing_note": "Say what was done"}
     assert soup.select_one("input[name=status][value=done]").has_attr("checked")  # the choice is kept
     session.expire_all()
     assert action.status == "open"
@@ -269,7 +243,7 @@ def test_owner_updates_the_status(
     assert entry.after == {"status": "done", "closing_note": "Therapy hours added to section F."}
     # Cancelling needs a reason too.
     soup = page(client.post(f"/actions/{action.id}", data={"status": "cancelled"}))
-    assert summary(soup) == {"#closing_note": "Say why the action is cancelled"}
+    assert error_links(soup) == {"#closing_note": "Say why the action is cancelled"}
 
 
 def test_who_may_see_and_change_an_action(
@@ -342,7 +316,7 @@ def test_raise_from_the_audit_page_lets_you_pick_the_question(
             data={"question_id": "NOPE-1", "description": "x", "owner": str(author.id), **due_in(7)},
         )
     )
-    assert summary(soup) == {"#question_id": "NOPE-1 is not a question in this audit"}
+    assert error_links(soup) == {"#question_id": "NOPE-1 is not a question in this audit"}
 
 
 def test_owner_in_another_agency_sees_the_question_rating_and_evidence(
@@ -399,4 +373,4 @@ def test_owner_list_is_narrowed_by_agency_or_search(
     assert actions_of(session, audit) == []
     # A board viewer can never be made an owner, even by a crafted form.
     soup = page(client.post(url, data={"description": "x", "owner": str(viewer.id), **due_in(10)}))
-    assert summary(soup)["#owner"] == "Choose who will do this"
+    assert error_links(soup)["#owner"] == "Choose who will do this"

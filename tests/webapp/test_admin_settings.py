@@ -5,7 +5,6 @@ from __future__ import annotations
 from datetime import date
 
 import pytest
-from bs4 import BeautifulSoup
 from sqlalchemy.orm import Session
 
 from qaframework.framework import HALF_TERMS, Role
@@ -18,6 +17,7 @@ from qaframework.operations.settings import (
     validate_term_dates,
 )
 from tests.support import ClientAs, MakeCase
+from tests.webapp.journey import error_summary
 from tests.webapp.pagecheck import check_page
 from webapp.admin.dates import parse_date_text
 
@@ -30,10 +30,6 @@ def _form(pairs: list[tuple[str, str]]) -> dict[str, str]:
     for n, (start, end) in enumerate(pairs, start=1):
         data[f"half_term_{n}-start"], data[f"half_term_{n}-end"] = start, end
     return data
-
-
-def _summary(soup: BeautifulSoup) -> list[tuple[str, str]]:
-    return [(a.get_text(strip=True), str(a["href"])) for a in soup.select(".govuk-error-summary a")]
 
 
 def test_overview_labels_standard_dates_until_the_area_sets_its_own(client_as: ClientAs) -> None:
@@ -88,7 +84,7 @@ def test_end_before_start_and_overlap_show_errors_and_save_nothing(client_as: Cl
     response = client.post("/admin/term-dates/2025-26", data=_form(pairs))
     soup = check_page(response)
     assert response.status_code == 200
-    assert _summary(soup) == [
+    assert error_summary(soup) == [
         ("Autumn 1 must end after it starts", "#half_term_1-start"),
         ("Spring 2 must start after Spring 1 ends", "#half_term_4-start"),
     ]
@@ -107,7 +103,7 @@ def test_unreadable_dates_are_named_and_linked_to_their_box(client_as: ClientAs,
     pairs[4] = ("13/4/26", "22/5/2026")
     pairs[5] = ("next june", "22/7/2026")
     soup = check_page(client.post("/admin/term-dates/2025-26", data=_form(pairs)))
-    assert _summary(soup) == [
+    assert error_summary(soup) == [
         ("Enter the Autumn 2 end date", "#half_term_2-end"),
         ("The Spring 1 start date must be a real date, like 3/9/2025", "#half_term_3-start"),
         ("The year of the Summer 1 start date must include 4 numbers, like 3/9/2025", "#half_term_5-start"),
@@ -121,7 +117,7 @@ def test_dates_outside_the_academic_year_are_refused(client_as: ClientAs, sessio
     pairs = list(GOOD_2025)
     pairs[0] = ("3/9/2024", "24/10/2024")
     soup = check_page(client.post("/admin/term-dates/2025-26", data=_form(pairs)))
-    assert _summary(soup) == [
+    assert error_summary(soup) == [
         (
             "Autumn 1 must be in the 2025-26 academic year, between 1 August 2025 and 31 August 2026",
             "#half_term_1-start",
@@ -164,7 +160,7 @@ def test_bad_academic_year_in_the_url_is_404(client_as: ClientAs) -> None:
 def test_target_validation(client_as: ClientAs, session: Session, typed: str, message: str) -> None:
     client, _ = client_as(Role.ADMIN)
     soup = check_page(client.post("/admin/tier-1-target", data={"target": typed, "basis": "team"}))
-    assert _summary(soup) == [(message, "#target")]
+    assert error_summary(soup) == [(message, "#target")]
     assert soup.select_one("input[name=target]")["value"] == typed
     assert tier1_target(session).checks == 25
 
@@ -176,7 +172,7 @@ def test_target_is_saved(client_as: ClientAs, session: Session) -> None:
     assert soup.select_one("input[name=basis][checked]")["value"] == "team"  # a team total unless the area chooses
     assert "advice self-checks do not" in soup.select_one("#target-hint").get_text()
     soup = check_page(client.post("/admin/tier-1-target", data={"target": "30"}))
-    assert _summary(soup) == [("Choose whether the target is for each team or for each co-ordinator", "#basis")]
+    assert error_summary(soup) == [("Choose whether the target is for each team or for each co-ordinator", "#basis")]
     response = client.post("/admin/tier-1-target", data={"target": " 30 ", "basis": "per_person"})
     assert response.status_code == 302
     assert (tier1_target(session).checks, tier1_target(session).basis) == (30, TargetBasis.PER_PERSON)
@@ -218,7 +214,7 @@ def test_at_risk_week_setting_changes_the_at_risk_list(
     soup = check_page(client.get("/admin/at-risk-week"))
     assert soup.select_one("#at_risk_from_week")["value"] == "14"
     soup = check_page(client.post("/admin/at-risk-week", data={"at_risk_from_week": "21"}))
-    assert _summary(soup) == [("Enter a whole number of weeks from 1 to 20, like 14", "#at_risk_from_week")]
+    assert error_summary(soup) == [("Enter a whole number of weeks from 1 to 20, like 14", "#at_risk_from_week")]
     response = client.post("/admin/at-risk-week", data={"at_risk_from_week": "16"})
     assert response.status_code == 302
     session.expire_all()

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from flask import Flask
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -11,14 +9,10 @@ from sqlalchemy.orm import Session
 from qaframework.framework import Role
 from qaframework.store import TrailEntry, User
 from tests.support import TEST_PASSWORD, ClientAs, MakeUser, refreshed
+from tests.webapp.journey import error_summary
 from tests.webapp.pagecheck import check_page
 
 NEW_PASSWORD = "four random words here"
-
-
-def _summary(soup: Any) -> list[tuple[str, str]]:
-    """(text, href) of each error summary entry."""
-    return [(a.get_text(strip=True), a["href"]) for a in soup.select(".govuk-error-summary a")]
 
 
 def _user_count(session: Session) -> int:
@@ -95,7 +89,7 @@ def test_add_user_empty_form_lists_every_required_field(client_as: ClientAs, ses
     before = _user_count(session)
     response = client.post("/admin/users/new", data={"agency": ""})
     soup = check_page(response)
-    assert _summary(soup) == [
+    assert error_summary(soup) == [
         ("Enter the person's email address", "#email"),
         ("Enter the person's full name", "#display_name"),
         ("Select the person's role", "#role"),
@@ -113,17 +107,17 @@ def test_add_user_library_errors_are_shown_on_their_fields(
     before = _user_count(session)
 
     soup = check_page(client.post("/admin/users/new", data=_valid(email="not-an-email", agency="")))
-    assert _summary(soup) == [
+    assert error_summary(soup) == [
         ("Enter an email address in the correct format, like name@example.gov.uk", "#email"),
         ("An auditor must belong to an agency", "#agency"),
     ]
 
     soup = check_page(client.post("/admin/users/new", data=_valid(password="short")))
-    assert _summary(soup) == [("Password must be 12 characters or more", "#password")]
+    assert error_summary(soup) == [("Password must be 12 characters or more", "#password")]
 
     taken = make_user(Role.PANEL_MEMBER)
     soup = check_page(client.post("/admin/users/new", data=_valid(email=taken.email.upper())))
-    assert _summary(soup) == [(f"A user with the email {taken.email} already exists", "#email")]
+    assert error_summary(soup) == [(f"A user with the email {taken.email} already exists", "#email")]
 
     soup = check_page(
         client.post(
@@ -131,7 +125,7 @@ def test_add_user_library_errors_are_shown_on_their_fields(
             data=_valid(email="same.as.password@example.test", password="same.as.password@example.test"),
         )
     )
-    assert _summary(soup) == [("Password must not be your email address", "#password")]
+    assert error_summary(soup) == [("Password must not be your email address", "#password")]
     # what was typed is kept, apart from the password
     assert soup.select_one("input[name=display_name]")["value"] == "Jo Bloggs"
     assert soup.select_one("input[name=role][value=auditor]").has_attr("checked")
@@ -151,12 +145,12 @@ def test_edit_user_changes_role_agency_team_and_name(
     soup = check_page(
         client.post(f"/admin/users/{user.id}/edit", data={"display_name": " ", "role": "auditor", "agency": ""})
     )
-    assert _summary(soup) == [("Enter the person's full name", "#display_name")]
+    assert error_summary(soup) == [("Enter the person's full name", "#display_name")]
 
     soup = check_page(
         client.post(f"/admin/users/{user.id}/edit", data={"display_name": "Ann", "role": "auditor", "agency": ""})
     )
-    assert _summary(soup) == [("An auditor must belong to an agency", "#agency")]
+    assert error_summary(soup) == [("An auditor must belong to an agency", "#agency")]
     session.refresh(user)
     assert user.agency_code == "health"
 
@@ -209,7 +203,7 @@ def test_admin_cannot_deactivate_themselves(client_as: ClientAs, session: Sessio
     assert not soup.find("a", string="Deactivate account")
     response = client.post(f"/admin/users/{admin.id}/deactivate")
     soup = check_page(response)
-    assert _summary(soup) == [("You cannot deactivate your own account", "#confirm-button")]
+    assert error_summary(soup) == [("You cannot deactivate your own account", "#confirm-button")]
     session.refresh(admin)
     assert admin.active is True
 
@@ -219,9 +213,9 @@ def test_reset_password(client_as: ClientAs, make_user: MakeUser, app: Flask, se
     user = make_user(Role.SYSTEM_LEADER)
     check_page(client.get(f"/admin/users/{user.id}/password"))
     soup = check_page(client.post(f"/admin/users/{user.id}/password", data={"password": "short"}))
-    assert _summary(soup) == [("Password must be 12 characters or more", "#password")]
+    assert error_summary(soup) == [("Password must be 12 characters or more", "#password")]
     soup = check_page(client.post(f"/admin/users/{user.id}/password", data={"password": user.email}))
-    assert _summary(soup) == [("Password must not be your email address", "#password")]
+    assert error_summary(soup) == [("Password must not be your email address", "#password")]
 
     assert client.post(f"/admin/users/{user.id}/password", data={"password": NEW_PASSWORD}).status_code == 302
     assert app.test_client().post("/sign-in", data={"email": user.email, "password": TEST_PASSWORD}).status_code == 200
@@ -243,7 +237,7 @@ def test_admin_cannot_remove_their_own_admin_role(client_as: ClientAs, session: 
     soup = check_page(
         client.post(f"/admin/users/{admin.id}/edit", data={"display_name": "Me", "role": "auditor", "agency": "health"})
     )
-    assert _summary(soup) == [
+    assert error_summary(soup) == [
         ("You cannot remove your own administrator role. Ask another administrator to change it.", "#role")
     ]
     session.refresh(admin)

@@ -117,7 +117,7 @@ def test_change_password_errors(client_as: ClientAs) -> None:
 
 
 def test_csrf_is_enforced_on_sign_in(instance_path: Path, connection: Connection) -> None:
-    from tests.conftest import savepoint_session
+    from tests.support import savepoint_session
     from webapp import create_app
 
     app = create_app({"TESTING": True, "SECRET_KEY": "t", "DB_SESSION_FACTORY": lambda: savepoint_session(connection)})

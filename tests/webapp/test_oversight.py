@@ -14,7 +14,7 @@ from qaframework.operations.peer import request_challenge
 from qaframework.operations.settings import TargetBasis, set_tier1_target, tier1_target
 from qaframework.store import Audit, User
 from tests.support import T1, ClientAs, MakeUser, submitted_check
-from tests.webapp.pagecheck import check_page
+from tests.webapp.journey import page
 
 
 @pytest.fixture
@@ -25,11 +25,6 @@ def checks(
         return [submitted_check(session, author, make_case().id, template_version(T1).id, submit) for _ in range(n)]
 
     return factory
-
-
-def page(response: Any, status: int = 200) -> BeautifulSoup:
-    assert response.status_code == status, response.get_data(as_text=True)[:300]
-    return check_page(response)
 
 
 def table(soup: BeautifulSoup) -> dict[str, dict[str, str]]:

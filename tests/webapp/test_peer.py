@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
 
-import pytest
 from bs4 import BeautifulSoup
 from flask import Flask, render_template
 from sqlalchemy import select
@@ -14,43 +12,9 @@ from sqlalchemy.orm import Session
 from qaframework.framework import Role
 from qaframework.operations.peer import request_challenge, review_challenge
 from qaframework.store import Audit, PeerChallenge, User
-from tests.support import T1, ClientAs, MakeUser, submitted_check
+from tests.support import ClientAs, MakeUser
+from tests.webapp.journey import error_links, page
 from tests.webapp.pagecheck import check_page
-
-
-@pytest.fixture
-def audit_page(app: Flask) -> None:
-    """A stand-in for the audit overview (another journey) so links and redirects to it resolve."""
-    if "audits.show_audit" not in app.view_functions:
-        app.add_url_rule("/audits/<int:audit_id>", "audits.show_audit", lambda audit_id: f"audit {audit_id}")
-
-
-@pytest.fixture
-def check_for(
-    session: Session, make_case: Callable[..., Any], template_version: Callable[[str], Any]
-) -> Callable[..., Audit]:
-    def factory(author: User, submit: bool = True) -> Audit:
-        return submitted_check(session, author, make_case().id, template_version(T1).id, submit)
-
-    return factory
-
-
-@pytest.fixture(autouse=True)
-def _stub(audit_page: None) -> None:
-    pass
-
-
-def page(response: Any, status: int = 200) -> BeautifulSoup:
-    """Check the page (every page a test fetches) and its HTTP status."""
-    assert response.status_code == status, response.get_data(as_text=True)[:300]
-    return check_page(response)
-
-
-def _summary(soup: BeautifulSoup) -> dict[str, str]:
-    """Error summary messages by the id they link to."""
-    summary = soup.select_one(".govuk-error-summary")
-    assert summary is not None, "no error summary"
-    return {str(a["href"]): a.get_text(strip=True) for a in summary.select("a")}
 
 
 def _challenge(session: Session, audit: Audit) -> PeerChallenge | None:
@@ -90,10 +54,10 @@ def test_tampered_or_missing_reviewer_is_shown_as_an_error(
     audit = check_for(author)
 
     soup = check_page(client.post(f"/audits/{audit.id}/peer-challenge", data={"reviewer": str(elsewhere.id)}))
-    assert _summary(soup) == {"#reviewer": "Choose a colleague from your own team"}
+    assert error_links(soup) == {"#reviewer": "Choose a colleague from your own team"}
     assert soup.title.get_text().startswith("Error: ")
     soup = check_page(client.post(f"/audits/{audit.id}/peer-challenge", data={}))
-    assert _summary(soup) == {"#reviewer": "Choose a colleague to challenge your check"}
+    assert error_links(soup) == {"#reviewer": "Choose a colleague to challenge your check"}
     assert _challenge(session, audit) is None
 
 
@@ -160,9 +124,9 @@ def test_review_errors_link_to_their_fields(
     challenge = request_challenge(session, author, check_for(author).id, reviewer.id)
 
     soup = check_page(client.post(f"/peer-challenges/{challenge.id}", data={}))
-    assert _summary(soup) == {"#decision": "Choose whether you agree with this check or challenge it"}
+    assert error_links(soup) == {"#decision": "Choose whether you agree with this check or challenge it"}
     soup = check_page(client.post(f"/peer-challenges/{challenge.id}", data={"decision": "challenge", "comment": "  "}))
-    assert _summary(soup) == {"#comment": "Say what you challenge: add a comment to at least one question"}
+    assert error_links(soup) == {"#comment": "Say what you challenge: add a comment to at least one question"}
     assert soup.select_one("#decision-2")["value"] == "challenge" and soup.select_one("#decision-2").has_attr("checked")
     session.expire_all()
     assert challenge.status == "requested" and challenge.comments == []
@@ -193,7 +157,7 @@ def test_challenge_then_author_responds_and_reopens(
     assert soup.find("textarea", id=f"comment-{question.id}") is not None
 
     soup = check_page(author_client.post(f"/peer-challenges/{challenge.id}", data={"revise": "yes"}))
-    assert _summary(soup) == {"#comment": "Write your response"}
+    assert error_links(soup) == {"#comment": "Write your response"}
     response = author_client.post(
         f"/peer-challenges/{challenge.id}", data={"comment": "Agreed; I will add the frequency.", "revise": "yes"}
     )

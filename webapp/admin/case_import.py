@@ -151,6 +151,12 @@ def _cell(name: str, value: Any) -> str:
     return str(value)
 
 
+_EXPIRED = (
+    "The file you checked could not be found. Files are kept for an hour after they are checked, "
+    "and only for the person who uploaded them. Upload the file again."
+)
+
+
 @bp.route("/case-import/<token>")
 @requires(Role.ADMIN)
 def preview_import(token: str) -> Any:
@@ -174,12 +180,6 @@ def preview_import(token: str) -> Any:
             for row in rows[:PREVIEW_ROWS]
         ],
     )
-
-
-_EXPIRED = (
-    "The file you checked could not be found. Files are kept for an hour after they are checked, "
-    "and only for the person who uploaded them. Upload the file again."
-)
 
 
 @bp.route("/case-import/confirm", methods=["POST"])

@@ -15,6 +15,8 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
+from werkzeug.utils import secure_filename
+
 TOKEN_RE = re.compile(r"[A-Za-z0-9_-]{32}")
 MAX_AGE_SECONDS = 60 * 60
 #: The audit trail keeps the file name in a 40-character column.
@@ -31,15 +33,16 @@ class StoredUpload:
 
 
 def safe_filename(name: str) -> str:
-    """The base name, reduced to plain characters and at most 40 long, keeping the extension."""
-    base = re.split(r"[\\/]", name or "")[-1]
+    """The base name made safe by Werkzeug's ``secure_filename`` (ASCII, no path, no spaces),
+    at most 40 characters, keeping a lower-case extension; "cases" if nothing usable is left."""
+    base = re.split(r"[\\/]", name or "")[-1]  # a Windows path's base name too, on any server
     stem, dot, suffix = base.rpartition(".")
     if not dot:
         stem, suffix = base, ""
-    stem = re.sub(r"[^A-Za-z0-9 ._-]+", "_", stem).strip(" ._") or "cases"
     suffix = re.sub(r"[^A-Za-z0-9]+", "", suffix).lower()[:8]
     room = MAX_FILENAME - (len(suffix) + 1 if suffix else 0)
-    return f"{stem[:room].rstrip(' ._') or 'cases'}{'.' + suffix if suffix else ''}"
+    stem = secure_filename(stem)[:room].rstrip("._") or "cases"
+    return f"{stem}{'.' + suffix if suffix else ''}"
 
 
 class UploadStore:

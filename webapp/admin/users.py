@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import abort, flash, redirect, render_template, request, url_for
+from flask import flash, redirect, render_template, request, url_for
 from flask_wtf import FlaskForm
 from govuk_frontend_wtf.wtforms_widgets import (
     GovCheckboxInput,
@@ -31,6 +31,7 @@ from qaframework.operations.base import InvalidInput
 from qaframework.operations.cases import known_case_values
 from qaframework.operations.users import (
     add_user,
+    get_user,
     list_agencies,
     list_users,
     new_user_problems,
@@ -180,10 +181,7 @@ class PasswordForm(FlaskForm):
 
 
 def _get_user(session: Session, user_id: int) -> User:
-    user = next((u for u in list_users(session) if u.id == user_id), None)
-    if user is None:
-        abort(404)
-    return user
+    return get_user(session, user_id)  # NotFound is shown as the 404 page
 
 
 @bp.route("/users", endpoint="users")

@@ -1,4 +1,4 @@
-"""The web app's foundation: configuration, security headers, layout, public and error pages."""
+"""The app shell: configuration, security headers, the layout, public pages and error pages."""
 
 from __future__ import annotations
 
