@@ -103,6 +103,11 @@ class HalfTermField:
         return f"half_term_{self.number}"
 
     @property
+    def summary_item(self) -> dict[str, str]:
+        """This half term's line in the error summary."""
+        return {"text": self.message or "", "href": self.error_href}
+
+    @property
     def error_href(self) -> str:
         part = next((p for p in PARTS if p in self.bad_parts), "start")
         return f"#{self.field_id}-{part}"
