@@ -244,8 +244,8 @@ def test_error_title_convention(app: Flask) -> None:
 
 def test_summary_list_macro(app: Flask) -> None:
     page = (
-        '{% from "components/macros.html" import summary_list, page_heading %}'
-        '{{ page_heading("Case ABC123", caption="Audit") }}'
+        '{% from "components/macros.html" import summary_list %}'
+        '<h1 class="govuk-heading-l">Case ABC123</h1>'
         '{{ summary_list([("Phase", "Secondary", "/phase"), ("Primary need", none),'
         ' ("Team", "North", "/t", "team name")]) }}'
     )
@@ -260,6 +260,28 @@ def test_summary_list_macro(app: Flask) -> None:
     assert change["href"] == "/phase" and change.get_text(" ", strip=True) == "Change Phase"
     assert rows[2].select_one(".govuk-summary-list__actions a").get_text(" ", strip=True) == "Change team name"
     assert rows[1].select_one(".govuk-summary-list__actions") is None
+
+
+def test_error_summary_macro(app: Flask) -> None:
+    """One macro for every page's error summary: from a mapping (in its order) or a list of links."""
+    page = (
+        '{% from "components/macros.html" import error_summary %}'
+        '{{ error_summary({"owner": "Choose who will do this", "theme": "", "due_date-day": "Enter the date"}) }}'
+        '{{ error_summary([{"text": "Autumn 2 must start after Autumn 1 ends", "href": "#half_term_2-start"}]) }}'
+        '{{ error_summary({}) }}'
+    )
+    with app.test_request_context():
+        from bs4 import BeautifulSoup
+
+        soup = BeautifulSoup(render_template_string(page), "html5lib")
+    boxes = soup.select(".govuk-error-summary")
+    assert len(boxes) == 2  # nothing at all for no errors
+    assert [(a.get_text(strip=True), a["href"]) for a in boxes[0].select("a")] == [
+        ("Choose who will do this", "#owner"),
+        ("Enter the date", "#due_date-day"),
+    ]
+    assert boxes[0].select_one(".govuk-error-summary__title").get_text(strip=True) == "There is a problem"
+    assert [a["href"] for a in boxes[1].select("a")] == ["#half_term_2-start"]
 
 
 # --- error pages -----------------------------------------------------------------------------
