@@ -1,6 +1,6 @@
 """The baseline: a bare Flask app rendering a plain 60-question form, with no database, sessions or CSRF.
 
-It is what the real checklist page is measured against (research/perf-baseline.md §3).
+It is what the real checklist page is measured against (docs/domain-notes.md §5).
 """
 
 from __future__ import annotations

@@ -91,7 +91,7 @@ def prepare(instance: Path, clients: int) -> list[tuple[str, int]]:
 
 
 QUESTIONS: list[str] = []
-#: research/perf-baseline.md §3: gunicorn, 2 sync workers, SQLite WAL, POST of 60 responses.
+#: docs/domain-notes.md §5: gunicorn, 2 sync workers, SQLite WAL, POST of 60 responses.
 BARE_DB_SAVE_REQ_S = "156 (130-168)"
 
 
@@ -312,7 +312,7 @@ def report(runs: list[dict[tuple[str, int], Result]], args: argparse.Namespace, 
         print(
             f"\nFor scale: a bare Flask + SQLAlchemy app inserting 60 rows per POST (no sessions, CSRF, "
             f"locking or audit trail) managed {BARE_DB_SAVE_REQ_S} req/s at 16 clients on this kind of machine "
-            f"(research/perf-baseline.md §3); this app's save-all managed {statistics.median(saves):.0f} req/s."
+            f"(docs/domain-notes.md §5); this app's save-all managed {statistics.median(saves):.0f} req/s."
         )
     out = ROOT / "bench" / "results"
     out.mkdir(exist_ok=True)

@@ -1,7 +1,7 @@
 """How far moderated grades agree with the original auditors' grades.
 
 Moderation keeps the original grade unchanged so these statistics can always be recomputed
-(research/domain.md §7, peers.md §5): exact and within-one-band agreement, Cohen's weighted kappa
+(docs/domain-notes.md §4): exact and within-one-band agreement, Cohen's weighted kappa
 over the scale's ordered grades, and the mean shift that shows an auditor grading systematically
 too generously or too severely. Arithmetic is exact (fractions) so that reports and tests agree to
 the last digit. Pure functions, no I/O.

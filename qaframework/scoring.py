@@ -1,6 +1,6 @@
 """Responses to a checklist → suggested section and overall grades, and what is still missing.
 
-The suggestion follows the template's declarative grading rules (research/domain.md §4.3) so that
+The suggestion follows the template's declarative grading rules (docs/domain-notes.md §1) so that
 two auditors giving the same responses always get the same suggested grade; the auditor may then
 override it with a rationale, and moderation measures the drift. Pure functions, no I/O.
 """

@@ -33,7 +33,7 @@ from qaframework.scoring import (
 MET, PARTIAL, NOT_MET, NA = Rating.MET, Rating.PARTIALLY_MET, Rating.NOT_MET, Rating.NOT_APPLICABLE
 TEXT = "Some words long enough for the model."
 
-#: The rule set proposed in research/domain.md §4.3.
+#: The rule set proposed in docs/domain-notes.md §1.
 DOMAIN_GRADING = Grading(
     caps=[
         CapRule(rating="not_met", statutory=True, cap="requires_improvement"),

@@ -1,5 +1,5 @@
 """The checklists we ship: they load cleanly, say what auditors need to know, and version 2 carries
-the corrections of the domain review (research/domain-review.md §1.3-1.5) while version 1 stays
+the ranked corrections of the expert domain review (its §1.3-1.5) while version 1 stays
 exactly as published for the audits that pinned it."""
 
 from __future__ import annotations

@@ -67,7 +67,7 @@ def issued_on(n: int, exception: TimelinessException | None = None) -> RequestFa
     return RequestFacts(START, day(30), day(n), ISSUED, exception)
 
 
-# research/sen2.md §5: the three synthetic SEN2 persons.
+# Three synthetic SEN2-shaped persons (every value invented).
 ALPHA = RequestFacts(date(2024, 2, 5), date(2024, 3, 11), date(2024, 6, 17), ISSUED, None)
 BRAVO = RequestFacts(date(2024, 3, 4), date(2024, 4, 12), date(2024, 9, 16), ISSUED, TimelinessException.UNSPECIFIED)
 CHARLIE = RequestFacts(date(2024, 9, 9), date(2024, 10, 14), None, RequestOutcome.REFUSED_TO_ASSESS, None)

@@ -160,7 +160,7 @@ _KINDS = [(statutory, limiting) for statutory in (True, False) for limiting in (
 
 
 class GradingRules(Strict):
-    """Declarative rules that turn responses into a suggested grade (research/domain.md §4.3).
+    """Declarative rules that turn responses into a suggested grade (docs/domain-notes.md §1).
 
     ``mode: rules`` suggests grades; ``mode: judgement`` (Tier 4) leaves the grade to the reviewer.
     The keys are the same whether written inline in a template (v1) or in a shared rule file.

@@ -6,7 +6,7 @@ applies; for a re-assessment, the decision within 15 days (reg 25(1)) and the fi
 14 weeks of that notification (reg 27(2)). Every clock starts on the later of the request and the
 day the authority became responsible (s24; reg 5(1)(b), 13(2)). Day 140 is the last lawful day:
 it is "due today", not overdue, and a plan issued on it is issued in week 20 (days ≤ 140, as DfE
-counts it: research/sen2.md §3). Pure functions; ``today`` is always passed in.
+counts it: docs/domain-notes.md §3). Pure functions; ``today`` is always passed in.
 """
 
 from __future__ import annotations
@@ -407,7 +407,7 @@ def _buckets(days: list[int]) -> tuple[int, int, int, float | None]:
 
 
 def twenty_week_rates(facts: Iterable[RequestFacts], period_start: date, period_end: date) -> TwentyWeekRates:
-    """Plans issued in the period (both ends inclusive), as DfE counts them (research/sen2.md §3).
+    """Plans issued in the period (both ends inclusive), as DfE counts them (docs/domain-notes.md §3).
 
     Excluding exceptions drops plans with an exception from numerator and denominator alike.
     Re-assessments (14 weeks) are not part of the DfE 20-week measure.
