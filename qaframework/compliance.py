@@ -154,6 +154,10 @@ def _review_lapsed(dates: CaseDates, on: date) -> str | None:
 _AGENCY_NAMES = {a.code: a.name for a in DEFAULT_AGENCIES}
 
 
+def _days(count: int) -> str:
+    return "1 day" if count == 1 else f"{count} days"
+
+
 def _advice_late(dates: CaseDates, on: date, agency: str | None) -> str | None:
     late = []
     for facts in dates.advice:
@@ -162,9 +166,9 @@ def _advice_late(dates: CaseDates, on: date, agency: str | None) -> str | None:
         clock = advice_clock(facts, on)
         name = _AGENCY_NAMES.get(facts.agency, facts.agency)
         if clock.status == "received_late":
-            late.append(f"{name}: received {clock.days_late} days late")
+            late.append(f"{name}: received {_days(clock.days_late)} late")
         elif clock.status == "overdue" and facts.exception is None:
-            late.append(f"{name}: {clock.days_late} days overdue")
+            late.append(f"{name}: {_days(clock.days_late)} overdue")
     return "; ".join(late) or None
 
 

@@ -167,6 +167,13 @@ class TestFromDates:
             Breach.ADVICE_LATE: "Education and educational psychology: received 8 days late"
         }
 
+    def test_one_day_late_reads_as_one_day(self) -> None:
+        asked = date(2026, 2, 2)
+        dates = CaseDates(advice=(AdviceFacts("health", asked, asked + timedelta(days=43)),))
+        assert breaches_from_dates(Subject.DRAFT_PLAN, dates, asked + timedelta(days=60)) == {
+            Breach.ADVICE_LATE: "Health: received 1 day late"
+        }
+
     def test_only_the_dates_that_concern_the_subject_are_judged(self) -> None:
         dates = CaseDates(request=issued(200), plan_issued=date(2020, 1, 1))
         assert set(breaches_from_dates(Subject.FINAL_PLAN, dates, ON)) == {Breach.ISSUED_LATE, Breach.REVIEW_LAPSED}
