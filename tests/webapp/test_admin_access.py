@@ -54,4 +54,4 @@ def test_admin_landing_page_links_every_task(client_as: ClientAs) -> None:
     text = soup.get_text(" ", strip=True)
     checklists = len({t.id for t in load_directory(DEFAULT_TEMPLATE_DIR)})  # one current version each
     assert f"{checklists} in use" in text
-    assert "Tier 1 target: 25 checks a month" in text
+    assert "Tier 1 target: 25 plan checks a month for each team, between its co-ordinators" in text
