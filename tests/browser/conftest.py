@@ -206,6 +206,15 @@ def _watch_for_problems(page: Page) -> list[str]:
     return problems
 
 
+def sign_in(page: Page, email: str, password: str) -> None:
+    """Sign in through the real form (one helper for every journey that doesn't test sign-in itself)."""
+    page.goto("/sign-in")
+    page.fill("input#email", email)
+    page.fill("input#password", password)
+    with page.expect_navigation():
+        page.click("button#submit")
+
+
 def axe_check(page: Page, context: str) -> None:
     """Fail if axe finds WCAG 2.2 A/AA violations or the page logged errors; save a screenshot.
 

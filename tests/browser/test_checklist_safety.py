@@ -8,15 +8,7 @@ from collections.abc import Callable
 
 from playwright.sync_api import Dialog, Page, expect
 
-from tests.browser.conftest import BrowserWorld
-
-
-def sign_in(page: Page, email: str, password: str) -> None:
-    page.goto("/sign-in")
-    page.fill("input#email", email)
-    page.fill("input#password", password)
-    with page.expect_navigation():
-        page.click("button#submit")
+from tests.browser.conftest import BrowserWorld, sign_in
 
 
 def start_check(page: Page, case_ref: str) -> str:

@@ -10,17 +10,9 @@ from datetime import date, timedelta
 import pytest
 from playwright.sync_api import Page, expect
 
-from tests.browser.conftest import BrowserWorld
+from tests.browser.conftest import BrowserWorld, sign_in
 
 CLOCK_CASE = "BRCLK-1"
-
-
-def sign_in(page: Page, email: str, password: str) -> None:
-    page.goto("/sign-in")
-    page.fill("input#email", email)
-    page.fill("input#password", password)
-    with page.expect_navigation():
-        page.click("button#submit")
 
 
 @pytest.fixture(scope="module")

@@ -9,17 +9,9 @@ from datetime import date, timedelta
 import pytest
 from playwright.sync_api import Page, expect
 
-from tests.browser.conftest import BrowserWorld
+from tests.browser.conftest import BrowserWorld, sign_in
 
 LATE_CASE = "BRGRD-1"
-
-
-def sign_in(page: Page, email: str, password: str) -> None:
-    page.goto("/sign-in")
-    page.fill("input#email", email)
-    page.fill("input#password", password)
-    with page.expect_navigation():
-        page.click("button#submit")
 
 
 @pytest.fixture(scope="module")
