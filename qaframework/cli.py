@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import csv
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import date
 from pathlib import Path
 
 import click
@@ -238,6 +240,68 @@ def cases_import(ctx: click.Context, file: Path) -> None:
             f"{len(report.cases_updated)} updated; {report.requests_created} new request(s), "
             f"{report.requests_updated} updated."
         )
+
+
+class _PeriodDate(click.ParamType[date]):
+    """A date given as 2023, 2023-05 or 2023-05-17: a year or month means its first (or last) day."""
+
+    name = "date"
+
+    def __init__(self, end: bool) -> None:
+        self.end = end
+
+    def convert(self, value: object, param: click.Parameter | None, ctx: click.Context | None) -> date:
+        from qaframework.operations.timeliness import parse_period_date
+
+        if isinstance(value, date):
+            return value
+        try:
+            return parse_period_date(str(value), end=self.end)
+        except ValueError as exc:
+            self.fail(str(exc), param, ctx)
+
+
+@main.command()
+@click.option("--by", "by", type=click.Choice(["year", "month"]), required=True,
+              help="One row per calendar year or month.")
+@click.option("--from", "start", type=_PeriodDate(end=False), default=None,
+              help="First day counted: 2023, 2023-05 or 2023-05-17 (default: the earliest request).")
+@click.option("--to", "end", type=_PeriodDate(end=True), default=None,
+              help="Last day counted: 2024, 2024-03 or 2024-03-31 (default: the latest request or plan).")
+@click.option("--format", "output", type=click.Choice(["table", "csv"]), default="table", show_default=True)
+@click.pass_context
+def timeliness(ctx: click.Context, by: str, start: date | None, end: date | None, output: str) -> None:
+    """Plans issued within 20 weeks (with and without exceptions) and refusals, by year or month.
+
+    As the DfE counts them: plans issued in the period and the share issued within 140 days of the
+    request; refusals to assess and to issue as a share of the requests received in the period.
+    A period with nothing to divide by shows no percentage (an empty CSV cell, "-" in the table).
+    """
+    from qaframework.operations.timeliness import CSV_COLUMNS, PeriodKind, timeliness_by_period
+
+    _need_database(ctx)
+    with _session(ctx) as session:
+        try:
+            table = timeliness_by_period(session, None, PeriodKind(by), start, end)
+        except ValueError as exc:
+            raise click.ClickException(str(exc)) from None
+    if output == "csv":
+        writer = csv.writer(click.get_text_stream("stdout"), lineterminator="\n")
+        writer.writerow(CSV_COLUMNS)
+        writer.writerows(row.csv_row() for row in table.rows)
+    else:
+        headings = ("Period", "Requests", "Plans issued", "Within 20 weeks %", "Excluding exceptions %",
+                    "Refused to assess %", "Refused to issue %")
+        lines = [[cell or "-" for cell in row.csv_row()] for row in table.rows]
+        widths = [max([len(h), *(len(line[i]) for line in lines)]) for i, h in enumerate(headings)]
+        for line in [list(headings), *lines]:
+            cells = zip(line, widths, strict=True)
+            click.echo("  ".join(c.rjust(w) if i else c.ljust(w) for i, (c, w) in enumerate(cells)))
+        if not lines:
+            click.echo("No requests recorded in that range.")
+    if table.skipped:
+        click.echo(f"{table.skipped} request(s) left out: their recorded dates contradict each other "
+                   "(each case page says how).", err=True)
 
 
 @main.command()

@@ -455,6 +455,10 @@ class DecisionRates:
     undecided_past_6_weeks: int
     #: Out of decided requests plus the undecided ones already past day 42.
     within_6_weeks_rate: float | None
+    #: Requests received in the period that ended in a decision not to issue a plan (SEN2
+    #: AssessmentOutcome N), as a share of the requests received, like the refusals to assess.
+    refused_to_issue: int = 0
+    refused_to_issue_rate: float | None = None
 
 
 def decision_rates(
@@ -469,6 +473,7 @@ def decision_rates(
     as_of = today or period_end
     received = [f for f in facts if f.kind is RequestKind.ASSESSMENT and period_start <= f.request_date <= period_end]
     refused = sum(f.outcome is RequestOutcome.REFUSED_TO_ASSESS for f in received)
+    not_issued = sum(f.outcome is RequestOutcome.REFUSED_TO_ISSUE for f in received)
     decided = [f for f in received if f.decision_to_assess_date is not None]
     on_time = sum(
         (f.decision_to_assess_date - f.start).days <= DECISION_LIMIT_DAYS
@@ -488,6 +493,8 @@ def decision_rates(
         decided_within_6_weeks=on_time,
         undecided_past_6_weeks=overdue,
         within_6_weeks_rate=_share(on_time, len(decided) + overdue),
+        refused_to_issue=not_issued,
+        refused_to_issue_rate=_share(not_issued, len(received)),
     )
 
 
