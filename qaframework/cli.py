@@ -145,10 +145,11 @@ def users() -> None:
 @click.option("--team", default=None, help="Team name, for Tier 1 peer challenge and oversight.")
 @click.option("--name", "display_name", default=None, help="Display name.")
 @click.option("--team-manager", is_flag=True, help="Oversees the team's Tier 1 checks.")
+@click.option("--leads-panel", is_flag=True, help="Leads the multi-agency panel (panel members only).")
 @click.option("--password-stdin", is_flag=True, help="Read the password from standard input.")
 @click.pass_context
 def users_add(ctx: click.Context, email: str, role: str, agency: str | None, team: str | None,
-              display_name: str | None, team_manager: bool, password_stdin: bool) -> None:
+              display_name: str | None, team_manager: bool, leads_panel: bool, password_stdin: bool) -> None:
     """Add a user. The password is asked for (or read from standard input)."""
     from qaframework.operations.users import add_user
 
@@ -160,7 +161,8 @@ def users_add(ctx: click.Context, email: str, role: str, agency: str | None, tea
     with _session(ctx) as session:
         try:
             user = add_user(session, None, email=email, password=password, role=role, agency_code=agency,
-                            team=team, display_name=display_name, is_team_manager=team_manager)
+                            team=team, display_name=display_name, is_team_manager=team_manager,
+                            leads_panel=leads_panel)
         except InvalidInput as exc:
             for error in exc.errors:
                 click.echo(f"{error.field}: {error.message}", err=True)

@@ -103,6 +103,8 @@ SETTINGS = {
 }
 YEAR_GROUPS = ["N2", "R"] + [str(n) for n in range(1, 15)]
 GENEROUS_AUDITOR = "tom.reid"
+#: The panel member who leads the panel (sees auditors' drift by name).
+PANEL_LEAD = "panel.chair"
 EVIDENCE = {
     Rating.MET: [
         "Clear and specific; matches the advice in K.",
@@ -196,11 +198,13 @@ def load_demo(session: Session, *, seed: int = 2026, case_total: int = 300, toda
             agency_code=agency,
             team=team,
             is_team_manager=manager,
+            leads_panel=local == PANEL_LEAD,
         )
         users[local] = user
         session.add(user)
         summary.users.append(
             f"{user.email:36} {role.label}" + (f", {agency}" if agency else "") + (f", team {team}" if team else "")
+            + (", leads the panel" if user.leads_panel else "")
         )
     session.flush()
 

@@ -93,6 +93,12 @@ def can_manage_users(user: User) -> bool:
     return can_administer(user)
 
 
+def is_panel_lead(user: User) -> bool:
+    """An active panel member an administrator marked as leading the panel. Panel leads alone read
+    named auditors' drift (generous or severe) and approve what is reserved to the panel's lead."""
+    return user.active and role_of(user) is Role.PANEL_MEMBER and bool(user.leads_panel)
+
+
 def can_view_team(user: User) -> bool:
     """Team managers oversee their own team's checks; admins every team's."""
     return user.active and (role_of(user) is Role.ADMIN or (user.is_team_manager and user.team is not None))

@@ -32,6 +32,7 @@ class Person:
     active: bool = True
     team: str | None = None
     is_team_manager: bool = False
+    leads_panel: bool = False
 
 
 @dataclass
@@ -186,6 +187,23 @@ TEAM = [
 @pytest.mark.parametrize(("role", "manager", "team", "expected"), TEAM)
 def test_who_may_view_team_oversight(role: Role, manager: bool, team: str | None, expected: bool) -> None:
     assert p.can_view_team(person(role, "send_service", is_team_manager=manager, team=team)) is expected
+
+
+# (role, leads_panel flag, active) -> is a panel lead
+PANEL_LEAD = [
+    (Role.PANEL_MEMBER, True, True, True),
+    (Role.PANEL_MEMBER, False, True, False),  # an ordinary panel member
+    (Role.PANEL_MEMBER, True, False, False),  # deactivated: leads nothing
+    (Role.ADMIN, True, True, False),  # the flag means nothing outside the panel (the library refuses to set it)
+    (Role.SYSTEM_LEADER, True, True, False),
+    (Role.AUDITOR, True, True, False),
+    (Role.BOARD_VIEWER, True, True, False),
+]
+
+
+@pytest.mark.parametrize(("role", "leads", "active", "expected"), PANEL_LEAD)
+def test_who_leads_the_panel(role: Role, leads: bool, active: bool, expected: bool) -> None:
+    assert p.is_panel_lead(person(role, None, leads_panel=leads, active=active)) is expected
 
 
 @pytest.mark.parametrize("status", list(PeerChallengeStatus))

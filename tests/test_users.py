@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from qaframework.framework import Role
@@ -20,7 +21,7 @@ from qaframework.operations.users import (
     sign_in,
 )
 from qaframework.passwords import verify_password
-from qaframework.store import utcnow
+from qaframework.store import User, utcnow
 from tests.support import TEST_PASSWORD, MakeUser
 
 
@@ -135,3 +136,30 @@ def test_set_password_is_for_someone_else(session: Session, make_user: MakeUser)
         set_password(session, other, other.id, "a brand new passphrase")  # the old back door
     set_password(session, admin, other.id, "a brand new passphrase")
     assert verify_password(other.password_hash, "a brand new passphrase")
+
+
+def test_only_a_panel_member_can_lead_the_panel(session: Session, make_user: MakeUser) -> None:
+    """The flag is refused for other roles (named field), kept for a panel member, and in the trail."""
+    from qaframework.operations.users import update_user
+    from qaframework.store import TrailEntry
+
+    admin = make_user(Role.ADMIN)
+    auditor = make_user(Role.AUDITOR)
+    with pytest.raises(InvalidInput) as refused:
+        update_user(session, admin, auditor.id, role="auditor", agency_code="send_service", team="North",
+                    is_team_manager=False, display_name="A", leads_panel=True)
+    assert [(e.field, e.message) for e in refused.value.errors] == [
+        ("leads_panel", "Only a multi-agency panel member can lead the panel")
+    ]
+    assert session.get(User, auditor.id).leads_panel is False  # type: ignore[union-attr]
+    panel = make_user(Role.PANEL_MEMBER)
+    update_user(session, admin, panel.id, role="panel_member", agency_code=None, team=None,
+                is_team_manager=False, display_name="Chair", leads_panel=True)
+    assert panel.leads_panel is True
+    entry = session.scalars(
+        select(TrailEntry).where(TrailEntry.action == "user.update", TrailEntry.entity_id == str(panel.id))
+    ).one()
+    assert (entry.before or {})["leads_panel"] is False and (entry.after or {})["leads_panel"] is True
+    with pytest.raises(InvalidInput, match="lead the panel"):
+        add_user(session, admin, email="lead@example.test", password="a long enough password 1",
+                 role="board_viewer", leads_panel=True)

@@ -26,7 +26,7 @@ from qaframework.store import Agency, User, utcnow
 EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 MAX_FAILED_SIGN_INS = 5
 LOCKOUT = timedelta(minutes=15)
-USER_FIELDS = ("email", "display_name", "role", "agency_code", "team", "is_team_manager", "active")
+USER_FIELDS = ("email", "display_name", "role", "agency_code", "team", "is_team_manager", "leads_panel", "active")
 
 
 def normalise_email(email: str) -> str:
@@ -41,8 +41,12 @@ def _active_admins(session: Session) -> int:
     return session.scalar(select(func.count(User.id)).where(User.role == Role.ADMIN.value, User.active.is_(True))) or 0
 
 
-def _validate_user(session: Session, email: str, role: str, agency_code: str | None) -> list[FieldError]:
+def _validate_user(
+    session: Session, email: str, role: str, agency_code: str | None, leads_panel: bool = False
+) -> list[FieldError]:
     errors: list[FieldError] = []
+    if leads_panel and role != Role.PANEL_MEMBER:
+        errors.append(FieldError("leads_panel", "Only a multi-agency panel member can lead the panel"))
     if not EMAIL_RE.match(email):
         errors.append(FieldError("email", "Enter an email address in the correct format, like name@example.gov.uk"))
     if role not in {r.value for r in Role}:
@@ -81,11 +85,11 @@ def team_problem(session: Session, team: str | None, new_team: bool | None) -> F
 
 def new_user_problems(
     session: Session, *, email: str, password: str, role: str, agency_code: str | None,
-    team: str | None = None, new_team: bool | None = None,
+    team: str | None = None, new_team: bool | None = None, leads_panel: bool = False,
 ) -> list[FieldError]:
     """Everything wrong with a new account, all at once (not one problem per try)."""
     email = normalise_email(email)
-    errors = _validate_user(session, email, role, agency_code)
+    errors = _validate_user(session, email, role, agency_code, leads_panel)
     if email and session.scalar(select(User.id).where(User.email == email)) is not None:
         errors.append(FieldError("email", f"A user with the email {email} already exists"))
     problem = password_problem(password, email)
@@ -110,11 +114,12 @@ def add_user(
     team: str | None = None,
     is_team_manager: bool = False,
     new_team: bool | None = None,
+    leads_panel: bool = False,
 ) -> User:
     _admin_or_system(actor)
     email = normalise_email(email)
     errors = new_user_problems(session, email=email, password=password, role=role, agency_code=agency_code,
-                               team=team, new_team=new_team)
+                               team=team, new_team=new_team, leads_panel=leads_panel)
     if errors:
         raise InvalidInput(errors)
     user = User(
@@ -125,6 +130,7 @@ def add_user(
         agency_code=agency_code or None,
         team=(team or None),
         is_team_manager=is_team_manager,
+        leads_panel=leads_panel,
     )
     session.add(user)
     session.flush()
@@ -144,12 +150,13 @@ def update_user(
     is_team_manager: bool,
     display_name: str,
     new_team: bool | None = None,
+    leads_panel: bool = False,
 ) -> User:
     _admin_or_system(actor)
     user = session.get(User, user_id)
     if user is None:
         raise NotFound(f"There is no user {user_id}")
-    errors = _validate_user(session, user.email, role, agency_code)
+    errors = _validate_user(session, user.email, role, agency_code, leads_panel)
     if not (new_team is False and team == user.team):  # keeping a team no one else has any more is fine
         team_error = team_problem(session, team, new_team)
         if team_error:
@@ -170,6 +177,7 @@ def update_user(
     before = snapshot(user, *USER_FIELDS)
     user.role, user.agency_code, user.team = role, agency_code or None, team or None
     user.is_team_manager, user.display_name = is_team_manager, display_name.strip()
+    user.leads_panel = leads_panel
     record(session, actor, "user.update", "user", user.id, before=before, after=snapshot(user, *USER_FIELDS))
     return user
 

@@ -171,6 +171,32 @@ def test_edit_user_changes_role_agency_team_and_name(
     assert "Multi-agency panel member" in soup.select_one(".govuk-summary-list").get_text()
 
 
+def test_admin_marks_a_panel_member_as_leading_the_panel(
+    client_as: ClientAs, make_user: MakeUser, session: Session
+) -> None:
+    """The edit form offers "Leads the panel"; the library refuses it for other roles, naming the field;
+    the user page and the list say who leads."""
+    client, _ = client_as(Role.ADMIN)
+    member = make_user(Role.PANEL_MEMBER)
+    soup = check_page(client.get(f"/admin/users/{member.id}/edit"))
+    assert soup.select_one("input[name=leads_panel]") is not None
+    assert "Multi-agency panel members only" in soup.get_text()
+    base = {"display_name": member.display_name, "agency": "", "team": "", "leads_panel": "y"}
+    soup = check_page(client.post(f"/admin/users/{member.id}/edit", data={**base, "role": "system_leader"}))
+    assert error_summary(soup) == [("Only a multi-agency panel member can lead the panel", "#leads_panel")]
+    assert refreshed(session, member).leads_panel is False
+
+    assert client.post(f"/admin/users/{member.id}/edit", data={**base, "role": "panel_member"}).status_code == 302
+    assert refreshed(session, member).leads_panel is True
+    soup = check_page(client.get(f"/admin/users/{member.id}"))
+    assert "Multi-agency panel member (leads the panel)" in soup.select_one(".govuk-summary-list").get_text()
+    soup = check_page(client.get(f"/admin/users/{member.id}/edit"))
+    assert soup.select_one("input[name=leads_panel]").has_attr("checked")
+    rows = {row.find("a").get_text(strip=True): row.get_text(" ", strip=True)
+            for row in check_page(client.get("/admin/users")).select("tbody tr")}
+    assert "Leads the panel" in rows[member.display_name]
+
+
 def test_deactivated_user_cannot_sign_in_and_can_be_reactivated(
     client_as: ClientAs, make_user: MakeUser, app: Flask, session: Session
 ) -> None:

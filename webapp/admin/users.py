@@ -104,7 +104,7 @@ def _library_problems_onto(form: AddUserForm, session: Session) -> None:
     team, new_team = _team_from(form)
     problems = new_user_problems(session, email=form.email.data or "", password=form.password.data or "",
                                  role=form.role.data or "", agency_code=form.agency.data or None,
-                                 team=team, new_team=new_team)
+                                 team=team, new_team=new_team, leads_panel=bool(form.leads_panel.data))
     for problem in problems:
         field = form._fields.get(FORM_FIELDS.get(problem.field, problem.field))
         if field is not None and not field.errors and (problem.field != "role" or form.role.data):
@@ -150,6 +150,7 @@ class UserDetailsForm(FlaskForm):
         "Name of the new team", widget=GovTextInput(), description="Only if you chose ‘Add a new team’."
     )
     is_team_manager = BooleanField("Team manager", widget=GovCheckboxInput())
+    leads_panel = BooleanField("Leads the panel", widget=GovCheckboxInput())
     submit = SubmitField("Save changes", widget=GovSubmitInput())
 
 
@@ -212,6 +213,7 @@ def add_new_user() -> Any:
                 team=team,
                 new_team=new_team,
                 is_team_manager=bool(form.is_team_manager.data),
+                leads_panel=bool(form.leads_panel.data),
             )
         except InvalidInput as error:
             errors_onto_form(form, error)
@@ -243,6 +245,7 @@ def edit_user(user_id: int) -> Any:
             "agency": user.agency_code or NO_AGENCY,
             "team": user.team or "",
             "is_team_manager": user.is_team_manager,
+            "leads_panel": user.leads_panel,
         }
     )
     form.agency.choices = _agency_choices(session, user.agency_code)
@@ -259,6 +262,7 @@ def edit_user(user_id: int) -> Any:
                 team=team,
                 new_team=new_team,
                 is_team_manager=bool(form.is_team_manager.data),
+                leads_panel=bool(form.leads_panel.data),
                 display_name=form.display_name.data or "",
             )
         except InvalidInput as error:
