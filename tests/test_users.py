@@ -151,7 +151,7 @@ def test_only_a_panel_member_can_lead_the_panel(session: Session, make_user: Mak
     assert [(e.field, e.message) for e in refused.value.errors] == [
         ("leads_panel", "Only a multi-agency panel member can lead the panel")
     ]
-    assert session.get(User, auditor.id).leads_panel is False  # type: ignore[union-attr]
+    assert session.get(User, auditor.id).leads_panel is False
     panel = make_user(Role.PANEL_MEMBER)
     update_user(session, admin, panel.id, role="panel_member", agency_code=None, team=None,
                 is_team_manager=False, display_name="Chair", leads_panel=True)
