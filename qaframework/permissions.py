@@ -26,6 +26,11 @@ AUDITING_ROLES = frozenset(role for role, tiers in ROLE_TIERS.items() if tiers)
 RETURN_ROLES = frozenset({Role.PANEL_MEMBER, Role.ADMIN})
 #: An audit its author may still change.
 EDITABLE_STATUSES = frozenset({AuditStatus.DRAFT, AuditStatus.RETURNED})
+#: Tiers whose audits a panel carries out together: every member present edits the one shared audit.
+PANEL_TIERS = frozenset({Tier.MULTI_AGENCY})
+#: Who may sit on a panel audit as a member present: panel members, agencies' auditors and system
+#: leaders (strategic leads); not administrators (support) or board viewers (aggregates only).
+PANEL_PARTICIPANT_ROLES = frozenset({Role.PANEL_MEMBER, Role.AUDITOR, Role.SYSTEM_LEADER})
 
 
 def role_of(user: User) -> Role:
@@ -61,7 +66,11 @@ def can_view_audit(user: User, audit: Audit) -> bool:
     if role in CROSS_AGENCY_ROLES:
         return True
     if role is Role.AUDITOR:
-        return audit.auditor_id == user.id or (audit.agency_code is not None and audit.agency_code == user.agency_code)
+        return (
+            audit.auditor_id == user.id
+            or (audit.agency_code is not None and audit.agency_code == user.agency_code)
+            or is_participant(user, audit)
+        )
     return False
 
 
@@ -69,9 +78,25 @@ def is_author(user: User, audit: Audit) -> bool:
     return user.active and audit.auditor_id == user.id
 
 
+def is_panel_audit(audit: Audit) -> bool:
+    """A Tier 3 audit: one shared audit that the members present at the panel carry out together."""
+    return audit.tier in PANEL_TIERS
+
+
+def is_participant(user: User, audit: Audit) -> bool:
+    """Recorded as present at the panel carrying out this audit (and still an active user)."""
+    return user.active and is_panel_audit(audit) and any(p.user_id == user.id for p in audit.participants)
+
+
 def can_edit_audit(user: User, audit: Audit) -> bool:
-    """Only the author edits, and only while it is a draft or was returned to them."""
-    return is_author(user, audit) and audit.status in EDITABLE_STATUSES
+    """The author edits, and on a panel audit every member recorded as present, while it is a draft
+    or was returned."""
+    return (is_author(user, audit) or is_participant(user, audit)) and audit.status in EDITABLE_STATUSES
+
+
+def can_join_panel(user: User) -> bool:
+    """Whether someone can be recorded as a member present at a panel audit."""
+    return user.active and role_of(user) in PANEL_PARTICIPANT_ROLES
 
 
 def can_discard_audit(user: User, audit: Audit) -> bool:

@@ -85,3 +85,15 @@ def scratch_database(tmp_dir: Path, name: str) -> Iterator[str]:
         with admin.connect() as conn:
             conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
         admin.dispose()
+
+
+def complete_panel_audit(session: Session, member: User, audit: Audit, agency: str = "send_service") -> Audit:
+    """A Tier 3 panel audit made ready to submit: every question Met, the member's agency recorded,
+    every active agency's contribution graded Good."""
+    from qaframework.contributions import ContributionInput
+    from qaframework.operations.panel_audits import active_agencies, record_participant, save_contributions
+
+    record_participant(session, member, audit.id, member.id, agency)
+    audit = save_answers(session, member, audit.id, audit.version_id, all_met(audit.template))
+    given = {a.code: ContributionInput("good", "Specific advice, on time.") for a in active_agencies(session)}
+    return save_contributions(session, member, audit.id, audit.version_id, given)

@@ -46,6 +46,14 @@ class Record:
     created_by_id: int = COLLEAGUE
     reviewer_id: int = COLLEAGUE
     requested_by_id: int = COLLEAGUE
+    tier: int = Tier.SINGLE_AGENCY
+    #: A panel audit's members present (objects with ``user_id``).
+    participants: list[Any] = field(default_factory=list)
+
+
+@dataclass
+class Present:
+    user_id: int
 
 
 @dataclass
@@ -123,6 +131,57 @@ def test_only_the_author_edits_and_only_drafts_or_returned(role: Role, author: b
     assert p.can_edit_audit(person(role, "health"), record) is expected
     assert p.is_author(person(role, "health"), record) is author
     assert p.can_edit_audit(person(role, "health", active=False), record) is False
+
+
+# (role, tier, recorded as present?, status) -> may edit; the author here is always a colleague.
+PANEL_EDIT = [
+    (Role.PANEL_MEMBER, Tier.MULTI_AGENCY, True, AuditStatus.DRAFT, True),  # a member present edits
+    (Role.PANEL_MEMBER, Tier.MULTI_AGENCY, True, AuditStatus.RETURNED, True),  # returned to the panel
+    (Role.PANEL_MEMBER, Tier.MULTI_AGENCY, True, AuditStatus.SUBMITTED, False),  # submitted: nobody
+    (Role.PANEL_MEMBER, Tier.MULTI_AGENCY, True, AuditStatus.MODERATED, False),
+    (Role.PANEL_MEMBER, Tier.MULTI_AGENCY, False, AuditStatus.DRAFT, False),  # a panel member not present
+    (Role.AUDITOR, Tier.MULTI_AGENCY, True, AuditStatus.DRAFT, True),  # an agency's auditor at the panel
+    (Role.SYSTEM_LEADER, Tier.MULTI_AGENCY, True, AuditStatus.DRAFT, True),  # a strategic lead at the panel
+    (Role.ADMIN, Tier.MULTI_AGENCY, False, AuditStatus.DRAFT, False),  # admins support, they do not audit
+    # Tier 1, 2 and 4 audits are one person's: a stray participant row gives nobody else the pen.
+    (Role.PANEL_MEMBER, Tier.SINGLE_AGENCY, True, AuditStatus.DRAFT, False),
+    (Role.AUDITOR, Tier.AGENCY_CHECK, True, AuditStatus.DRAFT, False),
+    (Role.SYSTEM_LEADER, Tier.SYSTEM_LEADER, True, AuditStatus.DRAFT, False),
+]
+
+
+@pytest.mark.parametrize(("role", "tier", "present", "status", "expected"), PANEL_EDIT)
+def test_members_present_edit_a_panel_audit(
+    role: Role, tier: Tier, present: bool, status: AuditStatus, expected: bool
+) -> None:
+    record = audit(tier=tier, agency_code=None, status=status,
+                   participants=[Present(COLLEAGUE)] + ([Present(ME)] if present else []))
+    assert p.can_edit_audit(person(role, "health"), record) is expected
+    assert p.is_participant(person(role, "health"), record) is (present and tier is Tier.MULTI_AGENCY)
+    assert p.can_edit_audit(person(role, "health", active=False), record) is False
+    assert p.is_author(person(role, "health"), record) is False
+
+
+# (role, recorded as present?) -> may view a panel audit (filed under no agency)
+PANEL_VIEW = [
+    (Role.AUDITOR, True, True),  # an auditor at the panel reads the audit they helped write
+    (Role.AUDITOR, False, False),  # other auditors do not: it is not their agency's
+    (Role.PANEL_MEMBER, False, True),  # panel members see every audit
+    (Role.BOARD_VIEWER, True, False),  # board viewers never read individual audits
+]
+
+
+@pytest.mark.parametrize(("role", "present", "expected"), PANEL_VIEW)
+def test_who_may_view_a_panel_audit(role: Role, present: bool, expected: bool) -> None:
+    record = audit(tier=Tier.MULTI_AGENCY, agency_code=None, participants=[Present(ME)] if present else [])
+    assert p.can_view_audit(person(role, "health"), record) is expected
+
+
+@pytest.mark.parametrize("role", list(Role))
+def test_who_may_be_recorded_at_a_panel(role: Role) -> None:
+    expected = role in (Role.PANEL_MEMBER, Role.AUDITOR, Role.SYSTEM_LEADER)
+    assert p.can_join_panel(person(role, "health")) is expected
+    assert p.can_join_panel(person(role, "health", active=False)) is False
 
 
 @pytest.mark.parametrize("status", ALL_STATUSES)

@@ -10,6 +10,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, joinedload, selectinload
 
 from qaframework.checklists.model import Template
+from qaframework.contributions import missing_contributions
 from qaframework.framework import AUDIT_TRANSITIONS, AuditStatus, Rating, RequestOutcome, Role, Subject
 from qaframework.operations.base import (
     FieldError,
@@ -29,11 +30,15 @@ from qaframework.permissions import (
     can_use_template,
     can_view_audit,
     is_author,
+    is_panel_audit,
+    is_participant,
     role_of,
 )
 from qaframework.scoring import Answer, MissingItem, allows_exemplary, completeness, suggest_grades
 from qaframework.store import (
+    Agency,
     Audit,
+    AuditParticipant,
     Case,
     ConsentRecord,
     Request,
@@ -221,6 +226,10 @@ def start_audit(
         cycle=current_cycle(session, today or date.today()).label,
         exemplary_sections=[],
     )
+    if is_panel_audit(audit):  # whoever starts a panel audit is at the panel
+        audit.participants.append(
+            AuditParticipant(user_id=actor.id, agency_code=actor.agency_code, added_by_id=actor.id)
+        )
     session.add(audit)
     session.flush()
     record(
@@ -292,11 +301,18 @@ def _open_for_edit(session: Session, actor: User, audit_id: int, expected_versio
     """The audit, if ``actor`` may change it now and nobody saved since ``expected_version``."""
     audit = get_audit(session, actor, audit_id)
     if not can_edit_audit(actor, audit):
-        if not is_author(actor, audit):
-            raise PermissionDenied("Only the auditor who started this audit can change it.")
+        if not (is_author(actor, audit) or is_participant(actor, audit)):
+            raise PermissionDenied(_only_editors(audit, "change"))
         raise WorkflowError(f"This audit is {audit.status} and can no longer be changed.")
     _check_version(session, audit, expected_version)
     return audit
+
+
+def _only_editors(audit: Audit, verb: str) -> str:
+    """Who may change or submit this audit, for the refusal message."""
+    if is_panel_audit(audit):
+        return f"Only the members recorded as present at the panel can {verb} this panel audit."
+    return f"Only the auditor who started this audit can {verb} it."
 
 
 def _apply_and_record(
@@ -382,6 +398,23 @@ def save_judgement(session: Session, actor: User, audit_id: int, expected_versio
     return _apply_and_record(session, actor, audit, {k: old[k] for k in changed}, {k: new[k] for k in changed})
 
 
+def panel_problems(session: Session, audit: Audit) -> list[FieldError]:
+    """What stops a panel audit being submitted: a member present whose agency is not recorded, and
+    an active agency whose contribution is neither graded nor marked not involved with a reason."""
+    problems = [
+        FieldError(f"participant-{p.user_id}", f"Record which agency {p.user.display_name} represents at the panel")
+        for p in audit.participants
+        if p.agency_code is None
+    ]
+    agencies = session.execute(select(Agency.code, Agency.name).where(Agency.active).order_by(Agency.name)).all()
+    stored = {c.agency_code: (c.grade, c.involved, c.note) for c in audit.contributions}
+    problems += [
+        FieldError(f"contribution-{code}", message)
+        for code, message in missing_contributions(stored, [(row[0], row[1]) for row in agencies])
+    ]
+    return problems
+
+
 def judgement_problem(
     template: Template, auditor_grade: str | None, suggested_grade: str | None, rationale: str | None
 ) -> str | None:
@@ -404,8 +437,8 @@ def override_problem(audit: Audit) -> str | None:
 def submit_audit(session: Session, actor: User, audit_id: int, expected_version: int) -> Audit:
     """Submit a complete audit. Incomplete ones are refused with every missing item listed."""
     audit = get_audit(session, actor, audit_id)
-    if not is_author(actor, audit):
-        raise PermissionDenied("Only the auditor who started this audit can submit it.")
+    if not (is_author(actor, audit) or is_participant(actor, audit)):
+        raise PermissionDenied(_only_editors(audit, "submit"))
     if not can_edit_audit(actor, audit):
         raise WorkflowError(f"This audit is {audit.status} and cannot be submitted again.")
     _check_version(session, audit, expected_version)
@@ -417,6 +450,10 @@ def submit_audit(session: Session, actor: User, audit_id: int, expected_version:
         raise InvalidInput([FieldError("override_rationale", problem)])
     if audit.template.grading.mode == "judgement" and not audit.auditor_grade:
         raise InvalidInput([FieldError("auditor_grade", "Choose an overall judgement before you submit")])
+    if is_panel_audit(audit):
+        problems = panel_problems(session, audit)
+        if problems:
+            raise InvalidInput(problems)
     before = {"status": audit.status}
     move_to(audit, AuditStatus.SUBMITTED)
     audit.submitted_at = audit.updated_at = utcnow()

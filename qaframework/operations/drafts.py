@@ -57,6 +57,10 @@ def discard_draft(session: Session, actor: User, audit_id: int) -> None:
         "answers": {r.question_id: {"rating": r.rating, "evidence": r.evidence, "na_reason": r.na_reason}
                     for r in sorted(audit.responses, key=lambda r: r.question_id)},
     }
+    if audit.participants or audit.contributions:  # a Tier 3 panel's record goes into the trail too
+        kept["participants"] = [{"user_id": p.user_id, "agency_code": p.agency_code} for p in audit.participants]
+        kept["contributions"] = {c.agency_code: {"grade": c.grade, "involved": c.involved, "note": c.note}
+                                 for c in audit.contributions}
     # Consent belongs to the case, not to the draft that was going to use it.
     for consent in session.scalars(select(ConsentRecord).where(ConsentRecord.audit_id == audit.id)):
         consent.audit_id = None

@@ -4,13 +4,36 @@ from qaframework.store.audits import Audit, PeerChallenge, PeerComment, Response
 from qaframework.store.base import Base, utcnow
 from qaframework.store.cases import AdviceRequest, Case, CaseNeed, Placement, Request, Review
 from qaframework.store.panel import Action, ConsentRecord, ModerationRecord, Sample, SampleItem
+from qaframework.store.panel_audits import AgencyContribution, AuditParticipant
 from qaframework.store.people import Agency, User
 from qaframework.store.settings import AreaSetting
 from qaframework.store.trail import TrailEntry, TrailIsAppendOnly
 
 __all__ = [
-    "Action", "AdviceRequest", "Agency", "AreaSetting", "Audit", "Base", "Case", "CaseNeed", "ConsentRecord",
-    "ModerationRecord", "PeerChallenge", "PeerComment", "Placement", "Request", "Response",
-    "Review", "Sample", "SampleItem", "SectionGrade", "TemplateVersion", "TrailEntry",
-    "TrailIsAppendOnly", "User", "utcnow",
+    "Action",
+    "AdviceRequest",
+    "Agency",
+    "AgencyContribution",
+    "AreaSetting",
+    "Audit",
+    "AuditParticipant",
+    "Base",
+    "Case",
+    "CaseNeed",
+    "ConsentRecord",
+    "ModerationRecord",
+    "PeerChallenge",
+    "PeerComment",
+    "Placement",
+    "Request",
+    "Response",
+    "Review",
+    "Sample",
+    "SampleItem",
+    "SectionGrade",
+    "TemplateVersion",
+    "TrailEntry",
+    "TrailIsAppendOnly",
+    "User",
+    "utcnow",
 ]

@@ -12,6 +12,7 @@ from qaframework.checklists.model import Template
 from qaframework.framework import PeerChallengeStatus
 from qaframework.store.base import Base, utcnow
 from qaframework.store.cases import Case, Request
+from qaframework.store.panel_audits import AgencyContribution, AuditParticipant
 from qaframework.store.people import User
 
 _PARSED_TEMPLATES: dict[str, Template] = {}
@@ -91,6 +92,13 @@ class Audit(Base):
     auditor: Mapped[User] = relationship(foreign_keys=[auditor_id])
     responses: Mapped[list[Response]] = relationship(back_populates="audit", cascade="all, delete-orphan")
     section_grades: Mapped[list[SectionGrade]] = relationship(cascade="all, delete-orphan")
+    #: Tier 3 panel audits only: the members present, and each agency's contribution graded.
+    participants: Mapped[list[AuditParticipant]] = relationship(
+        cascade="all, delete-orphan", order_by=AuditParticipant.id
+    )
+    contributions: Mapped[list[AgencyContribution]] = relationship(
+        cascade="all, delete-orphan", order_by=AgencyContribution.agency_code
+    )
 
     @property
     def template(self) -> Template:

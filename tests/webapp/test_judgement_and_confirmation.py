@@ -7,7 +7,15 @@ from sqlalchemy.orm import Session
 
 from qaframework.framework import Role
 from qaframework.operations.audits import ResponseInput, save_answers, start_audit, submit_audit
-from tests.support import T1, ClientAs, MakeCase, TemplateVersionOf, all_met, submitted_check
+from tests.support import (
+    T1,
+    ClientAs,
+    MakeCase,
+    TemplateVersionOf,
+    all_met,
+    complete_panel_audit,
+    submitted_check,
+)
 from tests.webapp.journey import check_page
 
 
@@ -56,8 +64,7 @@ def test_confirmation_of_a_panel_audit_does_not_promise_panel_sampling(
     tv = template_version("t3-multi-agency-new-plan")
     subject = tv.template.subjects[0].value if hasattr(tv.template.subjects[0], "value") else tv.template.subjects[0]
     audit = start_audit(session, panel, case_id=make_case().id, template_version_id=tv.id, subject=subject)
-    save_answers(session, panel, audit.id, audit.version_id, all_met(tv.template))
-    session.refresh(audit)
+    audit = complete_panel_audit(session, panel, audit)
     submit_audit(session, panel, audit.id, audit.version_id)
     text = check_page(client.get(f"/audits/{audit.id}/submitted")).get_text(" ", strip=True)
     assert "Audit submitted" in text
