@@ -485,3 +485,15 @@ def cycle_for(day: date, cycles: list[Cycle] | None = None) -> Cycle:
         if cycle.contains(day):
             return cycle
     raise ValueError(f"no cycle contains {day}")  # unreachable: default cycles are contiguous
+
+
+class ExemplarStatus(enum.StrEnum):
+    """Where a "what good looks like" nomination stands: a panel lead approves or rejects it."""
+
+    NOMINATED = "nominated"
+    APPROVED = "approved"
+    REJECTED = "rejected"
+
+    @property
+    def label(self) -> str:
+        return {"nominated": "Waiting for a panel lead", "approved": "Approved", "rejected": "Not approved"}[self.value]

@@ -10,11 +10,19 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from qaframework.framework import PEER_REVIEWABLE, ROLE_TIERS, AuditStatus, PeerChallengeStatus, Role, Tier
+from qaframework.framework import (
+    PEER_REVIEWABLE,
+    ROLE_TIERS,
+    AuditStatus,
+    ExemplarStatus,
+    PeerChallengeStatus,
+    Role,
+    Tier,
+)
 
 if TYPE_CHECKING:
     from qaframework.checklists.model import Template
-    from qaframework.store import Action, Audit, PeerChallenge, User
+    from qaframework.store import Action, Audit, Exemplar, PeerChallenge, User
 
 #: Roles that see every agency's audits (panels moderate across agencies; admins support everyone).
 CROSS_AGENCY_ROLES = frozenset({Role.PANEL_MEMBER, Role.SYSTEM_LEADER, Role.ADMIN})
@@ -168,3 +176,50 @@ def can_view_compliance_figures(user: User) -> bool:
     """Compliance and grade figures per audit carry no case reference, so the board reads them too;
     auditors see their own agency's (the query narrows them)."""
     return user.active
+
+
+# --- The learning loop ----------------------------------------------------------------------------
+
+#: The Learning and Improvement Group: panel members, system leaders and administrators read every
+#: agency's actions and training needs and record training delivered.
+LEARNING_GROUP_ROLES = frozenset({Role.PANEL_MEMBER, Role.SYSTEM_LEADER, Role.ADMIN})
+
+
+def can_view_learning(user: User) -> bool:
+    """Actions, training needs and exemplars are casework: board viewers see the themes' figures only."""
+    return user.active and role_of(user) in CASEWORK_ROLES
+
+
+def can_view_themes(user: User) -> bool:
+    """Themes are counts of ratings by question, with no case in them, so the board reads them too."""
+    return user.active
+
+
+def can_view_theme_evidence(user: User) -> bool:
+    """The audits behind a theme are case records: casework roles only (each audit still checked)."""
+    return can_view_cases(user)
+
+
+def is_learning_group(user: User) -> bool:
+    return user.active and role_of(user) in LEARNING_GROUP_ROLES
+
+
+def can_manage_training(user: User, action: Action) -> bool:
+    """Mark an action as a training need and record the training delivered: the group, or the
+    action's owner or raiser (who know when the session ran)."""
+    return is_learning_group(user) or can_update_action(user, action)
+
+
+def can_nominate_exemplar(user: User, audit: Audit) -> bool:
+    """Whoever works with cases and may read the audit may put one of its sections forward."""
+    return can_view_learning(user) and can_view_audit(user, audit)
+
+
+def can_view_exemplar(user: User, exemplar: Exemplar) -> bool:
+    """Approved exemplars are for everyone doing casework; a nomination only for its nominator, the
+    panel (who decide) and administrators, until it is approved."""
+    if not can_view_learning(user):
+        return False
+    if exemplar.status == ExemplarStatus.APPROVED:
+        return True
+    return exemplar.nominated_by_id == user.id or role_of(user) in {Role.PANEL_MEMBER, Role.ADMIN}

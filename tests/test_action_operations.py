@@ -70,7 +70,8 @@ def test_open_statuses_are_the_ones_that_can_be_overdue(
     assert action.status == ActionStatus.OPEN and ActionStatus(action.status) in ACTION_OPEN
     for status in ActionStatus:
         note = "" if status in ACTION_OPEN else "Therapy frequency added to F."  # closing needs a note
-        action = ops.update_action_status(session, author, action.id, status.value, note)
+        outcome = "New plans state therapy frequency." if status is ActionStatus.DONE else ""  # Done says what changed
+        action = ops.update_action_status(session, author, action.id, status.value, note, outcome)
         assert action.is_overdue(action.due_date + timedelta(days=1)) is (status in ACTION_OPEN)
         assert (action.completed_at is not None) is (status is ActionStatus.DONE)
         assert [a.id for a in ops.my_actions(session, author)] == ([action.id] if status in ACTION_OPEN else [])

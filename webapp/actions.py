@@ -189,7 +189,9 @@ def show_action(action_id: int) -> Any:
     status = request.form.get("status", action.status)
     if request.method == "POST":
         try:
-            ops.update_action_status(session, user, action.id, status, request.form.get("closing_note", ""))
+            ops.update_action_status(
+                session, user, action.id, status, request.form.get("closing_note", ""), request.form.get("outcome", "")
+            )
         except InvalidInput as exc:
             errors = {e.field or "status": e.message for e in exc.errors}
         else:
@@ -202,6 +204,7 @@ def show_action(action_id: int) -> Any:
         raiser=ops.raised_by(session, action),
         chosen_status=status,
         closing_note=request.form.get("closing_note", action.closing_note or ""),
+        outcome=request.form.get("outcome", action.outcome or ""),
         closed=ops.CLOSED,
         agencies={a.code: a.name for a in list_agencies(session, active_only=False)},
         statuses=ops.STATUSES,

@@ -15,6 +15,7 @@ NAV: tuple[tuple[str, str, frozenset[Role] | None, str], ...] = (
     ("cases.list_cases", "Cases", frozenset(Role) - {Role.BOARD_VIEWER}, "cases."),
     ("audits.list_audits", "Audits", frozenset(Role) - {Role.BOARD_VIEWER}, "audits."),
     ("actions.my_actions", "Actions", frozenset(Role) - {Role.BOARD_VIEWER}, "actions."),
+    ("learning.index", "Learning", None, "learning."),
     ("oversight.team", "Team", None, "oversight."),
     ("admin.index", "Admin", frozenset({Role.ADMIN}), "admin."),
     ("auth.sign_out", "Sign out", None, "auth."),

@@ -115,13 +115,17 @@ NOTE_MAX = 2000
 
 
 @operation
-def update_action_status(session: Session, actor: User, action_id: int, status: str, closing_note: str = "") -> Action:
+def update_action_status(
+    session: Session, actor: User, action_id: int, status: str, closing_note: str = "", outcome: str = ""
+) -> Action:
     """Move an action on. Done and Cancelled need a closing note (what was done, or why it was
-    cancelled) so whoever reads the action later, in another agency, knows how it ended."""
+    cancelled) so whoever reads the action later, in another agency, knows how it ended; Done also
+    needs what changed as a result, which is what the Learning and Improvement Group reports."""
     action = get_action(session, actor, action_id)
     if not can_update_action(actor, action):
         raise PermissionDenied("Only the action's owner or the person who raised it can update it.")
     note = (closing_note or "").strip()
+    changed = (outcome or "").strip()
     errors: list[FieldError] = []
     if status not in STATUSES:
         errors.append(FieldError("status", "Choose a status"))
@@ -134,13 +138,19 @@ def update_action_status(session: Session, actor: User, action_id: int, status: 
         )
     if len(note) > NOTE_MAX:
         errors.append(FieldError("closing_note", f"Keep the note to {NOTE_MAX:,} characters or fewer"))
+    if status == ActionStatus.DONE and not changed:
+        errors.append(FieldError("outcome", "Say what changed as a result"))
+    elif len(changed) > NOTE_MAX:
+        errors.append(FieldError("outcome", f"Keep what changed to {NOTE_MAX:,} characters or fewer"))
     if errors:
         raise InvalidInput(errors)
-    before = snapshot(action, "status", "closing_note")
+    fields = ("status", "closing_note", "outcome")
+    before = snapshot(action, *fields)
     action.status = status
     action.completed_at = utcnow() if status == ActionStatus.DONE else None
     action.closing_note = note if status in CLOSED else None
-    record(session, actor, "action.update", "action", action.id, before, snapshot(action, "status", "closing_note"))
+    action.outcome = changed if status == ActionStatus.DONE else None
+    record(session, actor, "action.update", "action", action.id, before, snapshot(action, *fields))
     return action
 
 

@@ -3,6 +3,7 @@
 from qaframework.store.audits import Audit, PeerChallenge, PeerComment, Response, SectionGrade, TemplateVersion
 from qaframework.store.base import Base, utcnow
 from qaframework.store.cases import AdviceRequest, Case, CaseNeed, Placement, Request, Review
+from qaframework.store.learning import Exemplar
 from qaframework.store.panel import Action, ConsentRecord, ModerationRecord, Sample, SampleItem
 from qaframework.store.panel_audits import AgencyContribution, AuditParticipant
 from qaframework.store.people import Agency, User
@@ -21,6 +22,7 @@ __all__ = [
     "Case",
     "CaseNeed",
     "ConsentRecord",
+    "Exemplar",
     "ModerationRecord",
     "PeerChallenge",
     "PeerComment",

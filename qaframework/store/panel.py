@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import JSON, Date, ForeignKey, Integer, String, Text
+from sqlalchemy import JSON, Boolean, Date, ForeignKey, Integer, String, Text, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from qaframework.framework import ACTION_OPEN, ActionStatus
@@ -100,6 +100,14 @@ class Action(Base):
     completed_at: Mapped[datetime | None]
     #: What was done, or why it was cancelled: required when the action is closed.
     closing_note: Mapped[str | None] = mapped_column(Text)
+    #: What changed as a result (for plans, children, practice): required when the action is Done.
+    outcome: Mapped[str | None] = mapped_column(Text)
+    #: A training need for the action's agency (or the service area named), which the Learning and
+    #: Improvement Group follows until the training is delivered.
+    training_need: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    training_area: Mapped[str | None] = mapped_column(String(120))
+    training_delivered_on: Mapped[date | None] = mapped_column(Date)
+    training_attendees: Mapped[int | None] = mapped_column(Integer)
 
     audit: Mapped[Audit | None] = relationship()
     owner: Mapped[User] = relationship(foreign_keys=[owner_id])

@@ -219,12 +219,14 @@ def test_owner_updates_the_status(
     assert error_links(soup) == {"#status": "Choose a status"}
     # Done needs a closing note: what was done, kept with the action and in the trail.
     soup = page(client.post(f"/actions/{action.id}", data={"status": "done", "closing_note": "  "}))
-    assert error_links(soup) == {"#closing_note": "Say what was done"}
+    assert error_links(soup) == {"#closing_note": "Say what was done", "#outcome": "Say what changed as a result"}
     assert soup.select_one("input[name=status][value=done]").has_attr("checked")  # the choice is kept
     session.expire_all()
     assert action.status == "open"
     response = client.post(
-        f"/actions/{action.id}", data={"status": "done", "closing_note": "Therapy hours added to section F."}
+        f"/actions/{action.id}",
+        data={"status": "done", "closing_note": "Therapy hours added to section F.",
+              "outcome": "New plans state weekly therapy hours."},
     )
     assert response.status_code == 302
     session.expire_all()
@@ -240,7 +242,10 @@ def test_owner_updates_the_status(
         .where(TrailEntry.entity == "action", TrailEntry.action == "action.update")
         .order_by(TrailEntry.id.desc())
     ).first()
-    assert entry.after == {"status": "done", "closing_note": "Therapy hours added to section F."}
+    assert entry.after == {"status": "done", "closing_note": "Therapy hours added to section F.",
+                           "outcome": "New plans state weekly therapy hours."}
+    outcome_row = soup.find("dt", string=lambda s: s and "What changed as a result" in s)
+    assert outcome_row.find_next("dd").get_text(strip=True) == "New plans state weekly therapy hours."
     # Cancelling needs a reason too.
     soup = page(client.post(f"/actions/{action.id}", data={"status": "cancelled"}))
     assert error_links(soup) == {"#closing_note": "Say why the action is cancelled"}
