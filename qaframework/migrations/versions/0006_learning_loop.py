@@ -9,8 +9,8 @@ nominated and approved by a panel lead.
 
 Plain ``ADD COLUMN`` on ``actions`` (no batch copy-and-drop on SQLite, which would cascade deletes).
 
-Revision ID: 0005
-Revises: 0004
+Revision ID: 0006
+Revises: 0005
 Create Date: 2026-11-27 19:15:00
 """
 
@@ -19,8 +19,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = '0005'
-down_revision = '0004'
+revision = '0006'
+down_revision = '0005'
 branch_labels = None
 depends_on = None
 
