@@ -191,10 +191,10 @@ class TestMilestones:
     def test_open_request_without_decision_after_six_weeks(self) -> None:
         result = clock(open_request(), today=day(50))
         assert result.milestones == [
-            Milestone("Assessment panel (local, week 4)", day(28), None),
+            Milestone("Assessment panel (local, week 4)", day(28), None, local=True),
             Milestone("Decision whether to assess (6 weeks)", day(42), False),
-            Milestone("Decision whether to issue (local panel, week 12)", day(84), None),
-            Milestone("Draft plan sent (local, week 14)", day(98), None),
+            Milestone("Decision whether to issue (local panel, week 12)", day(84), None, local=True),
+            Milestone("Draft plan sent (local, week 14)", day(98), None, local=True),
             Milestone("Final plan issued (20 weeks)", day(140), None),
         ]
 
@@ -417,7 +417,7 @@ class TestReviewErrors:
         late_draft = RequestFacts(START, day(30), None, IN_PROGRESS, None, draft_issued_date=day(110))
         milestones = {m.label: m for m in clock(late_draft, today=day(115)).milestones}
         assert milestones["Draft plan sent (local, week 14)"] == Milestone(
-            "Draft plan sent (local, week 14)", day(98), False
+            "Draft plan sent (local, week 14)", day(98), False, local=True
         )
 
     def test_c8_clock_starts_when_the_authority_became_responsible(self) -> None:

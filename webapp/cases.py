@@ -203,6 +203,7 @@ def at_risk_list() -> Any:
         today=date.today(),
         request_tag=request_tag,
         status_tag=status_tag,
+        milestone_state=milestone_state,
         days_text=days_text,
         agencies=agency_names(session),
     )

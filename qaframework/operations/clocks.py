@@ -7,17 +7,17 @@ the at-risk page and reports all get their clocks from here, so a due date is co
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import ColumnElement, and_, or_, select
 from sqlalchemy.orm import Session, selectinload
 
 from qaframework.framework import RequestOutcome
 from qaframework.operations.base import FieldError, InvalidInput, require
 from qaframework.operations.settings import get_setting, set_setting
 from qaframework.permissions import can_view_cases
-from qaframework.store import AdviceRequest, Agency, Case, Request, User
+from qaframework.store import AdviceRequest, Agency, Case, Request, Review, User
 from qaframework.timeliness import (
     DEFAULT_MILESTONES,
     AdviceClock,
@@ -32,6 +32,7 @@ from qaframework.timeliness import (
     phase_transfer_clock,
     transfer_in_clock,
 )
+from qaframework.timeliness.reviews import AT_RISK_DAYS_LEFT as REVIEW_AT_RISK_DAYS
 
 #: Area setting: the statutory week from which an open request is at risk (default 14).
 AT_RISK_WEEK = "at_risk_from_week"
@@ -158,6 +159,40 @@ class AtRiskLists:
 
 ATTENTION = frozenset({"overdue", "due_today", "at_risk", "decision_overdue"})
 
+#: No annual review is due sooner than 364 days after the plan or the last review decision (12
+#: months starting with that day), and a review needs attention from 42 days before it is due; a
+#: week's slack on top, so the SQL narrowing can only let in more cases than the clocks keep.
+REVIEW_QUIET_DAYS = 364 - REVIEW_AT_RISK_DAYS - 7
+
+
+def may_need_attention(today: date) -> ColumnElement[bool]:
+    """Cases that can have something on the at-risk lists on ``today``: a superset, worked out in SQL.
+
+    An open request; advice not yet received; a review meeting held with no decision; a phase
+    transfer recorded; or a plan (or transfer in) with no plan issued nor review decided in the
+    last ``REVIEW_QUIET_DAYS`` days. The clocks then decide exactly, as for the case page, so the
+    lists are the same as from every case; only far fewer cases are loaded.
+    """
+    quiet_since = today - timedelta(days=REVIEW_QUIET_DAYS)
+    outstanding_advice = (
+        select(AdviceRequest.id)
+        .join(Request, AdviceRequest.request_id == Request.id)
+        .where(Request.case_id == Case.id, AdviceRequest.received_date.is_(None))
+        .exists()
+    )
+    has_plan = or_(Case.transferred_in_date.is_not(None), Case.requests.any(Request.final_issued_date.is_not(None)),
+                   Case.reviews.any(Review.decision_date.is_not(None)))
+    return or_(
+        Case.requests.any(Request.outcome == RequestOutcome.IN_PROGRESS.value),
+        outstanding_advice,
+        Case.reviews.any(and_(Review.meeting_date.is_not(None), Review.decision_date.is_(None),
+                              Review.meeting_date <= today)),
+        and_(Case.next_phase.is_not(None), Case.phase_transfer_date.is_not(None)),
+        and_(has_plan,
+             ~Case.requests.any(Request.final_issued_date > quiet_since),
+             ~Case.reviews.any(Review.decision_date > quiet_since)),
+    )
+
 
 def at_risk(session: Session, actor: User, today: date, team: str = "") -> AtRiskLists:
     """Open requests by days left (overdue and those past the at-risk week first), outstanding advice
@@ -166,6 +201,7 @@ def at_risk(session: Session, actor: User, today: date, team: str = "") -> AtRis
     milestones = local_milestones(session)
     query = (
         select(Case)
+        .where(may_need_attention(today))
         .options(selectinload(Case.requests).selectinload(Request.advice), selectinload(Case.reviews))
         .order_by(Case.case_ref)
     )

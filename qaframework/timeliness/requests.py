@@ -178,11 +178,15 @@ class RequestFacts:
 
 
 class Milestone(NamedTuple):
-    """One deadline on a clock; ``met`` is None where the recorded facts cannot tell (yet)."""
+    """One deadline on a clock; ``met`` is None where the recorded facts cannot tell (yet).
+
+    ``local`` marks the area's own milestones (panels, draft), as against the statutory ones.
+    """
 
     label: str
     due: date
     met: bool | None
+    local: bool = False
 
 
 @dataclass(frozen=True)
@@ -245,7 +249,7 @@ def _milestones(facts: RequestFacts, today: date, local: LocalMilestones) -> lis
     panel_due = start + timedelta(weeks=local.assessment_panel_week)
     items = [
         Milestone(f"Assessment panel (local, week {local.assessment_panel_week})", panel_due,
-                  _judge(facts.decision_to_assess_date, panel_due, undecided, today, proxy=True)),
+                  _judge(facts.decision_to_assess_date, panel_due, undecided, today, proxy=True), local=True),
         Milestone("Decision whether to assess (6 weeks)", decision_due,
                   _judge(facts.decision_to_assess_date, decision_due, undecided, today)),
     ]
@@ -256,7 +260,8 @@ def _milestones(facts: RequestFacts, today: date, local: LocalMilestones) -> lis
     undecided_to_issue = still_open and outcome_date is None
     decision_panel_due = start + timedelta(weeks=local.decision_panel_week)
     items.append(Milestone(f"Decision whether to issue (local panel, week {local.decision_panel_week})",
-                           decision_panel_due, _judge(outcome_date, decision_panel_due, undecided_to_issue, today)))
+                           decision_panel_due, _judge(outcome_date, decision_panel_due, undecided_to_issue, today),
+                           local=True))
     if refused:
         no_issue_due = start + timedelta(days=NO_ISSUE_DECISION_LIMIT_DAYS)
         items.append(Milestone("Decision not to issue (16 weeks)", no_issue_due,
@@ -265,7 +270,7 @@ def _milestones(facts: RequestFacts, today: date, local: LocalMilestones) -> lis
         draft_due = start + timedelta(weeks=local.draft_week)
         no_draft_yet = still_open and facts.draft_issued_date is None
         items.append(Milestone(f"Draft plan sent (local, week {local.draft_week})", draft_due,
-                               _judge(facts.draft_issued_date, draft_due, no_draft_yet, today)))
+                               _judge(facts.draft_issued_date, draft_due, no_draft_yet, today), local=True))
         items.append(Milestone("Final plan issued (20 weeks)", final_due,
                                _judge(facts.final_issued_date, final_due, still_open, today)))
     return sorted(items, key=lambda m: m.due)

@@ -209,24 +209,31 @@ def test_case_page_shows_every_clock_that_applies(client_as: ClientAs, make_case
 
 
 def test_at_risk_page_lists_open_requests_past_the_at_risk_week_first(
-    client_as: ClientAs, make_case: MakeCase
+    client_as: ClientAs, make_case: MakeCase, session: Session
 ) -> None:
     today = date.today()
     make_case("RISK-OVER", request_date=today - timedelta(days=150), team="North")
     make_case("RISK-TODAY", request_date=today - timedelta(days=140), team="South")
-    make_case("RISK-WK14", request_date=today - timedelta(days=92), team="North")
+    wk14 = make_case("RISK-WK14", request_date=today - timedelta(days=92), team="North")
+    wk14.requests[0].decision_to_assess_date = today - timedelta(days=92 - 20)  # decided on day 20
+    session.commit()
     make_case("RISK-WK13", request_date=today - timedelta(days=91), team="North")  # not yet at risk
     client, _ = client_as(Role.AUDITOR)
     soup = check_page(client.get("/cases/at-risk"))
     rows = [
         [c.get_text(" ", strip=True) for c in tr.select("th, td")] for tr in soup.select("#at-risk-requests tbody tr")
     ]
-    assert [(r[0], r[3]) for r in rows] == [
+    assert [(r[0], r[-1]) for r in rows] == [
         ("RISK-OVER", "Overdue: week 22"),
         ("RISK-TODAY", "Due today: week 20"),
         ("RISK-WK14", "At risk: week 14"),
         ("RISK-WK13", "On track: week 13"),  # open, but not yet at risk: listed after those that are
     ]
+    # The local milestones, met or missed: panel by week 4, decision panel by week 12, draft by week 14.
+    assert rows[2][3] == ("Assessment panel (local, week 4): Met "
+                          "Decision whether to issue (local panel, week 12): Missed "
+                          "Draft plan sent (local, week 14): Not yet due")
+    assert rows[3][3].startswith("Assessment panel (local, week 4): Not recorded ")
     assert soup.select_one("#requests-at-risk").get_text(strip=True) == "3 at or past week 14, due today or overdue."
     assert (
         rows[0][2].endswith("10 days late") and rows[1][2].endswith("Due today") and rows[2][2].endswith("48 days left")
