@@ -328,6 +328,83 @@ def demo(ctx: click.Context, if_empty: bool, seed: int, case_total: int) -> None
     click.echo(f"\nEvery demo user's password is: {DEMO_PASSWORD}")
 
 
+@main.group()
+def sample() -> None:
+    """Half-term samples of cases (Tier 3 and 4) or of submitted audits (moderation)."""
+
+
+def _print_sample(session: Session, sample_id: int) -> None:
+    from qaframework.operations.samples import item_keys
+    from qaframework.store import Sample
+
+    found = session.get(Sample, sample_id)
+    if found is None:
+        raise click.ClickException(f"There is no sample {sample_id}.")
+    criteria = found.criteria or {}
+    how = f"size {criteria['size']}" if criteria.get("size") is not None else f"proportion {criteria.get('proportion')}"
+    strata = ", ".join(criteria.get("by") or []) or "none"
+    click.echo(f"Sample {found.id}: {found.cycle}, {found.kind}, {how}, strata {strata}, seed {found.seed}, "
+               f"{found.size} item(s)", err=True)
+    for key in item_keys(session, found):
+        click.echo(key)
+
+
+#: The option each parameter of a draw comes from, to name it in errors.
+_SAMPLE_OPTIONS = {"cycle": "--cycle", "kind": "--of", "size": "--size", "proportion": "--proportion",
+                   "strata": "--by", "minimum_per_auditor": "--minimum-per-auditor",
+                   "exclude_cycles": "--exclude-cycles", "risk": "--risk", "risk_limit": "--risk-limit",
+                   "seed": "--seed", "as_of": "--as-of"}
+
+
+@sample.command("draw")
+@click.option("--cycle", required=True, help='The half term, e.g. "2025-26 Autumn 1".')
+@click.option("--of", "kind", required=True, type=click.Choice(["cases", "audits"]), help="What to sample.")
+@click.option("--size", default="", help="How many to draw (or give --proportion).")
+@click.option("--proportion", default="", help="A share to draw instead of a size: 10% or 0.1.")
+@click.option("--by", "strata", multiple=True, help="A field to stratify by (repeat for more): phase, "
+              "primary_need, setting_type, team; for audits also agency, subject.")
+@click.option("--minimum-per-auditor", default="0", show_default=True,
+              help="Audit samples: at least this many of each auditor's audits.")
+@click.option("--exclude-cycles", default="0", show_default=True,
+              help="Leave out cases sampled in this many half terms before this one.")
+@click.option("--risk", "risks", multiple=True, help="Add items a risk rule picks out (repeat for more): "
+              "issued_late, review_overdue for cases; graded_inadequate, grade_overridden for audits.")
+@click.option("--risk-limit", default="", help="At most this many added per risk rule.")
+@click.option("--seed", default="", help="Random seed: the same seed and options give the same list.")
+@click.option("--as-of", default="", help="The day risk rules are judged on, YYYY-MM-DD (default today).")
+@click.pass_context
+def sample_draw(ctx: click.Context, cycle: str, kind: str, size: str, proportion: str, strata: tuple[str, ...],
+                minimum_per_auditor: str, exclude_cycles: str, risks: tuple[str, ...], risk_limit: str, seed: str,
+                as_of: str) -> None:
+    """Draw and record a sample; prints one line per item (case reference or audit id).
+
+    The sample's number, seed and parameters go to standard error, so the list can be piped."""
+    from qaframework.operations.samples import RawParameters, draw_sample_from
+
+    _need_database(ctx)
+    raw = RawParameters(cycle=cycle, kind=kind, size=size, proportion=proportion, strata=strata,
+                        minimum_per_auditor=minimum_per_auditor, exclude_cycles=exclude_cycles, risks=risks,
+                        risk_limit=risk_limit, seed=seed, as_of=as_of)
+    with _session(ctx) as session:
+        try:
+            drawn = draw_sample_from(session, None, raw, date.today())
+        except InvalidInput as exc:
+            for error in exc.errors:
+                click.echo(f"{_SAMPLE_OPTIONS.get(error.field, error.field)}: {error.message}", err=True)
+            raise click.ClickException("No sample was drawn.") from None
+        _print_sample(session, drawn.id)
+
+
+@sample.command("show")
+@click.argument("sample_id", type=int)
+@click.pass_context
+def sample_show(ctx: click.Context, sample_id: int) -> None:
+    """Print a recorded sample again: one line per item, as it was drawn."""
+    _need_database(ctx)
+    with _session(ctx) as session:
+        _print_sample(session, sample_id)
+
+
 @main.command()
 @click.pass_context
 def summary(ctx: click.Context) -> None:

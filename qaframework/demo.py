@@ -17,6 +17,7 @@ from sqlalchemy import func, inspect, select
 from sqlalchemy.orm import Session
 
 from qaframework.checklists.model import Template
+from qaframework.demo_samples import load_demo_samples
 from qaframework.framework import (
     ActionStatus,
     AuditStatus,
@@ -219,6 +220,7 @@ def load_demo(session: Session, *, seed: int = 2026, case_total: int = 300, toda
     audits = _make_audits(session, rng, users, cases, templates, cycles, today)
     _not_after(session, now)
     _record_history(session, audits)
+    load_demo_samples(session, seed, users, cycles, today)
     _make_moderation(session, rng, users, audits, summary)
     _make_actions_and_challenges(session, rng, users, audits, today, summary)
     _not_after(session, now)

@@ -252,6 +252,18 @@ PEER_OPEN = frozenset({PeerChallengeStatus.REQUESTED, PeerChallengeStatus.CHALLE
 PEER_REVIEWABLE = frozenset({PeerChallengeStatus.REQUESTED, PeerChallengeStatus.RESPONDED})
 
 
+class SampleKind(enum.StrEnum):
+    """What a half-term sample draws: cases (for Tier 3 audits and Tier 4 reviews) or submitted
+    Tier 1 and 2 audits (for the panel to moderate)."""
+
+    CASES = "cases"
+    AUDITS = "audits"
+
+    @property
+    def label(self) -> str:
+        return {SampleKind.CASES: "Cases", SampleKind.AUDITS: "Audits for moderation"}[self]
+
+
 class CommentKind(enum.StrEnum):
     """What a peer-challenge comment is: the reviewer agreeing or challenging, or the author's response."""
 

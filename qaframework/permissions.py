@@ -17,6 +17,7 @@ from qaframework.framework import (
     ExemplarStatus,
     PeerChallengeStatus,
     Role,
+    SampleKind,
     Tier,
 )
 
@@ -39,6 +40,20 @@ PANEL_TIERS = frozenset({Tier.MULTI_AGENCY})
 #: Who may sit on a panel audit as a member present: panel members, agencies' auditors and system
 #: leaders (strategic leads); not administrators (support) or board viewers (aggregates only).
 PANEL_PARTICIPANT_ROLES = frozenset({Role.PANEL_MEMBER, Role.AUDITOR, Role.SYSTEM_LEADER})
+#: Who reads the half-term pages (cycles and samples).
+PANEL_PAGE_ROLES = frozenset({Role.PANEL_MEMBER, Role.SYSTEM_LEADER, Role.ADMIN})
+#: Who draws (and assigns) each kind of sample: the panel moderates audits, with administrators to
+#: help; panels and system leaders choose the cases for Tier 3 audits and Tier 4 reviews.
+SAMPLE_DRAWERS: dict[SampleKind, frozenset[Role]] = {
+    SampleKind.AUDITS: frozenset({Role.PANEL_MEMBER, Role.ADMIN}),
+    SampleKind.CASES: frozenset({Role.PANEL_MEMBER, Role.SYSTEM_LEADER}),
+}
+#: Who a sample may be given to: moderation is the panel's; cases go to panel members (Tier 3) and
+#: system leaders (Tier 4, with the parent carer forum).
+SAMPLE_ASSIGNEES: dict[SampleKind, frozenset[Role]] = {
+    SampleKind.AUDITS: frozenset({Role.PANEL_MEMBER}),
+    SampleKind.CASES: frozenset({Role.PANEL_MEMBER, Role.SYSTEM_LEADER}),
+}
 
 
 def role_of(user: User) -> Role:
@@ -178,48 +193,7 @@ def can_view_compliance_figures(user: User) -> bool:
     return user.active
 
 
-# --- The learning loop ----------------------------------------------------------------------------
-
-#: The Learning and Improvement Group: panel members, system leaders and administrators read every
-#: agency's actions and training needs and record training delivered.
-LEARNING_GROUP_ROLES = frozenset({Role.PANEL_MEMBER, Role.SYSTEM_LEADER, Role.ADMIN})
-
-
-def can_view_learning(user: User) -> bool:
-    """Actions, training needs and exemplars are casework: board viewers see the themes' figures only."""
-    return user.active and role_of(user) in CASEWORK_ROLES
-
-
-def can_view_themes(user: User) -> bool:
-    """Themes are counts of ratings by question, with no case in them, so the board reads them too."""
-    return user.active
-
-
-def can_view_theme_evidence(user: User) -> bool:
-    """The audits behind a theme are case records: casework roles only (each audit still checked)."""
-    return can_view_cases(user)
-
-
-def is_learning_group(user: User) -> bool:
-    return user.active and role_of(user) in LEARNING_GROUP_ROLES
-
-
-def can_manage_training(user: User, action: Action) -> bool:
-    """Mark an action as a training need and record the training delivered: the group, or the
-    action's owner or raiser (who know when the session ran)."""
-    return is_learning_group(user) or can_update_action(user, action)
-
-
-def can_nominate_exemplar(user: User, audit: Audit) -> bool:
-    """Whoever works with cases and may read the audit may put one of its sections forward."""
-    return can_view_learning(user) and can_view_audit(user, audit)
-
-
-def can_view_exemplar(user: User, exemplar: Exemplar) -> bool:
-    """Approved exemplars are for everyone doing casework; a nomination only for its nominator, the
-    panel (who decide) and administrators, until it is approved."""
-    if not can_view_learning(user):
-        return False
-    if exemplar.status == ExemplarStatus.APPROVED:
-        return True
-    return exemplar.nominated_by_id == user.id or role_of(user) in {Role.PANEL_MEMBER, Role.ADMIN}
+    ExemplarStatus,
+    PeerChallengeStatus,
+    Role,
+    SampleKind,

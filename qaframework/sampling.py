@@ -17,7 +17,7 @@ from collections.abc import Callable, Hashable, Sequence
 from fractions import Fraction
 from typing import Any, TypeVar
 
-__all__ = ["allocate", "dip_sample", "draw_stratified", "new_seed"]
+__all__ = ["allocate", "dip_sample", "draw_stratified", "new_seed", "top_up"]
 
 T = TypeVar("T")
 
@@ -124,3 +124,30 @@ def dip_sample(
         n = len(members)
         chosen.extend(rng.sample(members, min(n, max(math.ceil(exact_share * n), minimum))))
     return [ordered[position] for position in sorted(chosen)]
+
+
+def top_up(
+    items: Sequence[T],
+    key: Callable[[T], Any],
+    group: Callable[[T], Hashable],
+    chosen: Sequence[T],
+    minimum: int,
+    seed: int,
+) -> list[T]:
+    """The items to add so every group (e.g. every auditor) has at least ``minimum`` in the sample.
+
+    ``chosen`` is what is already drawn; a group short of the minimum gets a random pick of its
+    other items (all of them if it has too few). In key order, independent of the input order.
+    """
+    if minimum < 0:
+        raise ValueError("minimum cannot be negative")
+    ordered = _sorted_by_key(items, key)
+    taken = {key(item) for item in chosen}
+    rng = random.Random(seed)
+    added: list[int] = []
+    for members in _groups(ordered, group):
+        have = sum(key(ordered[position]) in taken for position in members)
+        spare = [position for position in members if key(ordered[position]) not in taken]
+        short = max(0, minimum - have)
+        added.extend(rng.sample(spare, min(short, len(spare))))
+    return [ordered[position] for position in sorted(added)]

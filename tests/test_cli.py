@@ -113,3 +113,42 @@ def test_demo_loads_once(db_url: str) -> None:
     assert "Demo local area loaded: 40 cases" in result.output and "demo-password-2026" in result.output
     again = qa(db_url, "demo", "--if-empty")
     assert again.exit_code == 0 and "already has cases" in again.output
+
+
+def test_sample_draw_prints_records_and_shows_again(db_url: str) -> None:
+    """On the demo area: one line per item, the same list for the same seed and options, `show`
+    prints the recorded list, and bad options are each named with what is allowed."""
+    from datetime import date
+
+    from qaframework.framework import cycle_for  # the demo area keeps the default term dates
+
+    assert qa(db_url, "init").exit_code == 0
+    assert qa(db_url, "demo", "--cases", "80").exit_code == 0
+    cycle = cycle_for(date.today()).label
+    options = ["sample", "draw", "--cycle", cycle, "--of", "audits", "--size", "4", "--by", "agency",
+               "--minimum-per-auditor", "1", "--seed", "99"]
+    first = CliRunner().invoke(main, ["--database-url", db_url, *options])
+    assert first.exit_code == 0, first.output
+    lines = first.stdout.split()
+    assert len(lines) >= 4 and all(line.isdigit() for line in lines) and lines == sorted(lines, key=int)
+    assert "seed 99" in first.stderr
+    again = CliRunner().invoke(main, ["--database-url", db_url, *options])
+    assert again.stdout.split() == lines
+    number = again.stderr.split()[1].rstrip(":")
+    shown = CliRunner().invoke(main, ["--database-url", db_url, "sample", "show", number])
+    assert shown.exit_code == 0 and shown.stdout.split() == lines
+
+    cases = CliRunner().invoke(main, ["--database-url", db_url, "sample", "draw", "--cycle", cycle, "--of", "cases",
+                                      "--proportion", "5%", "--by", "phase", "--seed", "1"])
+    assert cases.exit_code == 0 and all(line.startswith("EHC") for line in cases.stdout.split())
+
+    bad = CliRunner().invoke(main, ["--database-url", db_url, "sample", "draw", "--cycle", "2026-27 Autum 1",
+                                    "--of", "cases", "--size", "3", "--by", "agency", "--by", "colour"])
+    assert bad.exit_code == 1 and bad.stdout == ""
+    assert "--cycle: '2026-27 Autum 1' is not a half term" in bad.stderr
+    assert ("--by: agency applies to audit samples only; a case sample can be stratified by phase, primary_need, "
+            "setting_type, team") in bad.stderr
+    assert "--by: 'colour' is not a field to stratify by; choose from phase" in bad.stderr
+    assert "No sample was drawn." in bad.stderr
+    missing = CliRunner().invoke(main, ["--database-url", db_url, "sample", "show", "999"])
+    assert missing.exit_code == 1 and "There is no sample 999." in missing.output

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any, cast
 import pytest
 
 from qaframework import permissions as p
-from qaframework.framework import AuditStatus, PeerChallengeStatus, Role, Tier
+from qaframework.framework import AuditStatus, PeerChallengeStatus, Role, SampleKind, Tier
 
 if TYPE_CHECKING:
     from qaframework.checklists.model import Template
@@ -322,3 +322,31 @@ def test_who_may_see_and_update_an_action(
 )
 def test_who_may_raise_an_action(role: Role, agency: str | None, audit_agency: str, expected: bool) -> None:
     assert p.can_raise_action(person(role, agency), audit(agency_code=audit_agency)) is expected
+
+
+# role -> (sees the panel pages, draws/assigns audit samples, draws/assigns case samples,
+#          may be given an audit sample, may be given a case sample)
+SAMPLES = [
+    (Role.PANEL_MEMBER, True, True, True, True, True),
+    (Role.SYSTEM_LEADER, True, False, True, False, True),
+    (Role.ADMIN, True, True, False, False, False),
+    (Role.AUDITOR, False, False, False, False, False),
+    (Role.BOARD_VIEWER, False, False, False, False, False),
+]
+
+
+@pytest.mark.parametrize(("role", "view", "draw_audits", "draw_cases", "given_audits", "given_cases"), SAMPLES)
+def test_who_may_draw_assign_and_be_given_samples(
+    role: Role, view: bool, draw_audits: bool, draw_cases: bool, given_audits: bool, given_cases: bool
+) -> None:
+    user = person(role)
+    assert p.can_view_samples(user) is view
+    assert p.can_draw_sample(user, SampleKind.AUDITS) is draw_audits
+    assert p.can_draw_sample(user, "cases") is draw_cases
+    assert p.can_assign_sample(user, SampleKind.AUDITS) is draw_audits
+    assert p.can_assign_sample(user, SampleKind.CASES) is draw_cases
+    assert p.can_be_assigned_sample(user, SampleKind.AUDITS) is given_audits
+    assert p.can_be_assigned_sample(user, SampleKind.CASES) is given_cases
+    inactive = person(role, active=False)
+    assert not any([p.can_view_samples(inactive), p.can_draw_sample(inactive, "cases"),
+                    p.can_draw_sample(inactive, "audits"), p.can_be_assigned_sample(inactive, "cases")])

@@ -11,7 +11,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from qaframework.sampling import allocate, dip_sample, draw_stratified, new_seed
+from qaframework.sampling import allocate, dip_sample, draw_stratified, new_seed, top_up
 
 
 @dataclass(frozen=True)
@@ -171,3 +171,26 @@ def test_dip_sample_properties(cases: list[Case], share: float, minimum: int, se
     for h, n in totals.items():
         assert min(n, minimum) <= counts[h] <= n
         assert counts[h] >= min(n, max(minimum, 1 if share > 0 else 0))
+
+
+def test_top_up_gives_every_group_its_minimum_in_any_input_order() -> None:
+    items = [(f"A{n:02d}", "busy") for n in range(10)] + [("B01", "quiet"), ("B02", "quiet"), ("C01", "rare")]
+    chosen = [("A03", "busy"), ("A07", "busy"), ("B02", "quiet")]
+
+    def key(item: tuple[str, str]) -> str:
+        return item[0]
+
+    def group(item: tuple[str, str]) -> str:
+        return item[1]
+
+    added = top_up(items, key, group, chosen, 2, seed=4)
+    assert added == sorted(added, key=key)
+    counts = Counter(group(i) for i in chosen + added)
+    assert counts == {"busy": 2, "quiet": 2, "rare": 1}  # "rare" has only one
+    assert not set(added) & set(chosen)
+    shuffled = items[:]
+    random.Random(1).shuffle(shuffled)
+    assert top_up(shuffled, key, group, chosen[::-1], 2, seed=4) == added
+    assert top_up(items, key, group, chosen, 0, seed=4) == []
+    with pytest.raises(ValueError, match="minimum cannot be negative"):
+        top_up(items, key, group, chosen, -1, seed=4)

@@ -14,7 +14,8 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from qaframework.framework import HALF_TERMS, Cycle, cycle_for
+from qaframework.cycles import parse_cycle_label
+from qaframework.framework import HALF_TERMS, Cycle, cycle_for, default_cycles
 from qaframework.operations.base import FieldError, InvalidInput, operation, record, require
 from qaframework.permissions import can_administer
 from qaframework.store import AreaSetting, User
@@ -153,6 +154,17 @@ def configured_cycles(session: Session) -> list[Cycle]:
 
 def current_cycle(session: Session, today: date) -> Cycle:
     return cycle_for(today, configured_cycles(session))
+
+
+def cycle_named(session: Session, label: str) -> Cycle:
+    """The half term called ``label`` ("2025-26 Autumn 1"), with the area's dates where it set them
+    and the typical dates otherwise; ValueError saying what a label looks like."""
+    year, _ = parse_cycle_label(label)
+    wanted = label.strip()
+    for cycle in configured_cycles(session) + default_cycles(year):
+        if cycle.label == wanted:
+            return cycle
+    raise ValueError(f"{label!r} is not a half term like 2025-26 Autumn 1")  # unreachable once parsed
 
 
 def academic_year_label(start_year: int) -> str:

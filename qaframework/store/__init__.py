@@ -4,7 +4,7 @@ from qaframework.store.audits import Audit, PeerChallenge, PeerComment, Response
 from qaframework.store.base import Base, utcnow
 from qaframework.store.cases import AdviceRequest, Case, CaseNeed, Placement, Request, Review
 from qaframework.store.learning import Exemplar
-from qaframework.store.panel import Action, ConsentRecord, ModerationRecord, Sample, SampleItem
+from qaframework.store.panel import Action, ConsentRecord, ModerationRecord, Sample, SampleAssignment, SampleItem
 from qaframework.store.panel_audits import AgencyContribution, AuditParticipant
 from qaframework.store.people import Agency, User
 from qaframework.store.settings import AreaSetting
@@ -31,6 +31,7 @@ __all__ = [
     "Response",
     "Review",
     "Sample",
+    "SampleAssignment",
     "SampleItem",
     "SectionGrade",
     "TemplateVersion",

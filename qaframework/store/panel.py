@@ -11,11 +11,16 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from qaframework.framework import ACTION_OPEN, ActionStatus
 from qaframework.store.audits import Audit
 from qaframework.store.base import Base, utcnow
+from qaframework.store.cases import Case
 from qaframework.store.people import User
 
 
 class Sample(Base):
-    """A reproducible stratified draw for a cycle; the seed is kept so it can be drawn again."""
+    """A reproducible stratified draw for a cycle; the seed is kept so it can be drawn again.
+
+    ``criteria`` holds every other parameter of the draw (see ``operations.samples``), so the
+    same list can be drawn again from the row alone.
+    """
 
     __tablename__ = "samples"
 
@@ -24,21 +29,52 @@ class Sample(Base):
     #: "cases" (for new audits) or "audits" (dip-sample of lower-tier audits for moderation).
     kind: Mapped[str] = mapped_column(String(20))
     seed: Mapped[int] = mapped_column(Integer)
+    #: How many items the draw gave (the stratified draw, per-auditor minimums and risk additions).
     size: Mapped[int] = mapped_column(Integer)
     criteria: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
-    created_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    #: None when drawn by the ``qa`` command (an operator, not a signed-in person).
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
-    items: Mapped[list[SampleItem]] = relationship(cascade="all, delete-orphan")
+    items: Mapped[list[SampleItem]] = relationship(cascade="all, delete-orphan", order_by="SampleItem.id")
+    assignments: Mapped[list[SampleAssignment]] = relationship(
+        cascade="all, delete-orphan", order_by="SampleAssignment.id"
+    )
+    created_by: Mapped[User | None] = relationship()
 
 
 class SampleItem(Base):
+    """One case or audit in a sample, and why it is in. An audit item also names the audit's case."""
+
     __tablename__ = "sample_items"
 
     id: Mapped[int] = mapped_column(primary_key=True)
     sample_id: Mapped[int] = mapped_column(ForeignKey("samples.id", ondelete="CASCADE"), index=True)
-    case_id: Mapped[int | None] = mapped_column(ForeignKey("cases.id"))
-    audit_id: Mapped[int | None] = mapped_column(ForeignKey("audits.id"))
+    case_id: Mapped[int | None] = mapped_column(ForeignKey("cases.id"), index=True)
+    audit_id: Mapped[int | None] = mapped_column(ForeignKey("audits.id"), index=True)
+    #: "stratum" (the stratified draw), "auditor_minimum" or a risk rule (``operations.samples.RISK_RULES``).
+    reason: Mapped[str] = mapped_column(String(30), default="stratum", server_default="stratum")
+    #: The item's stratum, field → value (e.g. {"phase": "primary"}), whatever brought it in.
+    stratum: Mapped[dict[str, Any] | None] = mapped_column(JSON, default=dict)
+
+    case: Mapped[Case | None] = relationship()
+    audit: Mapped[Audit | None] = relationship()
+
+
+class SampleAssignment(Base):
+    """A sample, or one item of it, given to a person to audit, review or moderate."""
+
+    __tablename__ = "sample_assignments"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    sample_id: Mapped[int] = mapped_column(ForeignKey("samples.id", ondelete="CASCADE"), index=True)
+    #: None: the whole sample.
+    item_id: Mapped[int | None] = mapped_column(ForeignKey("sample_items.id", ondelete="CASCADE"))
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    assigned_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    assigned_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    user: Mapped[User] = relationship(foreign_keys=[user_id])
 
 
 class ModerationRecord(Base):
