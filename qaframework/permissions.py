@@ -35,11 +35,6 @@ AUDITING_ROLES = frozenset(role for role, tiers in ROLE_TIERS.items() if tiers)
 RETURN_ROLES = frozenset({Role.PANEL_MEMBER, Role.ADMIN})
 #: An audit its author may still change.
 EDITABLE_STATUSES = frozenset({AuditStatus.DRAFT, AuditStatus.RETURNED})
-#: Tiers whose audits a panel carries out together: every member present edits the one shared audit.
-PANEL_TIERS = frozenset({Tier.MULTI_AGENCY})
-#: Who may sit on a panel audit as a member present: panel members, agencies' auditors and system
-#: leaders (strategic leads); not administrators (support) or board viewers (aggregates only).
-PANEL_PARTICIPANT_ROLES = frozenset({Role.PANEL_MEMBER, Role.AUDITOR, Role.SYSTEM_LEADER})
 #: Who reads the half-term pages (cycles and samples).
 PANEL_PAGE_ROLES = frozenset({Role.PANEL_MEMBER, Role.SYSTEM_LEADER, Role.ADMIN})
 #: Who draws (and assigns) each kind of sample: the panel moderates audits, with administrators to
@@ -54,6 +49,11 @@ SAMPLE_ASSIGNEES: dict[SampleKind, frozenset[Role]] = {
     SampleKind.AUDITS: frozenset({Role.PANEL_MEMBER}),
     SampleKind.CASES: frozenset({Role.PANEL_MEMBER, Role.SYSTEM_LEADER}),
 }
+#: Tiers whose audits a panel carries out together: every member present edits the one shared audit.
+PANEL_TIERS = frozenset({Tier.MULTI_AGENCY})
+#: Who may sit on a panel audit as a member present: panel members, agencies' auditors and system
+#: leaders (strategic leads); not administrators (support) or board viewers (aggregates only).
+PANEL_PARTICIPANT_ROLES = frozenset({Role.PANEL_MEMBER, Role.AUDITOR, Role.SYSTEM_LEADER})
 
 
 def role_of(user: User) -> Role:
@@ -193,7 +193,71 @@ def can_view_compliance_figures(user: User) -> bool:
     return user.active
 
 
-    ExemplarStatus,
-    PeerChallengeStatus,
-    Role,
-    SampleKind,
+# --- The learning loop ----------------------------------------------------------------------------
+
+#: The Learning and Improvement Group: panel members, system leaders and administrators read every
+#: agency's actions and training needs and record training delivered.
+LEARNING_GROUP_ROLES = frozenset({Role.PANEL_MEMBER, Role.SYSTEM_LEADER, Role.ADMIN})
+
+
+def can_view_learning(user: User) -> bool:
+    """Actions, training needs and exemplars are casework: board viewers see the themes' figures only."""
+    return user.active and role_of(user) in CASEWORK_ROLES
+
+
+def can_view_themes(user: User) -> bool:
+    """Themes are counts of ratings by question, with no case in them, so the board reads them too."""
+    return user.active
+
+
+def can_view_theme_evidence(user: User) -> bool:
+    """The audits behind a theme are case records: casework roles only (each audit still checked)."""
+    return can_view_cases(user)
+
+
+def is_learning_group(user: User) -> bool:
+    return user.active and role_of(user) in LEARNING_GROUP_ROLES
+
+
+def can_manage_training(user: User, action: Action) -> bool:
+    """Mark an action as a training need and record the training delivered: the group, or the
+    action's owner or raiser (who know when the session ran)."""
+    return is_learning_group(user) or can_update_action(user, action)
+
+
+def can_nominate_exemplar(user: User, audit: Audit) -> bool:
+    """Whoever works with cases and may read the audit may put one of its sections forward."""
+    return can_view_learning(user) and can_view_audit(user, audit)
+
+
+def can_view_exemplar(user: User, exemplar: Exemplar) -> bool:
+    """Approved exemplars are for everyone doing casework; a nomination only for its nominator, the
+    panel (who decide) and administrators, until it is approved."""
+    if not can_view_learning(user):
+        return False
+    if exemplar.status == ExemplarStatus.APPROVED:
+        return True
+    return exemplar.nominated_by_id == user.id or role_of(user) in {Role.PANEL_MEMBER, Role.ADMIN}
+
+
+# --- Half-term samples ----------------------------------------------------------------------------
+
+
+def can_view_samples(user: User) -> bool:
+    """The cycle and sample pages: panel members, system leaders and administrators."""
+    return user.active and role_of(user) in PANEL_PAGE_ROLES
+
+
+def can_draw_sample(user: User, kind: SampleKind | str) -> bool:
+    """Audit samples (moderation): panel members and admins; case samples: panel members and system leaders."""
+    return user.active and role_of(user) in SAMPLE_DRAWERS[SampleKind(kind)]
+
+
+def can_assign_sample(user: User, kind: SampleKind | str) -> bool:
+    """Whoever may draw a kind of sample shares its work out."""
+    return can_draw_sample(user, kind)
+
+
+def can_be_assigned_sample(user: User, kind: SampleKind | str) -> bool:
+    """Whether a sample of this kind (or one of its items) may be given to this person."""
+    return user.active and role_of(user) in SAMPLE_ASSIGNEES[SampleKind(kind)]

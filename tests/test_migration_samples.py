@@ -1,4 +1,4 @@
-"""Migration 0006 keeps existing samples and their items while ``created_by_id`` becomes optional."""
+"""Migration 0007 keeps existing samples and their items while ``created_by_id`` becomes optional."""
 
 from __future__ import annotations
 
@@ -15,7 +15,7 @@ def test_sample_items_survive_the_table_copy_and_gain_a_reason(tmp_path: Path) -
     with scratch_database(tmp_path, "qa_migration_samples") as url:
         engine = make_engine(url)
         try:
-            upgrade(engine, "0005")
+            upgrade(engine, "0006")
             with engine.begin() as conn:
                 conn.execute(text("INSERT INTO users (id, email, display_name, password_hash, role, is_team_manager, "
                                   "active, failed_sign_ins, created_at) VALUES (1, 'p@example.test', 'P', 'x', "
@@ -35,7 +35,7 @@ def test_sample_items_survive_the_table_copy_and_gain_a_reason(tmp_path: Path) -
                                   "VALUES (2, '2025-26 Autumn 1', 'cases', 6, 0, '{}', :now)"), {"now": "2026-01-02"})
                 conn.execute(text("INSERT INTO sample_assignments (sample_id, user_id, assigned_at) "
                                   "VALUES (1, 1, :now)"), {"now": "2026-01-02"})
-            downgrade(engine, "0005")
+            downgrade(engine, "0006")
             with engine.connect() as conn:
                 assert conn.execute(text("SELECT id FROM samples")).scalars().all() == [1]  # the unsigned one goes
                 assert conn.execute(text("SELECT COUNT(*) FROM sample_items")).scalar() == 2

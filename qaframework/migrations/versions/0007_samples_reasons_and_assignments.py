@@ -10,8 +10,8 @@ Columns are added with plain ``ADD COLUMN``. Making ``created_by_id`` nullable n
 on SQLite, and dropping the old ``samples`` table would cascade to ``sample_items``: their rows are
 kept aside and put back.
 
-Revision ID: 0006
-Revises: 0005
+Revision ID: 0007
+Revises: 0006
 Create Date: 2026-11-27 19:20:00
 """
 
@@ -20,8 +20,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = '0006'
-down_revision = '0005'
+revision = '0007'
+down_revision = '0006'
 branch_labels = None
 depends_on = None
 
