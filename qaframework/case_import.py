@@ -386,7 +386,7 @@ def _primary_need(value: Any) -> str:
 
 def _request_source(value: Any) -> int:
     text = _whole_number(value)
-    if text.isdigit() and int(text) in {s.value for s in RequestSource}:
+    if text.isascii() and text.isdigit() and int(text) in {s.value for s in RequestSource}:
         return int(text)
     for source in RequestSource:
         if text.lower() in {source.name.lower(), source.name.lower().replace("_", " "), source.label.lower()}:

@@ -243,7 +243,7 @@ def _make_cases(session: Session, rng: random.Random, total: int, today: date, s
         setting = "Early years setting" if year_group in {"N2"} else _weighted(rng, SETTINGS)
         if setting == "Early years setting" and year_group not in {"N2", "R"}:
             setting = "Mainstream school"
-        if int(year_group) >= 12 if year_group.isdigit() else False:
+        if int(year_group) >= 12 if year_group.isascii() and year_group.isdigit() else False:
             setting = rng.choice(["Further education college", "Special school", "Further education college"])
         # Age on 1 September is ``age``, so the academic year of birth is the one ``age + 1`` years back.
         case = Case(

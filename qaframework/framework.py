@@ -430,7 +430,7 @@ def phase_for_year_group(year_group: str | None) -> str | None:
         return "early_years"
     if yg in {"R", "RECEPTION"}:
         return "primary"
-    if not yg.isdigit():
+    if not (yg.isascii() and yg.isdigit()):
         return None
     number = int(yg)
     if number <= 6:

@@ -32,8 +32,8 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     _load_config(app, test_config)
     _init_proxy(app)
     _init_jinja(app)
-    _init_extensions(app)
     security.init_app(app)
+    _init_extensions(app)
     _register_blueprints(app)
     errors.init_app(app)
     return app

@@ -13,6 +13,7 @@ from typing import Any
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 
 from qaframework import permissions
+from qaframework.numbers import whole_number
 from qaframework.operations import actions as ops
 from qaframework.operations.audits import get_audit
 from qaframework.operations.base import InvalidInput
@@ -75,7 +76,7 @@ def parse_due_date(parts: Mapping[str, str], today: date) -> tuple[date | None, 
         return None, f"Due date must include a {' and '.join(missing)}", missing
     month = MONTHS.get(raw["month"].lower(), raw["month"])
     numbers = {"day": raw["day"], "month": str(month), "year": raw["year"]}
-    not_numbers = tuple(p for p in DATE_PARTS if not numbers[p].isdigit())
+    not_numbers = tuple(p for p in DATE_PARTS if whole_number(numbers[p]) is None)
     if not_numbers:
         return None, "Due date must be a real date", not_numbers
     if len(numbers["year"]) != 4:
@@ -133,7 +134,7 @@ def new_action(audit_id: int) -> Any:
                 audit_id=audit.id,
                 question_id=question_id,
                 description=values.get("description", ""),
-                owner_id=int(owner) if owner.isdigit() else 0,
+                owner_id=whole_number(owner) or 0,
                 due_date=due,
                 agency_code=values.get("agency") or None,
                 theme=values.get("theme"),
@@ -154,7 +155,7 @@ def new_action(audit_id: int) -> Any:
     owner_search = (values.get("owner_search") or "").strip()
     users = ops.owner_choices(session, agency_code=None if owner_search else owner_agency, search=owner_search)
     chosen = values.get("owner", "")
-    if chosen.isdigit() and all(str(u.id) != chosen for u in users):
+    if whole_number(chosen) is not None and all(str(u.id) != chosen for u in users):
         users += [u for u in ops.owner_choices(session, agency_code=None) if str(u.id) == chosen]
     return render_template(
         "actions/new.html",

@@ -26,7 +26,7 @@ bp = Blueprint("auth", __name__)
 def load_user(session_id: str) -> User | None:
     """Flask-Login's user loader: the session id names the user and their password's fingerprint."""
     user_id = session_id.partition(".")[0]  # the fingerprint part is checked by get_id() below
-    if not user_id.isdigit():
+    if not (user_id.isascii() and user_id.isdigit()):
         return None
     user = db_session().get(User, int(user_id))
     if user is None or not user.active or user.get_id() != session_id:
@@ -53,8 +53,13 @@ class SignInForm(FlaskForm):
 
 
 def _safe_next(target: str | None) -> str:
-    """Only redirect to a path on this service (no open redirects)."""
-    if target:
+    """Only redirect to a path on this service (no open redirects).
+
+    Anything with a space, a control character (a line break would be a header injection, and
+    Werkzeug refuses it with a 500) or a backslash (browsers read ``/\\host`` as ``//host``) is
+    ignored: the home page is a safe place to land.
+    """
+    if target and not any(ch <= " " or ch in "\\\x7f" for ch in target):
         parts = urlsplit(target)
         if not parts.scheme and not parts.netloc and target.startswith("/") and not target.startswith("//"):
             return target

@@ -10,6 +10,7 @@ from urllib.parse import urlencode
 from flask import Blueprint, render_template, request, url_for
 
 from qaframework.framework import PHASES, PRIMARY_NEEDS, RequestOutcome
+from qaframework.numbers import whole_number
 from qaframework.operations.cases import CaseFilters, audits_of_case, filter_options, get_case, search_cases
 from qaframework.operations.clocks import agency_names, at_risk, case_clocks_for, request_clock_view
 from qaframework.permissions import CASEWORK_ROLES, can_start_audits
@@ -103,7 +104,7 @@ def milestone_state(met: bool | None, due: date, today: date) -> dict[str, str]:
 
 
 def page_number(raw: str | None) -> int:
-    return int(raw) if raw and raw.isdigit() and 0 < int(raw) < 100_000 else 1
+    return whole_number(raw, low=1, high=99_999) or 1
 
 
 def pagination(page: int, total: int, per_page: int, endpoint: str, args: dict[str, str]) -> dict[str, Any] | None:

@@ -13,6 +13,7 @@ from urllib.parse import urlsplit
 
 from flask import Flask, current_app, render_template, request
 from flask_wtf.csrf import CSRFError
+from sqlalchemy.exc import DataError
 from werkzeug.exceptions import Forbidden, HTTPException
 
 from qaframework.operations.base import NotFound, OperationError, PermissionDenied
@@ -113,9 +114,22 @@ def handle_operation_error(error: OperationError) -> Any:
     return render_error("errors/generic.html", 400, error={"code": 400, "name": "Bad request"}, message=error.message)
 
 
+def handle_data_error(error: DataError) -> Any:
+    """A value the database cannot hold (too long, out of range): the input's fault, so a 400.
+
+    A safety net only: ids, numbers, NUL characters and field lengths are checked before they
+    reach the database (``webapp.security``, ``qaframework.numbers``, the forms and operations).
+    This catches what a new field forgets, with a warning in the log to fix it properly.
+    """
+    current_app.logger.warning("Database refused a value on %s %s: %s", request.method, request.path, error.orig)
+    return render_error("errors/generic.html", 400, error={"code": 400, "name": "Bad request"},
+                        message="Something you entered is too long or not allowed here. Check it and try again.")
+
+
 def init_app(app: Flask) -> None:
     """Register the handlers; CSRFError is more specific than 400 so Flask prefers it."""
     app.register_error_handler(OperationError, handle_operation_error)
     app.register_error_handler(CSRFError, handle_csrf_error)
+    app.register_error_handler(DataError, handle_data_error)
     app.register_error_handler(HTTPException, handle_http_error)
     app.register_error_handler(500, handle_server_error)

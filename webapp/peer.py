@@ -13,6 +13,7 @@ from flask import Blueprint, flash, redirect, render_template, request, url_for
 from sqlalchemy.orm import Session
 
 from qaframework.framework import PEER_REVIEWABLE, CommentKind, Role
+from qaframework.numbers import whole_number
 from qaframework.operations import peer
 from qaframework.operations.audits import get_audit
 from qaframework.operations.base import InvalidInput, PermissionDenied, WorkflowError
@@ -59,7 +60,7 @@ def request_challenge(audit_id: int) -> Any:
             errors["reviewer"] = "Choose a colleague to challenge your check"
         else:
             try:
-                challenge = peer.request_challenge(session, user, audit.id, int(chosen) if chosen.isdigit() else 0)
+                challenge = peer.request_challenge(session, user, audit.id, whole_number(chosen) or 0)
             except InvalidInput as exc:
                 errors = {"reviewer": exc.errors[-1].message} if exc.errors else {}
             else:

@@ -14,6 +14,7 @@ from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session, selectinload
 
 from qaframework.framework import AuditStatus, Role, Tier
+from qaframework.numbers import whole_number
 from qaframework.operations.base import require
 from qaframework.permissions import CROSS_AGENCY_ROLES, can_view_cases, can_view_team, role_of
 from qaframework.store import Audit, PeerChallenge, Response, User
@@ -89,8 +90,9 @@ def _filtered(actor: User, filters: AuditListFilters, session: Session | None = 
         query = query.where(Audit.auditor_id == actor.id)
     if filters.status in {s.value for s in AuditStatus}:
         query = query.where(Audit.status == filters.status)
-    if filters.tier.isdigit() and int(filters.tier) in {t.value for t in Tier}:
-        query = query.where(Audit.tier == int(filters.tier))
+    tier = whole_number(filters.tier)
+    if tier in {t.value for t in Tier}:
+        query = query.where(Audit.tier == tier)
     return query
 
 

@@ -14,6 +14,7 @@ from sqlalchemy import ColumnElement, and_, or_, select
 from sqlalchemy.orm import Session, selectinload
 
 from qaframework.framework import RequestOutcome
+from qaframework.numbers import whole_number
 from qaframework.operations.base import FieldError, InvalidInput, require
 from qaframework.operations.settings import get_setting, set_setting
 from qaframework.permissions import can_view_cases
@@ -50,10 +51,10 @@ AT_RISK_WEEK_RANGE = (1, 20)
 def parse_at_risk_week(text: str) -> int:
     """A whole number of weeks in range; InvalidInput naming the field otherwise."""
     low, high = AT_RISK_WEEK_RANGE
-    value = text.strip()
-    if not value.isdigit() or not low <= int(value) <= high:
+    value = whole_number(text, low=low, high=high)
+    if value is None:
         raise InvalidInput([FieldError(AT_RISK_WEEK, f"Enter a whole number of weeks from {low} to {high}, like 14")])
-    return int(value)
+    return value
 
 
 def set_at_risk_week(session: Session, actor: User | None, week: int) -> None:

@@ -16,6 +16,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import ColumnElement, Select, and_, func, or_, select
 from sqlalchemy.orm import Session
 
+from qaframework.numbers import whole_number
 from qaframework.operations.base import require
 from qaframework.permissions import can_administer
 from qaframework.store import Action, Audit, Case, PeerChallenge, TemplateVersion, TrailEntry, User
@@ -164,9 +165,9 @@ def record_names(session: Session, entries: Iterable[TrailEntry]) -> dict[tuple[
         if entry.entity_id:
             wanted.setdefault(entry.entity, set()).add(entry.entity_id)
     names: dict[tuple[str, str], str] = {}
-    audit_ids = {int(i) for i in wanted.get("audit", set()) if i.isdigit()}
-    action_ids = {int(i) for i in wanted.get("action", set()) if i.isdigit()}
-    challenge_ids = {int(i) for i in wanted.get("peer_challenge", set()) if i.isdigit()}
+    audit_ids = {n for i in wanted.get("audit", set()) if (n := whole_number(i)) is not None}
+    action_ids = {n for i in wanted.get("action", set()) if (n := whole_number(i)) is not None}
+    challenge_ids = {n for i in wanted.get("peer_challenge", set()) if (n := whole_number(i)) is not None}
     if action_ids:
         for action_id, audit_id, description in session.execute(
             select(Action.id, Action.audit_id, Action.description).where(Action.id.in_(action_ids))
@@ -188,7 +189,7 @@ def record_names(session: Session, entries: Iterable[TrailEntry]) -> dict[tuple[
                 names[("action", str(action_id))] += f" (from the audit of {audits[audit_id]})"
     for challenge_id, audit_id in challenge_audits.items():
         names[("peer_challenge", str(challenge_id))] = f"of the audit of {audits.get(audit_id, f'record {audit_id}')}"
-    user_ids = {int(i) for i in wanted.get("user", set()) if i.isdigit()}
+    user_ids = {n for i in wanted.get("user", set()) if (n := whole_number(i)) is not None}
     if user_ids:
         for user_id, name in session.execute(select(User.id, User.display_name).where(User.id.in_(user_ids))):
             names[("user", str(user_id))] = name

@@ -22,6 +22,7 @@ from qaframework.operations.cases import known_case_values
 from qaframework.passwords import hash_password, needs_rehash, password_problem, verify_password
 from qaframework.permissions import can_manage_users
 from qaframework.store import Agency, User, utcnow
+from qaframework.store.people import AGENCY_NAME_LENGTH, DISPLAY_NAME_LENGTH, EMAIL_LENGTH, TEAM_LENGTH
 
 EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 MAX_FAILED_SIGN_INS = 5
@@ -47,7 +48,9 @@ def _validate_user(
     errors: list[FieldError] = []
     if leads_panel and role != Role.PANEL_MEMBER:
         errors.append(FieldError("leads_panel", "Only a multi-agency panel member can lead the panel"))
-    if not EMAIL_RE.match(email):
+    if len(email) > EMAIL_LENGTH:
+        errors.append(FieldError("email", f"Email address must be {EMAIL_LENGTH} characters or fewer"))
+    elif not EMAIL_RE.match(email):
         errors.append(FieldError("email", "Enter an email address in the correct format, like name@example.gov.uk"))
     if role not in {r.value for r in Role}:
         errors.append(FieldError("role", f"Choose a role: {', '.join(r.value for r in Role)}"))
@@ -75,8 +78,8 @@ def team_problem(session: Session, team: str | None, new_team: bool | None) -> F
         same = next((t for t in known if t.lower() == name.lower()), None)
         if same is not None:
             return FieldError("new_team", f"There is already a team called {same}: choose it from the list")
-        if len(name) > 80:
-            return FieldError("new_team", "Keep the team name to 80 characters or fewer")
+        if len(name) > TEAM_LENGTH:
+            return FieldError("new_team", f"Keep the team name to {TEAM_LENGTH} characters or fewer")
         return None
     if name and name not in known:
         return FieldError("team", "Choose a team from the list, or choose ‘Add a new team’")
@@ -86,6 +89,7 @@ def team_problem(session: Session, team: str | None, new_team: bool | None) -> F
 def new_user_problems(
     session: Session, *, email: str, password: str, role: str, agency_code: str | None,
     team: str | None = None, new_team: bool | None = None, leads_panel: bool = False,
+    display_name: str | None = None,
 ) -> list[FieldError]:
     """Everything wrong with a new account, all at once (not one problem per try)."""
     email = normalise_email(email)
@@ -98,7 +102,18 @@ def new_user_problems(
     team_error = team_problem(session, team, new_team)
     if team_error:
         errors.append(team_error)
+    if display_name is not None and (name_error := display_name_problem(display_name, required=False)):
+        errors.append(name_error)
     return errors
+
+
+def display_name_problem(name: str, *, required: bool = True) -> FieldError | None:
+    """A person's name must be given (when editing) and fit its column."""
+    if required and not name.strip():
+        return FieldError("display_name", "Enter the person's name")
+    if len(name.strip()) > DISPLAY_NAME_LENGTH:
+        return FieldError("display_name", f"Full name must be {DISPLAY_NAME_LENGTH} characters or fewer")
+    return None
 
 
 @operation
@@ -119,7 +134,7 @@ def add_user(
     _admin_or_system(actor)
     email = normalise_email(email)
     errors = new_user_problems(session, email=email, password=password, role=role, agency_code=agency_code,
-                               team=team, new_team=new_team, leads_panel=leads_panel)
+                               team=team, new_team=new_team, leads_panel=leads_panel, display_name=display_name)
     if errors:
         raise InvalidInput(errors)
     user = User(
@@ -161,8 +176,8 @@ def update_user(
         team_error = team_problem(session, team, new_team)
         if team_error:
             errors.append(team_error)
-    if not display_name.strip():
-        errors.append(FieldError("display_name", "Enter the person's name"))
+    if name_error := display_name_problem(display_name):
+        errors.append(name_error)
     if user.role == Role.ADMIN and role != Role.ADMIN:
         if actor is not None and actor.id == user.id:
             errors.append(
@@ -299,6 +314,8 @@ def add_agency(session: Session, actor: User | None, code: str, name: str) -> Ag
         raise InvalidInput([FieldError("code", f"The agency {code} already exists")])
     if not name.strip():
         raise InvalidInput([FieldError("name", "Enter the agency's name")])
+    if len(name.strip()) > AGENCY_NAME_LENGTH:
+        raise InvalidInput([FieldError("name", f"Agency name must be {AGENCY_NAME_LENGTH} characters or fewer")])
     agency = Agency(code=code, name=name.strip())
     session.add(agency)
     record(session, actor, "agency.add", "agency", code, after={"name": agency.name})

@@ -10,12 +10,16 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from qaframework.store.base import Base, utcnow
 
+#: Column sizes, which forms and operations check before PostgreSQL would refuse a longer value.
+AGENCY_CODE_LENGTH, AGENCY_NAME_LENGTH = 40, 120
+EMAIL_LENGTH, DISPLAY_NAME_LENGTH, TEAM_LENGTH = 254, 120, 80
+
 
 class Agency(Base):
     __tablename__ = "agencies"
 
-    code: Mapped[str] = mapped_column(String(40), primary_key=True)
-    name: Mapped[str] = mapped_column(String(120))
+    code: Mapped[str] = mapped_column(String(AGENCY_CODE_LENGTH), primary_key=True)
+    name: Mapped[str] = mapped_column(String(AGENCY_NAME_LENGTH))
     active: Mapped[bool] = mapped_column(Boolean, default=True)
 
 
@@ -25,12 +29,12 @@ class User(Base):
     __tablename__ = "users"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    email: Mapped[str] = mapped_column(String(254), unique=True)
-    display_name: Mapped[str] = mapped_column(String(120))
+    email: Mapped[str] = mapped_column(String(EMAIL_LENGTH), unique=True)
+    display_name: Mapped[str] = mapped_column(String(DISPLAY_NAME_LENGTH))
     password_hash: Mapped[str] = mapped_column(String(255))
     role: Mapped[str] = mapped_column(String(30))
     agency_code: Mapped[str | None] = mapped_column(ForeignKey("agencies.code"))
-    team: Mapped[str | None] = mapped_column(String(80))
+    team: Mapped[str | None] = mapped_column(String(TEAM_LENGTH))
     #: Team managers oversee their team's Tier 1 checks against the monthly target.
     is_team_manager: Mapped[bool] = mapped_column(Boolean, default=False)
     #: A panel member who leads the panel: sees each auditor's drift and approves what the panel agrees.

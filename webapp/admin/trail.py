@@ -13,6 +13,7 @@ from werkzeug.routing import BuildError
 
 from qaframework.exports import csv_text
 from qaframework.framework import DEFAULT_AGENCIES, ROLE_LABELS, Role
+from qaframework.numbers import whole_number
 from qaframework.operations.trail import (
     LOCAL_TIME,
     TrailFilters,
@@ -120,18 +121,18 @@ def record_namer(names: dict[tuple[str, str], str]) -> Callable[[TrailRow], str]
 def record_link(row: TrailRow) -> str | None:
     entry = row.entry
     target = RECORD_LINKS.get(entry.entity)
-    if target is None or not (entry.entity_id or "").isdigit():
+    number = whole_number(entry.entity_id)
+    if target is None or number is None:
         return None
     try:
-        values: dict[str, Any] = {target[1]: int(entry.entity_id or 0)}
+        values: dict[str, Any] = {target[1]: number}
         return url_for(target[0], **values)
     except BuildError:
         return None
 
 
 def _int_arg(name: str) -> int | None:
-    value = request.args.get(name, "")
-    return int(value) if value.isdigit() and len(value) < 10 else None
+    return whole_number(request.args.get(name, ""))
 
 
 def _filters_from_args(entities: list[str], user_ids: set[int]) -> tuple[TrailFilters, dict[str, str]]:

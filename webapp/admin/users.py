@@ -41,6 +41,7 @@ from qaframework.operations.users import (
 )
 from qaframework.passwords import MIN_LENGTH
 from qaframework.store import User
+from qaframework.store.people import DISPLAY_NAME_LENGTH, EMAIL_LENGTH, TEAM_LENGTH
 from webapp.access import current_actor, requires
 from webapp.admin.blueprint import bp
 from webapp.admin.common import ConfirmForm, errors_onto_form
@@ -118,7 +119,10 @@ FORM_FIELDS = {"new_team": "new_team"}
 # Made before the other fields: WTForms orders fields by creation, and the email comes first on
 # the add page and in its error summary.
 _EMAIL_FIELD = StringField(
-    "Email address", widget=GovTextInput(), validators=[InputRequired("Enter the person's email address")]
+    "Email address", widget=GovTextInput(), validators=[
+        InputRequired("Enter the person's email address"),
+        Length(max=EMAIL_LENGTH, message=f"Email address must be {EMAIL_LENGTH} characters or fewer"),
+    ]
 )
 
 
@@ -129,7 +133,10 @@ class UserDetailsForm(FlaskForm):
         "Full name",
         widget=GovTextInput(),
         filters=[lambda text: text.strip() if text else text],
-        validators=[DataRequired("Enter the person's full name")],
+        validators=[
+            DataRequired("Enter the person's full name"),
+            Length(max=DISPLAY_NAME_LENGTH, message=f"Full name must be {DISPLAY_NAME_LENGTH} characters or fewer"),
+        ],
     )
     role = RadioField(
         "Role", widget=GovRadioInput(), choices=_role_choices(), validators=[InputRequired("Select the person's role")]
@@ -147,7 +154,8 @@ class UserDetailsForm(FlaskForm):
         "Choose from the teams already in use, or choose ‘Add a new team’ and type its name below."
     ))
     new_team = StringField(
-        "Name of the new team", widget=GovTextInput(), description="Only if you chose ‘Add a new team’."
+        "Name of the new team", widget=GovTextInput(), description="Only if you chose ‘Add a new team’.",
+        validators=[Length(max=TEAM_LENGTH, message=f"Keep the team name to {TEAM_LENGTH} characters or fewer")],
     )
     is_team_manager = BooleanField("Team manager", widget=GovCheckboxInput())
     leads_panel = BooleanField("Leads the panel", widget=GovCheckboxInput())

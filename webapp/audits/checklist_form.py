@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 
 from qaframework.checklists.model import Question, Section, Template
 from qaframework.framework import Rating
+from qaframework.numbers import whole_number
 from qaframework.operations.audits import Judgement, ResponseInput
 from qaframework.operations.base import FieldError
 from qaframework.scoring import Answer, MissingItem, suggest_grades
@@ -37,7 +38,7 @@ def textarea_value(form: Mapping[str, str], name: str) -> str:
 
 def parse_version(form: Mapping[str, str]) -> int | None:
     raw = (form.get("version") or "").strip()
-    return int(raw) if raw.isdigit() and len(raw) < 10 else None
+    return whole_number(raw)
 
 
 @dataclass

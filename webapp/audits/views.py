@@ -11,6 +11,7 @@ from flask import abort, flash, redirect, render_template, request, url_for
 
 from qaframework.compliance import date_checks_for
 from qaframework.framework import SUBJECT_LABELS, AuditStatus, Subject, Tier
+from qaframework.numbers import whole_number
 from qaframework.operations.actions import actions_for_audit
 from qaframework.operations.audit_queries import (
     SCOPES,
@@ -66,7 +67,7 @@ def list_audits() -> Any:
     team_args = {name: (request.args.get(name) or "").strip()[:20] for name in ("auditor", "month", "peer")} \
         if scope == "team" else {}
     auditor = team_args.get("auditor", "")
-    filters = AuditListFilters(scope=scope, **args, auditor_id=int(auditor) if auditor.isdigit() else None,
+    filters = AuditListFilters(scope=scope, **args, auditor_id=whole_number(auditor),
                                month=team_args.get("month", ""), peer_open=team_args.get("peer") == "open")
     page = page_number(request.args.get("page"))
     audits, total = query_audits(session, user, filters, page, PER_PAGE)
@@ -128,7 +129,8 @@ def new_audit() -> Any:
     subject = request.args.get("subject", "")
     if "case_ref" not in request.args:
         case_id = request.args.get("case_id", "")
-        case_ref = get_case(session, user, int(case_id)).case_ref if case_id.isdigit() else ""
+        case_number = whole_number(case_id)
+        case_ref = get_case(session, user, case_number).case_ref if case_number is not None else ""
         return _new_audit_step_one(case_ref, subject if subject in SUBJECT_LABELS else "", {})
     case_ref = request.args["case_ref"].strip()[:40]
     errors: dict[str, str] = {}
@@ -152,9 +154,10 @@ def new_audit() -> Any:
 def _start(form: Any) -> Any:
     session, user = db_session(), current_actor()
     case_id, subject, chosen = form.get("case_id", ""), form.get("subject", ""), form.get("template_version_id", "")
-    if not case_id.isdigit() or subject not in {s.value for s in Subject}:
+    case_number = whole_number(case_id)
+    if case_number is None or subject not in {s.value for s in Subject}:
         return redirect(url_for("audits.new_audit"))
-    case = get_case(session, user, int(case_id))
+    case = get_case(session, user, case_number)
     offered = {str(tv.id) for tv in templates_for(session, user, subject)}
     if chosen not in offered:
         return _new_audit_step_two(case, subject, "Select the checklist you will use")
