@@ -1,18 +1,34 @@
-"""Sign in, sign out and change password."""
+"""Sign in, sign out (here or everywhere) and change password; the session checked on every request.
+
+Flask's session cookie carries a random session token (``SESSION_TOKEN``) besides Flask-Login's
+user id; the token names a row in ``user_sessions`` (``qaframework.operations.sessions``), which is
+checked on every request. Signing out ends that row, so a copy of the cookie taken earlier no longer
+reads or writes anything, from any browser.
+"""
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 from urllib.parse import urlsplit
 
-from flask import Blueprint, flash, redirect, render_template, request, session, url_for
-from flask_login import current_user, login_user, logout_user
+from flask import Blueprint, current_app, flash, g, redirect, render_template, request, session, url_for
+from flask_login import current_user, login_url, login_user, logout_user
 from flask_wtf import FlaskForm
 from govuk_frontend_wtf.wtforms_widgets import GovPasswordInput, GovSubmitInput, GovTextInput
 from wtforms import EmailField, PasswordField, SubmitField
 from wtforms.validators import DataRequired, EqualTo, Length, Regexp
 
 from qaframework.operations.base import InvalidInput
+from qaframework.operations.sessions import (
+    EndReason,
+    SessionLimits,
+    active_session_count,
+    end_session,
+    resume_session,
+    sign_out_everywhere,
+    start_session,
+)
 from qaframework.operations.users import EMAIL_RE, SignInFailed, change_own_password, sign_in
 from qaframework.passwords import MIN_LENGTH
 from qaframework.store import User
@@ -22,21 +38,67 @@ from webapp.extensions import limiter, login_manager
 
 bp = Blueprint("auth", __name__)
 
+#: The key in Flask's (signed) session cookie that holds this browser's session token.
+SESSION_TOKEN = "qa_sid"
 
-def load_user(session_id: str) -> User | None:
-    """Flask-Login's user loader: the session id names the user and their password's fingerprint."""
-    user_id = session_id.partition(".")[0]  # the fingerprint part is checked by get_id() below
-    if not (user_id.isascii() and user_id.isdigit()):
+
+def session_limits() -> SessionLimits:
+    """The idle timeout and absolute lifetime from the settings (``SESSION_IDLE_MINUTES`` and
+    ``SESSION_ABSOLUTE_HOURS``; see docs/operations.md)."""
+    config = current_app.config
+    return SessionLimits(
+        idle=timedelta(minutes=float(config["SESSION_IDLE_MINUTES"])),
+        absolute=timedelta(hours=float(config["SESSION_ABSOLUTE_HOURS"])),
+    )
+
+
+def load_user(user_id: str) -> User | None:
+    """Flask-Login's user loader: the user of a live server-side session, or None.
+
+    ``user_id`` (from the cookie) must also match the user's current id, which includes a
+    fingerprint of the password hash. A session that has just timed out is ended here and
+    remembered in ``g`` so the sign-in page can say why.
+    """
+    token = session.get(SESSION_TOKEN)
+    if not isinstance(token, str) or not token:
         return None
-    user = db_session().get(User, int(user_id))
-    if user is None or not user.active or user.get_id() != session_id:
+    check = resume_session(db_session(), token, session_limits())
+    if check.user is None or check.user.get_id() != user_id:
+        g.session_ended = check.ended
+        session.clear()
         return None
-    return user
+    return check.user
+
+
+def _unauthorized() -> Any:
+    """Send someone who is not signed in to the sign-in page, saying why if their session timed out."""
+    limits = session_limits()
+    ended = g.get("session_ended")
+    if ended is EndReason.IDLE:
+        minutes = int(limits.idle.total_seconds() // 60)
+        flash(f"You were signed out because you had not used the service for {minutes} minutes. "
+              "Sign in again to continue.", "info")
+    elif ended is EndReason.EXPIRED:
+        hours = limits.absolute.total_seconds() / 3600
+        flash(f"You were signed out because you had been signed in for {hours:g} hours. "
+              "Sign in again to continue.", "info")
+    else:
+        flash("Sign in to continue.", "info")
+    return redirect(login_url("auth.sign_in", next_url=request.url))
 
 
 # Registered by a call rather than as a decorator: Flask-Login is untyped, and its decorator would
 # make load_user untyped to mypy too.
 login_manager.user_loader(load_user)
+login_manager.unauthorized_handler(_unauthorized)
+
+
+def _begin_session(user: User) -> None:
+    """A new server-side session and a fresh cookie (never reuse one from before sign-in)."""
+    session.clear()
+    session[SESSION_TOKEN] = start_session(db_session(), user)
+    login_user(user)
+    session.permanent = True  # the cookie lasts the absolute lifetime (PERMANENT_SESSION_LIFETIME)
 
 
 class SignInForm(FlaskForm):
@@ -89,9 +151,7 @@ def sign_in_page() -> Any:
             )
             form.email.errors = [message]
         else:
-            session.clear()
-            login_user(user)
-            session.permanent = True
+            _begin_session(user)
             return redirect(_safe_next(request.args.get("next")))
     return render_template("auth/sign_in.html", form=form)
 
@@ -105,6 +165,9 @@ class SignOutForm(FlaskForm):
 def sign_out() -> Any:
     form = SignOutForm()
     if form.validate_on_submit():
+        token = session.get(SESSION_TOKEN)
+        if isinstance(token, str) and token:
+            end_session(db_session(), token)
         logout_user()
         session.clear()
         flash("You have signed out.", "success")
@@ -146,7 +209,30 @@ def change_password() -> Any:
                 field = form.current if error.field == "current" else form.new
                 field.errors = [*field.errors, error.message]
         else:
-            login_user(user)  # the session id changed with the password; keep this session
-            flash("Your password has been changed. Other sessions have been signed out.", "success")
+            _begin_session(user)  # the change ended every session, this one too: carry on in a new one
+            flash("Your password has been changed. You have been signed out everywhere else.", "success")
             return redirect(url_for("home.index"))
-    return render_template("auth/change_password.html", form=form)
+    return _account_page(form)
+
+
+def _account_page(form: ChangePasswordForm) -> Any:
+    user = current_actor()
+    return render_template(
+        "auth/change_password.html",
+        form=form,
+        other_sessions=max(active_session_count(db_session(), user.id, session_limits()) - 1, 0),
+    )
+
+
+@bp.route("/account/sign-out-everywhere", methods=["POST"])
+@requires()
+def sign_out_everywhere_page() -> Any:
+    """End every session of this person, this one included (a lost laptop, a shared computer).
+
+    A button on the account page; its CSRF token is checked by CSRFProtect before any view runs.
+    """
+    sign_out_everywhere(db_session(), current_actor())
+    logout_user()
+    session.clear()
+    flash("You have been signed out on every computer and device. Sign in again to continue.", "success")
+    return redirect(url_for("auth.sign_in"))

@@ -42,8 +42,11 @@ class DefaultConfig:
     REMEMBER_COOKIE_HTTPONLY = True
     REMEMBER_COOKIE_SAMESITE = "Lax"
     REMEMBER_COOKIE_SECURE: bool | None = None
-    # Applies to sessions marked permanent (sign-in does that): one working day.
-    PERMANENT_SESSION_LIFETIME = timedelta(hours=8)
+    # A session ends after this long without a request (an unattended screen), and after this long
+    # however busy (a working day). Checked on the server on every request (webapp.auth). The cookie's
+    # own lifetime (PERMANENT_SESSION_LIFETIME) is set to the absolute lifetime by finalise_config.
+    SESSION_IDLE_MINUTES = 60
+    SESSION_ABSOLUTE_HOURS = 8
 
     WTF_CSRF_ENABLED = True
     # Audit forms can take an auditor an hour or more; the token lives as long as the session
@@ -68,6 +71,7 @@ def finalise_config(app: Flask) -> None:
     for key in ("SESSION_COOKIE_SECURE", "REMEMBER_COOKIE_SECURE"):
         if app.config.get(key) is None:
             app.config[key] = not relaxed
+    app.config["PERMANENT_SESSION_LIFETIME"] = timedelta(hours=float(app.config["SESSION_ABSOLUTE_HOURS"]))
     if not app.config.get("SECRET_KEY"):
         app.config["SECRET_KEY"] = load_or_create_secret_key(Path(app.instance_path))
 

@@ -19,7 +19,7 @@ limiter = Limiter(key_func=get_remote_address, default_limits=[])
 
 login_manager = LoginManager()
 login_manager.login_view = "auth.sign_in"
-login_manager.login_message = "Sign in to continue."
-login_manager.login_message_category = "info"
-# Re-check the session's fingerprint (IP and user agent) so a stolen cookie is less useful.
-login_manager.session_protection = "strong"
+# Off: Flask-Login's IP and user-agent check does nothing for permanent sessions (it only marks them
+# "not fresh"). Sessions are checked on the server instead (webapp.auth, user_sessions), so signing
+# out, timing out and "sign out everywhere" really end them.
+login_manager.session_protection = None

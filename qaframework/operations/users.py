@@ -19,6 +19,7 @@ from qaframework.operations.base import (
     snapshot,
 )
 from qaframework.operations.cases import known_case_values
+from qaframework.operations.sessions import EndReason, end_user_sessions
 from qaframework.passwords import hash_password, needs_rehash, password_problem, verify_password
 from qaframework.permissions import can_manage_users
 from qaframework.store import Agency, User, utcnow
@@ -209,6 +210,8 @@ def set_active(session: Session, actor: User | None, user_id: int, active: bool)
         raise InvalidInput("This is the only active administrator; add another first")
     before = snapshot(user, "active")
     user.active = active
+    if not active:
+        end_user_sessions(session, user.id, EndReason.DEACTIVATED)
     record(
         session,
         actor,
@@ -243,12 +246,14 @@ def change_own_password(session: Session, user: User, current: str, new: str) ->
 
 
 def _replace_password(session: Session, actor: User | None, user: User, password: str, field: str) -> None:
-    """Store a new password (which also ends the user's other sessions: the session id is tied to
-    the hash) and clear any lock-out."""
+    """Store a new password, end every session of the user (someone who knew the old password may
+    be signed in; the web app starts a fresh one for the person who changed their own) and clear any
+    lock-out."""
     problem = password_problem(password, user.email)
     if problem:
         raise InvalidInput([FieldError(field, problem)])
     user.password_hash = hash_password(password)
+    end_user_sessions(session, user.id, EndReason.PASSWORD)
     user.failed_sign_ins, user.locked_until = 0, None
     record(session, actor, "user.set_password", "user", user.id)
 

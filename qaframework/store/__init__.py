@@ -7,6 +7,7 @@ from qaframework.store.learning import Exemplar
 from qaframework.store.panel import Action, ConsentRecord, ModerationRecord, Sample, SampleAssignment, SampleItem
 from qaframework.store.panel_audits import AgencyContribution, AuditParticipant
 from qaframework.store.people import Agency, User
+from qaframework.store.sessions import UserSession
 from qaframework.store.settings import AreaSetting
 from qaframework.store.trail import TrailEntry, TrailIsAppendOnly
 
@@ -38,5 +39,6 @@ __all__ = [
     "TrailEntry",
     "TrailIsAppendOnly",
     "User",
+    "UserSession",
     "utcnow",
 ]
