@@ -13,6 +13,7 @@ from typing import Any
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 
 from qaframework import permissions
+from qaframework.numbers import whole_number
 from qaframework.operations import action_lists, themes, training
 from qaframework.operations.actions import NO_AGENCY, get_action
 from qaframework.operations.base import InvalidInput
@@ -80,7 +81,7 @@ def _parse_date(prefix: str) -> tuple[date | None, str | None]:
     missing = [p for p in DATE_PARTS if not raw[p]]
     if missing:
         return None, f"The date must include a {' and '.join(missing)}"
-    if not all(v.isdigit() for v in raw.values()) or len(raw["year"]) != 4:
+    if any(whole_number(v) is None for v in raw.values()) or len(raw["year"]) != 4:
         return None, "The date must be a real date, like 14 10 2026"
     try:
         return date(int(raw["year"]), int(raw["month"]), int(raw["day"])), None

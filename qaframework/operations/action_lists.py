@@ -15,6 +15,7 @@ from sqlalchemy import ColumnElement, Select, and_, case, false, func, or_, sele
 from sqlalchemy.orm import Session, joinedload, selectinload
 
 from qaframework.framework import ACTION_OPEN, ActionStatus, Role
+from qaframework.numbers import whole_number
 from qaframework.operations.actions import NO_AGENCY
 from qaframework.operations.base import FieldError, PermissionDenied
 from qaframework.operations.themes import cycle_key
@@ -46,7 +47,7 @@ class ActionFilters:
         """Read filters from a query string; unknown values are dropped with an error naming the field."""
         errors: list[FieldError] = []
         owner = (args.get("owner") or "").strip()
-        if owner and not owner.isdigit():
+        if owner and whole_number(owner) is None:
             errors.append(FieldError("owner", "Choose an owner from the list"))
         status = (args.get("status") or "").strip() or None
         if status and status not in STATUS_CHOICES:
@@ -56,12 +57,12 @@ class ActionFilters:
         return (
             cls(
                 agency=(args.get("agency") or "").strip()[:40] or None,
-                owner_id=int(owner) if owner.isdigit() else None,
+                owner_id=whole_number(owner),
                 theme=(args.get("theme") or "").strip()[:80] or None,
                 status=status,
                 cycle=(args.get("cycle") or "").strip()[:30] or None,
                 training_only=args.get("training") == "yes",
-                page=max(1, int(page)) if page.isdigit() else 1,
+                page=whole_number(page, low=1, high=99_999) or 1,
             ),
             errors,
         )

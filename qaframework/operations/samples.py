@@ -218,7 +218,7 @@ def _whole(text: str, name: str, message: str, errors: list[FieldError]) -> int 
     value = text.strip()
     if not value:
         return None
-    if not value.isdigit():
+    if not (value.isascii() and value.isdigit()):
         errors.append(FieldError(name, message))
         return None
     return int(value)

@@ -36,7 +36,7 @@ def cycle_key(label: str) -> tuple[str, int]:
 def previous_cycle(label: str) -> str | None:
     """The half term before ``label`` ("2024-25 Autumn 1" → "2023-24 Summer 2"); None if unreadable."""
     year, _, half = label.partition(" ")
-    if half not in HALF_TERMS or len(year) != 7 or not year[:4].isdigit():
+    if half not in HALF_TERMS or len(year) != 7 or not (year[:4].isascii() and year[:4].isdigit()):
         return None
     index = HALF_TERMS.index(half)
     if index:

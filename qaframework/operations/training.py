@@ -65,7 +65,7 @@ def record_training_delivered(
     count: int | None = None
     if not text:
         errors.append(FieldError("attendees", "Enter how many people were trained"))
-    elif not text.isdigit():
+    elif not (text.isascii() and text.isdigit()):
         errors.append(FieldError("attendees", "How many people were trained must be a whole number, like 12"))
     elif not 1 <= int(text) <= ATTENDEES_MAX:
         errors.append(FieldError("attendees", f"How many people were trained must be between 1 and {ATTENDEES_MAX:,}"))

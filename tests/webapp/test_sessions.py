@@ -139,7 +139,8 @@ def test_an_administrator_resetting_or_deactivating_a_user_ends_their_sessions(a
     admin = sign_in(app.test_client(), make_user(Role.ADMIN))
     reset, deactivated = make_user(), make_user()
     reset_browser, deactivated_browser = sign_in(app.test_client(), reset), sign_in(app.test_client(), deactivated)
-    assert admin.post(f"/admin/users/{reset.id}/password", data={"password": "set-by-the-admin-2026"}).status_code == 302
+    response = admin.post(f"/admin/users/{reset.id}/password", data={"password": "set-by-the-admin-2026"})
+    assert response.status_code == 302
     assert admin.post(f"/admin/users/{deactivated.id}/deactivate").status_code == 302
     assert reset_browser.get("/cases").status_code == 302
     assert deactivated_browser.get("/cases").status_code == 302
