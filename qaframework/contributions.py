@@ -61,28 +61,39 @@ class ContributionInput:
         return self.normalised() == (None, True, "")
 
 
-def contribution_problem(given: ContributionInput, scale: GradeScale, agency_name: str) -> str | None:
-    """Why this contribution cannot be saved, in words for the panel (checked at every save)."""
+#: Which part of a contribution a problem is about: the grade (or "not involved") or the note.
+CHOICE, NOTE = "choice", "note"
+
+
+def contribution_problem(given: ContributionInput, scale: GradeScale, agency_name: str) -> tuple[str, str] | None:
+    """(part, message): why this contribution cannot be saved, in words for the panel (checked at
+    every save, so the panel hears at once rather than at submit)."""
     grade, involved, note = given.normalised()
     if grade is not None and grade not in scale.codes:
-        return f"Choose a grade for {agency_name} from the list"
+        return CHOICE, f"Choose a grade for {agency_name} from the list"
     if not involved and not note:
-        return f"Say why {agency_name} was not involved"
+        return NOTE, f"Say why {agency_name} was not involved"
     if len(note) > MAX_NOTE:
-        return f"Keep the note on {agency_name} to {MAX_NOTE:,} characters or fewer"
+        return NOTE, f"Keep the note on {agency_name} to {MAX_NOTE:,} characters or fewer"
     return None
 
 
 def missing_contributions(
     stored: Mapping[str, tuple[str | None, bool, str]], agencies: Iterable[tuple[str, str]]
-) -> list[tuple[str, str]]:
-    """(agency code, message) for each agency not yet graded nor marked not involved with a reason:
-    what stops a panel audit being submitted. ``agencies`` are (code, name) of the area's agencies."""
+) -> list[tuple[str, str, str]]:
+    """(agency code, part, message) for each agency not yet graded nor marked not involved with a
+    reason: what stops a panel audit being submitted. ``agencies`` are (code, name), in order."""
     problems = []
     for code, name in agencies:
         grade, involved, note = stored.get(code, (None, True, ""))
         if involved and grade is None:
-            problems.append((code, f"Grade {name}'s contribution, or mark it not involved with a reason"))
+            problems.append((code, CHOICE, f"Grade {name}'s contribution, or mark it not involved with a reason"))
         elif not involved and not note:
-            problems.append((code, f"Say why {name} was not involved"))
+            problems.append((code, NOTE, f"Say why {name} was not involved"))
     return problems
+
+
+def contribution_field(agency_code: str, part: str) -> str:
+    """The field name a contribution problem is reported on: ``contribution-<agency>`` for the grade,
+    ``contribution-<agency>-note`` for the note."""
+    return f"contribution-{agency_code}" + ("-note" if part == NOTE else "")

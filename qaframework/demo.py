@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 
 from qaframework.checklists.model import Template
 from qaframework.demo_samples import load_demo_samples
+from qaframework.demo_tier3 import make_panel_audits
 from qaframework.framework import (
     ActionStatus,
     AuditStatus,
@@ -218,6 +219,7 @@ def load_demo(session: Session, *, seed: int = 2026, case_total: int = 300, toda
     # The demo's "now": never after the real clock, so no page shows something saved tomorrow.
     now = min(datetime.now(UTC), datetime.combine(today, time(23, 59), tzinfo=UTC))
     audits = _make_audits(session, rng, users, cases, templates, cycles, today)
+    make_panel_audits(session, users, audits, cycles[-1].label, seed)
     _not_after(session, now)
     _record_history(session, audits)
     load_demo_samples(session, seed, users, cycles, today)

@@ -164,3 +164,21 @@ def test_current_half_term_uses_the_newest_checklists_and_earlier_ones_keep_vers
         if row.subject == "refusal_decision":
             case = demo_session.get(Case, row.case_id)
             assert case is not None and case.requests[-1].outcome in ("refused_to_assess", "refused_to_issue")
+
+
+def test_tier3_panel_audits_have_members_from_several_agencies_and_agency_grades(demo_session: Session) -> None:
+    from qaframework.operations.audits import panel_problems
+
+    panel = list(demo_session.scalars(select(Audit).where(Audit.tier == 3)))
+    assert panel
+    for audit in panel:
+        agencies = {p.agency_code for p in audit.participants}
+        assert None not in agencies and len(agencies) >= 3, audit.id
+        assert audit.auditor_id in {p.user_id for p in audit.participants}
+        if audit.status != AuditStatus.DRAFT:
+            assert panel_problems(demo_session, audit) == [], audit.id  # every agency graded or not involved
+    drafts = [a for a in panel if a.status == AuditStatus.DRAFT]
+    assert drafts and all(0 < len(a.contributions) < 5 for a in drafts)
+    grades = Counter(c.grade for a in panel for c in a.contributions if c.involved)
+    assert len(grades) >= 3, grades
+    assert any(not c.involved and c.note for a in panel for c in a.contributions)

@@ -140,7 +140,7 @@ def test_agency_contributions_are_saved_checked_and_versioned(
             "police": ContributionInput("good"),
         })
     assert {e.field: e.message for e in refused.value.errors} == {
-        "contribution-health": "Say why Health was not involved",
+        "contribution-health-note": "Say why Health was not involved",
         "contribution-education": "Choose a grade for Education and educational psychology from the list",
         "contribution-police": "police is not one of the area's agencies",
     }

@@ -132,6 +132,31 @@ def in_sentence(label: str) -> str:
     return label[:1].lower() + label[1:]
 
 
+def submitted_next_steps(audit: Any) -> list[str]:
+    """What happens after a submission, true to the audit's tier: only Tier 1 and 2 audits are
+    sampled by a panel; a panel's own audit (Tier 3) and a system leader's review (Tier 4) are not."""
+    tier = Tier(int(audit.tier))
+    if tier in (Tier.AGENCY_CHECK, Tier.SINGLE_AGENCY):
+        return [
+            ("A multi-agency panel may sample it for moderation. A panel member can return it to you with "
+            'comments if something needs to change; it will then appear under "Returned to you" on your home page.')
+        ]
+    if tier is Tier.MULTI_AGENCY:
+        return [
+            ("The panel's audit, with its grade of each agency's contribution, is kept with the case's other "
+            "audits and counts in the area's results."),
+            ("If something needs to change, a panel member or an administrator can return it to the panel with "
+            'comments; it will then appear under "Returned to you" on the home page of every member recorded as '
+            "present, and any of them can change it and submit it again."),
+        ]
+    return [
+        ("Your review is kept with the case's other audits, and its judgement counts in the area's results "
+        "that the board reads."),
+        ('If something needs to change, it can be returned to you with comments; it will then appear under '
+        '"Returned to you" on your home page.'),
+    ]
+
+
 #: Under every free-text box: these are children's records, and free text is where names slip in.
 NO_IDENTIFIERS_HINT = "Do not enter names or other details that identify the child or family."
 #: The status enums, so templates compare with ``AuditStatus.DRAFT`` rather than spelling the value.

@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session, selectinload
 from qaframework.framework import AuditStatus, Role, Tier
 from qaframework.numbers import whole_number
 from qaframework.operations.base import require
+from qaframework.operations.panel_audits import own_or_present
 from qaframework.permissions import CROSS_AGENCY_ROLES, can_view_cases, can_view_team, role_of
 from qaframework.store import Audit, PeerChallenge, Response, User
 
@@ -87,7 +88,7 @@ def _filtered(actor: User, filters: AuditListFilters, session: Session | None = 
             open_challenge = select(PeerChallenge.audit_id).where(PeerChallenge.status.in_(PEER_OPEN_STATES))
             query = query.where(Audit.id.in_(open_challenge))
     else:
-        query = query.where(Audit.auditor_id == actor.id)
+        query = query.where(own_or_present(actor))
     if filters.status in {s.value for s in AuditStatus}:
         query = query.where(Audit.status == filters.status)
     tier = whole_number(filters.tier)

@@ -10,7 +10,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, joinedload, selectinload
 
 from qaframework.checklists.model import Template
-from qaframework.contributions import missing_contributions
+from qaframework.contributions import contribution_field, missing_contributions
 from qaframework.framework import AUDIT_TRANSITIONS, AuditStatus, Rating, RequestOutcome, Role, Subject
 from qaframework.operations.base import (
     FieldError,
@@ -409,8 +409,8 @@ def panel_problems(session: Session, audit: Audit) -> list[FieldError]:
     agencies = session.execute(select(Agency.code, Agency.name).where(Agency.active).order_by(Agency.name)).all()
     stored = {c.agency_code: (c.grade, c.involved, c.note) for c in audit.contributions}
     problems += [
-        FieldError(f"contribution-{code}", message)
-        for code, message in missing_contributions(stored, [(row[0], row[1]) for row in agencies])
+        FieldError(contribution_field(code, part), message)
+        for code, part, message in missing_contributions(stored, [(row[0], row[1]) for row in agencies])
     ]
     return problems
 

@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 
 from qaframework.framework import PEER_OPEN, AuditStatus, Role, Subject, Tier
 from qaframework.operations.base import PermissionDenied
+from qaframework.operations.panel_audits import own_or_present
 from qaframework.operations.settings import Tier1Target, tier1_target
 from qaframework.permissions import can_view_team
 from qaframework.store import Action, Audit, PeerChallenge, TrailEntry, User
@@ -26,7 +27,7 @@ def my_audits(session: Session, actor: User) -> dict[str, list[Audit]]:
     groups: dict[str, list[Audit]] = {AuditStatus.RETURNED: [], AuditStatus.DRAFT: [], AuditStatus.SUBMITTED: []}
     audits = session.scalars(
         select(Audit)
-        .where(Audit.auditor_id == actor.id, Audit.status.in_(list(groups)))
+        .where(own_or_present(actor), Audit.status.in_(list(groups)))
         .order_by(Audit.updated_at.desc())
         .limit(200)
     )

@@ -11,10 +11,16 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from sqlalchemy import select
+from sqlalchemy import ColumnElement, or_, select
 from sqlalchemy.orm import Session
 
-from qaframework.contributions import NOT_INVOLVED, ContributionInput, contribution_problem, has_contributions
+from qaframework.contributions import (
+    NOT_INVOLVED,
+    ContributionInput,
+    contribution_field,
+    contribution_problem,
+    has_contributions,
+)
 from qaframework.framework import AuditStatus, Tier
 from qaframework.operations.audits import _apply_and_record, _open_for_edit, get_audit
 from qaframework.operations.base import (
@@ -31,6 +37,13 @@ from qaframework.store import Agency, AgencyContribution, Audit, AuditParticipan
 
 #: Lower-tier audits a panel can moderate: finished ones (a draft is still its auditor's).
 MODERATABLE_STATUSES = (AuditStatus.SUBMITTED.value, AuditStatus.MODERATED.value, AuditStatus.CLOSED.value)
+
+
+def own_or_present(actor: User) -> ColumnElement[bool]:
+    """Audits that are the user's: started by them, or a panel audit they are recorded as present at
+    (so a shared panel audit is on every member's home page and in their own list)."""
+    present = select(AuditParticipant.audit_id).where(AuditParticipant.user_id == actor.id)
+    return or_(Audit.auditor_id == actor.id, Audit.id.in_(present))
 
 
 def active_agencies(session: Session) -> list[Agency]:
@@ -138,7 +151,7 @@ def save_contributions(
             continue
         problem = contribution_problem(value, audit.template.scale, agency.name)
         if problem:
-            errors.append(FieldError(f"contribution-{code}", problem))
+            errors.append(FieldError(contribution_field(code, problem[0]), problem[1]))
     if errors:
         raise InvalidInput(errors)
     before: dict[str, object] = {}

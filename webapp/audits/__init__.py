@@ -7,6 +7,6 @@ from flask import Blueprint
 
 bp = Blueprint("audits", __name__, url_prefix="/audits")
 
-from webapp.audits import checklist, views  # noqa: E402,F401  (registers the routes on bp)
+from webapp.audits import checklist, panel, views  # noqa: E402,F401  (registers the routes on bp)
 
 __all__ = ["bp"]

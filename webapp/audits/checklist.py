@@ -16,6 +16,7 @@ from urllib.parse import urlencode
 from flask import abort, flash, redirect, render_template, request, url_for
 
 from qaframework.checklists.model import Question, Section
+from qaframework.contributions import contribution_section
 from qaframework.framework import Rating
 from qaframework.operations import audits as audit_ops
 from qaframework.operations.audits import (
@@ -46,6 +47,7 @@ from webapp.audits.checklist_form import (
 )
 from webapp.audits.common import after_section, rules_mode, section_grade, section_or_404
 from webapp.audits.merge import answer_digest, changed_only, differences, judgement_differences
+from webapp.audits.panel import panel_context
 from webapp.db import db_session
 from webapp.presenters import grade_label
 
@@ -153,6 +155,7 @@ def _render_section(
         raise_action_url=_action_url(audit),
         attention=attention,
         no_grade_reason=_no_grade_reason(audit, section),
+        panel=panel_context(audit, lower_tier=False) if section is contribution_section(audit.template) else None,
     )
 
 
@@ -488,6 +491,7 @@ def _render_check(audit: Audit, errors: list[dict[str, str]] | None = None, chan
         rules_mode=rules_mode(audit),
         grades={g.section_id: g.suggested_grade for g in audit.section_grades},
         standing=standing_of(audit, date.today()),
+        panel=panel_context(audit, lower_tier=False),
     )
 
 
@@ -498,6 +502,17 @@ def check_answers(audit_id: int) -> Any:
     if not can_edit_audit(current_actor(), audit):
         return redirect(url_for("audits.show_audit", audit_id=audit.id))
     return _render_check(audit)
+
+
+def _problem_href(audit: Audit, field: str) -> str:
+    """Where a problem found at submit is fixed: a panel's members or agency grades, else the judgement."""
+    if field.startswith("participant-") and field.removeprefix("participant-").isdigit():
+        return url_for("audits.panel_agency", audit_id=audit.id, user_id=int(field.removeprefix("participant-")))
+    if field.startswith("contribution-"):
+        name = field.removeprefix("contribution-")
+        anchor = f"note-{name.removesuffix('-note')}" if name.endswith("-note") else f"choice-{name}"
+        return url_for("audits.contributions", audit_id=audit.id, _anchor=anchor)
+    return url_for("audits.judgement", audit_id=audit.id, _anchor=field or "auditor_grade")
 
 
 @bp.route("/<int:audit_id>/submit", methods=["POST"])
@@ -526,13 +541,7 @@ def submit_audit(audit_id: int) -> Any:
         return _render_check(audit, errors), 400
     except InvalidInput as refused:
         audit = get_audit(session, user, audit_id)
-        errors = [
-            {
-                "text": e.message,
-                "href": url_for("audits.judgement", audit_id=audit.id, _anchor=e.field or "auditor_grade"),
-            }
-            for e in refused.errors
-        ]
+        errors = [{"text": e.message, "href": _problem_href(audit, e.field)} for e in refused.errors]
         return _render_check(audit, errors), 400
     except StaleEdit as stale:
         return _render_check(get_audit(session, user, audit_id), changed=stale.changed_by or ["someone"]), 409

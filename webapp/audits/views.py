@@ -31,6 +31,7 @@ from qaframework.operations.base import InvalidInput, WorkflowError
 from qaframework.operations.cases import find_case, get_case
 from qaframework.operations.compliance import standing_of
 from qaframework.operations.drafts import discard_draft, unfinished_like
+from qaframework.operations.panel_audits import lower_tier_audits
 from qaframework.operations.peer import challenges_for_audit, request_refusal
 from qaframework.operations.templates import templates_for
 from qaframework.operations.users import list_agencies
@@ -41,6 +42,9 @@ from qaframework.permissions import (
     can_discard_audit,
     can_edit_audit,
     can_return_audit,
+    is_author,
+    is_panel_audit,
+    is_participant,
 )
 from qaframework.scoring import MissingItem
 from qaframework.store import Audit
@@ -48,8 +52,10 @@ from webapp.access import current_actor, requires
 from webapp.audits import bp
 from webapp.audits.checklist_form import textarea_value
 from webapp.audits.common import rules_mode
+from webapp.audits.panel import panel_context
 from webapp.cases import page_number, pagination
 from webapp.db import db_session
+from webapp.presenters import submitted_next_steps
 
 PER_PAGE = 25
 
@@ -168,6 +174,10 @@ def _start(form: Any) -> Any:
         audit = start_audit(session, user, case_id=case.id, template_version_id=int(chosen), subject=subject)
     except (InvalidInput, WorkflowError) as refused:
         return _new_audit_step_two(case, subject, refused.message, chosen)
+    if is_panel_audit(audit):
+        flash("Panel audit started. Record who is at the panel and the agency each represents; every member "
+              "present can then work on the audit.", "success")
+        return redirect(url_for("audits.panel", audit_id=audit.id))
     flash(
         "Audit started. Work through the sections in any order; your answers are saved as a draft each time you save.",
         "success",
@@ -227,6 +237,7 @@ def show_audit(audit_id: int) -> Any:
         standing=standing_of(audit, date.today()),
         actions=actions_for_audit(session, user, audit.id),
         challenges=challenges_for_audit(session, audit),
+        panel=panel_context(audit),
     )
 
 
@@ -244,6 +255,7 @@ def report(audit_id: int) -> Any:
         actions=actions_for_audit(session, user, audit.id),
         rules_mode=rules_mode(audit),
         standing=standing_of(audit, date.today()),
+        panel=panel_context(audit),
     )
 
 
@@ -267,11 +279,13 @@ def grading_guide(audit_id: int) -> Any:
 def submitted(audit_id: int) -> Any:
     session, user = db_session(), current_actor()
     audit = get_audit(session, user, audit_id)
-    if audit.status != AuditStatus.SUBMITTED or audit.auditor_id != user.id:
+    if audit.status != AuditStatus.SUBMITTED or not (is_author(user, audit) or is_participant(user, audit)):
         return redirect(url_for("audits.show_audit", audit_id=audit.id))
     challenges = challenges_for_audit(session, audit)
     return render_template("audits/submitted.html", audit=audit, challenge=challenges[-1] if challenges else None,
-                           can_ask_peer=request_refusal(user, audit, challenges) is None)
+                           can_ask_peer=request_refusal(user, audit, challenges) is None,
+                           next_steps=submitted_next_steps(audit),
+                           lower_tier=len(lower_tier_audits(session, user, audit)))
 
 
 @bp.route("/<int:audit_id>/return", methods=["GET", "POST"])
