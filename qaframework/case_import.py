@@ -155,7 +155,8 @@ def read_table(filename: str, data: bytes) -> list[list[Any]]:
         return _read_csv(data)
     if suffix in {".xlsx", ".xlsm"}:
         return _read_xlsx(data)
-    raise CaseFileError([ImportProblem(None, None, f"{filename}: choose a .csv or .xlsx file")])
+    raise CaseFileError(
+        [ImportProblem(None, None, f"{filename}: choose a .csv or .xlsx file, or a SEN2 return (.xml)")])
 
 
 def _read_csv(data: bytes) -> list[list[Any]]:

@@ -221,11 +221,19 @@ def cases() -> None:
     """Cases (children and young people, by pseudonymous reference)."""
 
 
+#: Problems listed by `qa cases import` before "and N more".
+MAX_PROBLEMS_LISTED = 200
+
+
 @cases.command("import")
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.pass_context
 def cases_import(ctx: click.Context, file: Path) -> None:
-    """Import a .csv or .xlsx case file, one row per request. Any bad row: nothing is imported."""
+    """Import a .csv or .xlsx case file (one row per request) or a SEN2 return (.xml).
+
+    Any problem: nothing is imported and every problem is listed (the first 200, then how many more).
+    People in a SEN2 return are stored as keyed pseudonyms (the key is in the instance folder).
+    """
     from qaframework.operations.cases import import_cases
 
     _need_database(ctx)
@@ -233,12 +241,15 @@ def cases_import(ctx: click.Context, file: Path) -> None:
         try:
             report = import_cases(session, None, file.name, file.read_bytes())
         except CaseFileError as exc:
-            for problem in exc.problems:
+            for problem in exc.problems[:MAX_PROBLEMS_LISTED]:
                 click.echo(f"{file.name}: {problem}", err=True)
+            if len(exc.problems) > MAX_PROBLEMS_LISTED:
+                click.echo(f"... and {len(exc.problems) - MAX_PROBLEMS_LISTED} more.", err=True)
             click.echo(f"Nothing was imported: {len(exc.problems)} problem(s).", err=True)
             sys.exit(1)
+        read = f"{report.persons} person(s)" if report.persons is not None else f"{report.rows} row(s)"
         click.echo(
-            f"Imported {report.rows} row(s): {len(report.cases_created)} new case(s), "
+            f"Imported {read}: {len(report.cases_created)} new case(s), "
             f"{len(report.cases_updated)} updated; {report.requests_created} new request(s), "
             f"{report.requests_updated} updated."
         )

@@ -180,7 +180,12 @@ def test_good_xlsx_is_previewed(client_as: ClientAs) -> None:
         (b"\x00\x01\x02garbage", "cases.xlsx", "The file could not be read"),
         (b"case_ref\r\n", "cases.csv", "The file has a header but no rows"),
         (b"", "cases.csv", "The selected file is empty"),
-        (b"case_ref\r\nA1\r\n", "cases.txt", "The selected file must be a CSV or an Excel workbook (.xlsx)"),
+        (b"case_ref\r\nA1\r\n", "cases.txt",
+         "The selected file must be a CSV, an Excel workbook (.xlsx) or a SEN2 return (.xml)"),
+        (b"<Message><Persons><Person>", "sen2.xml", "The file is not well-formed XML"),
+        ((b"<Message><Persons><Person><UPN>A1</UPN><Requests><RequestOutcome>A</RequestOutcome>"
+          b"<ReceivedDate>2025-01-01</ReceivedDate></Requests></Person></Persons></Message>"), "sen2.xml",
+         "The file has 1 problem."),
         (b"case_ref\r\nA1\r\n", "", "Select a CSV or Excel file"),
         (b"name,case_ref\r\nMaya,A1\r\n", "cases.csv", "The file has 1 problem."),
     ],

@@ -1,4 +1,4 @@
-"""Case import: upload a .csv or .xlsx, see every problem or a preview, then import all-or-nothing.
+"""Case import: upload a .csv, .xlsx or SEN2 return (.xml), see every problem or a preview, then import.
 
 The checked file stays on the server (``uploads.UploadStore``) and the confirm step names it by
 token, so the rows imported are exactly the rows previewed. ``import_cases`` checks the file again
@@ -18,14 +18,21 @@ from werkzeug.exceptions import RequestEntityTooLarge
 
 from qaframework.case_import import COLUMN_LABELS, COLUMNS, DATE_COLUMNS, CaseFileError, CaseRow, ImportProblem
 from qaframework.framework import RequestOutcome, Role, TimelinessException
-from qaframework.operations.cases import check_case_file, existing_case_refs, import_cases, known_case_values
+from qaframework.operations.cases import (
+    check_case_file,
+    existing_case_refs,
+    import_cases,
+    is_sen2_file,
+    known_case_values,
+)
+from qaframework.pseudonyms import load_or_create_key
 from webapp.access import current_actor, requires
 from webapp.admin.blueprint import bp
 from webapp.admin.uploads import UploadStore, safe_filename
 from webapp.db import db_session
 from webapp.errors import handle_http_error
 
-ALLOWED_SUFFIXES = (".csv", ".xlsx")
+ALLOWED_SUFFIXES = (".csv", ".xlsx", ".xml")
 FIELD = "case_file"
 PREVIEW_ROWS = 20
 MAX_PROBLEMS_SHOWN = 500
@@ -57,11 +64,17 @@ def _max_upload_text() -> str:
     return f"{limit // (1024 * 1024)} MB" if limit >= 1024 * 1024 else f"{max(1, limit // 1024)} KB"
 
 
+def _key() -> bytes:
+    """The instance's pseudonym key for SEN2 returns (created on first use, mode 0600)."""
+    return load_or_create_key(Path(current_app.instance_path))
+
+
 def _upload_page(error: str | None = None, problems: list[ImportProblem] | None = None, filename: str | None = None,
                  status: int = 200) -> tuple[str, int]:
     return render_template(
         "admin/case_import/upload.html", error=error, problems=(problems or [])[:MAX_PROBLEMS_SHOWN],
         problem_count=len(problems or []), filename=filename, max_size=_max_upload_text(), columns=COLUMNS,
+        sen2=bool(filename) and is_sen2_file(filename or ""),
     ), status
 
 
@@ -76,10 +89,10 @@ def case_import() -> Any:
 def upload_cases() -> Any:
     upload = request.files.get(FIELD)
     if upload is None or not upload.filename:
-        return _upload_page("Select a CSV or Excel file")
+        return _upload_page("Select a CSV or Excel file, or a SEN2 return")
     filename = safe_filename(upload.filename)
     if Path(filename).suffix.lower() not in ALLOWED_SUFFIXES:
-        return _upload_page("The selected file must be a CSV or an Excel workbook (.xlsx)")
+        return _upload_page("The selected file must be a CSV, an Excel workbook (.xlsx) or a SEN2 return (.xml)")
     data = upload.read()
     if not data:
         return _upload_page("The selected file is empty")
@@ -94,14 +107,14 @@ def upload_cases() -> Any:
 def _check(filename: str, data: bytes) -> list[CaseRow]:
     """Check the file; anything the reader did not expect is reported as an unreadable file, not a 500."""
     try:
-        return check_case_file(filename, data)
+        return check_case_file(filename, data, _key())
     except CaseFileError:
         raise
     except Exception as exc:
         current_app.logger.warning("Unreadable case file %s: %s", filename, exc, exc_info=True)
         message = (
-            "The file could not be read. "
-            "Save it again as CSV (UTF-8) or as an Excel workbook (.xlsx), then upload it again."
+            "The file could not be read. Export the SEN2 return again, or save the file again as CSV (UTF-8) "
+            "or as an Excel workbook (.xlsx), then upload it again."
         )
         raise CaseFileError([ImportProblem(None, None, message)]) from exc
 
@@ -122,6 +135,8 @@ class Preview:
     existing_cases: int
     #: Teams and setting types the service has not used before (a typo would make a new one).
     new_values: dict[str, list[str]]
+    #: People in a SEN2 return (None for a spreadsheet).
+    persons: int | None = None
 
 
 def _preview(filename: str, rows: list[CaseRow]) -> Preview:
@@ -130,7 +145,8 @@ def _preview(filename: str, rows: list[CaseRow]) -> Preview:
     existing = len(existing_case_refs(session, list(refs)))
     present = {name for row in rows for name in row.values}
     columns = ["case_ref", *[c for c in COLUMNS if c != "case_ref" and c in present]]
-    return Preview(filename, rows, columns, len(refs) - existing, existing, known_case_values(session).new_values(rows))
+    return Preview(filename, rows, columns, len(refs) - existing, existing, known_case_values(session).new_values(rows),
+                   len({row.row for row in rows}) if is_sen2_file(filename) else None)
 
 
 def _cell(name: str, value: Any) -> str:
@@ -190,7 +206,7 @@ def confirm_import() -> Any:
     if stored is None:
         return _upload_page(_EXPIRED, status=400)
     try:
-        report = import_cases(db_session(), current_actor(), stored.filename, stored.data)
+        report = import_cases(db_session(), current_actor(), stored.filename, stored.data, _key())
     except CaseFileError as failure:
         store.discard(stored.token)
         return _upload_page(_problems_message(failure.problems), failure.problems, stored.filename)
