@@ -4,7 +4,16 @@ from qaframework.store.audits import Audit, PeerChallenge, PeerComment, Response
 from qaframework.store.base import Base, utcnow
 from qaframework.store.cases import AdviceRequest, Case, CaseNeed, Placement, Request, Review
 from qaframework.store.learning import Exemplar
-from qaframework.store.panel import Action, ConsentRecord, ModerationRecord, Sample, SampleAssignment, SampleItem
+from qaframework.store.panel import (
+    Action,
+    ConsentRecord,
+    ModerationRating,
+    ModerationRecord,
+    ModerationSectionGrade,
+    Sample,
+    SampleAssignment,
+    SampleItem,
+)
 from qaframework.store.panel_audits import AgencyContribution, AuditParticipant
 from qaframework.store.people import Agency, User
 from qaframework.store.sessions import UserSession
@@ -24,7 +33,9 @@ __all__ = [
     "CaseNeed",
     "ConsentRecord",
     "Exemplar",
+    "ModerationRating",
     "ModerationRecord",
+    "ModerationSectionGrade",
     "PeerChallenge",
     "PeerComment",
     "Placement",

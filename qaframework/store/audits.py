@@ -140,6 +140,8 @@ class SectionGrade(Base):
     plan_sections: Mapped[list[str]] = mapped_column(JSON)
     suggested_grade: Mapped[str | None] = mapped_column(String(30))
     moderated_grade: Mapped[str | None] = mapped_column(String(30))
+    #: Why the panel agreed a grade different from the original (required then).
+    moderation_reason: Mapped[str | None] = mapped_column(Text)
 
 
 class PeerChallenge(Base):

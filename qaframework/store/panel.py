@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import JSON, Boolean, Date, ForeignKey, Integer, String, Text, false
+from sqlalchemy import JSON, Boolean, Date, ForeignKey, Index, Integer, String, Text, UniqueConstraint, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from qaframework.framework import ACTION_OPEN, ActionStatus
@@ -78,9 +78,15 @@ class SampleAssignment(Base):
 
 
 class ModerationRecord(Base):
-    """A blind re-grade of an audit and the grade the panel agreed, with why it changed."""
+    """One panel member's blind re-grade of an audit, and (once agreed) the grade the panel agreed.
+
+    One per moderator and audit; saved whole, so a record exists only once its blind grades are
+    saved. ``agreed_grade``, ``reason`` and ``agreed_at`` are the panel's agreement, written on
+    every moderator's record of the audit so each blind grade can be compared with it.
+    """
 
     __tablename__ = "moderation_records"
+    __table_args__ = (Index("uq_moderation_records_audit_moderator", "audit_id", "moderator_id", unique=True),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     audit_id: Mapped[int] = mapped_column(ForeignKey("audits.id", ondelete="CASCADE"), index=True)
@@ -96,6 +102,33 @@ class ModerationRecord(Base):
 
     audit: Mapped[Audit] = relationship()
     moderator: Mapped[User] = relationship()
+    ratings: Mapped[list[ModerationRating]] = relationship(cascade="all, delete-orphan")
+    sections: Mapped[list[ModerationSectionGrade]] = relationship(cascade="all, delete-orphan")
+
+
+class ModerationRating(Base):
+    """A moderator's blind rating of one question, on the checklist's own rating scale."""
+
+    __tablename__ = "moderation_ratings"
+    __table_args__ = (UniqueConstraint("record_id", "question_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    record_id: Mapped[int] = mapped_column(ForeignKey("moderation_records.id", ondelete="CASCADE"), index=True)
+    question_id: Mapped[str] = mapped_column(String(40))
+    section_id: Mapped[str] = mapped_column(String(40))
+    rating: Mapped[str] = mapped_column(String(20))
+
+
+class ModerationSectionGrade(Base):
+    """A moderator's blind grade of one template section."""
+
+    __tablename__ = "moderation_section_grades"
+    __table_args__ = (UniqueConstraint("record_id", "section_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    record_id: Mapped[int] = mapped_column(ForeignKey("moderation_records.id", ondelete="CASCADE"), index=True)
+    section_id: Mapped[str] = mapped_column(String(40))
+    blind_grade: Mapped[str] = mapped_column(String(30))
 
 
 class ConsentRecord(Base):
