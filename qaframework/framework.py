@@ -217,7 +217,8 @@ AUDIT_TRANSITIONS: dict[AuditStatus, frozenset[AuditStatus]] = {
     AuditStatus.SUBMITTED: frozenset({AuditStatus.RETURNED, AuditStatus.MODERATED, AuditStatus.CLOSED}),
     AuditStatus.RETURNED: frozenset({AuditStatus.DRAFT, AuditStatus.SUBMITTED}),
     AuditStatus.MODERATED: frozenset({AuditStatus.CLOSED}),
-    AuditStatus.CLOSED: frozenset(),
+    #: A closed audit drawn into a moderation sample becomes moderated once the panel agrees its grades.
+    AuditStatus.CLOSED: frozenset({AuditStatus.MODERATED}),
 }
 
 class PeerChallengeStatus(enum.StrEnum):

@@ -54,6 +54,16 @@ PANEL_TIERS = frozenset({Tier.MULTI_AGENCY})
 #: Who may sit on a panel audit as a member present: panel members, agencies' auditors and system
 #: leaders (strategic leads); not administrators (support) or board viewers (aggregates only).
 PANEL_PARTICIPANT_ROLES = frozenset({Role.PANEL_MEMBER, Role.AUDITOR, Role.SYSTEM_LEADER})
+#: Who re-grades sampled audits blind and agrees the moderated grade.
+MODERATING_ROLES = frozenset({Role.PANEL_MEMBER})
+#: The tiers a panel moderates: agencies' own checks and audits.
+MODERATED_TIERS = frozenset({Tier.AGENCY_CHECK, Tier.SINGLE_AGENCY})
+#: Submitted work the panel may re-grade; a moderated audit is re-agreed, not re-graded.
+REGRADABLE_STATUSES = frozenset({AuditStatus.SUBMITTED, AuditStatus.CLOSED})
+#: Who reads agreement figures: the board reads them too, by cycle and agency (no names).
+AGREEMENT_ROLES = frozenset({Role.PANEL_MEMBER, Role.SYSTEM_LEADER, Role.ADMIN, Role.BOARD_VIEWER})
+#: Who reads agreement by template section and question and each moderated audit: casework roles only.
+AGREEMENT_DETAIL_ROLES = frozenset({Role.PANEL_MEMBER, Role.SYSTEM_LEADER, Role.ADMIN})
 
 
 def role_of(user: User) -> Role:
@@ -145,6 +155,62 @@ def is_panel_lead(user: User) -> bool:
     """An active panel member an administrator marked as leading the panel. Panel leads alone read
     named auditors' drift (generous or severe) and approve what is reserved to the panel's lead."""
     return user.active and role_of(user) is Role.PANEL_MEMBER and bool(user.leads_panel)
+
+
+def is_blind_to(user: User, audit: Audit, *, sampled: bool, own_regrade_saved: bool) -> bool:
+    """Whether the audit's answers and grades must be withheld from this user (REDCap double entry).
+
+    A panel member re-grades a sampled audit before seeing the auditor's ratings, evidence, comments
+    or grades, so that the two gradings are independent. Until their own blind grades are saved and
+    while the panel has not yet agreed a grade, every page that would show those withholds them.
+    The facts that need the database (sampled? saved?) are asked by ``operations.blinding``.
+    """
+    return (
+        user.active
+        and role_of(user) in MODERATING_ROLES
+        and sampled
+        and audit.moderated_grade is None
+        and not own_regrade_saved
+        and audit.auditor_id != user.id
+    )
+
+
+def can_regrade(user: User, audit: Audit, *, sampled: bool) -> bool:
+    """A panel member re-grades blind a sampled, submitted Tier 1 or 2 audit the panel has not yet agreed."""
+    return (
+        user.active
+        and role_of(user) in MODERATING_ROLES
+        and sampled
+        and Tier(audit.tier) in MODERATED_TIERS
+        and audit.status in REGRADABLE_STATUSES
+        and audit.moderated_grade is None
+        and audit.auditor_id != user.id
+    )
+
+
+def can_agree_grades(user: User, audit: Audit, *, own_regrade_saved: bool) -> bool:
+    """A panel member who has saved their own blind re-grade records (or corrects) the agreed grades."""
+    return (
+        user.active
+        and role_of(user) in MODERATING_ROLES
+        and own_regrade_saved
+        and audit.status in REGRADABLE_STATUSES | {AuditStatus.MODERATED}
+    )
+
+
+def can_view_agreement(user: User) -> bool:
+    """Agreement by cycle and agency: figures without names, so the board reads them too."""
+    return user.active and role_of(user) in AGREEMENT_ROLES
+
+
+def can_view_agreement_detail(user: User) -> bool:
+    """Agreement by template section and question, and the moderated audits behind the figures."""
+    return user.active and role_of(user) in AGREEMENT_DETAIL_ROLES
+
+
+def can_view_auditor_agreement(user: User) -> bool:
+    """Agreement per auditor and who drifts (generous or severe), by name: panel leads only."""
+    return is_panel_lead(user)
 
 
 def can_view_team(user: User) -> bool:

@@ -23,6 +23,7 @@ from qaframework.operations.base import (
     record,
     require,
 )
+from qaframework.operations.blinding import refuse_if_blind
 from qaframework.operations.settings import current_cycle
 from qaframework.permissions import (
     can_edit_audit,
@@ -122,6 +123,7 @@ def get_audit(session: Session, actor: User, audit_id: int) -> Audit:
         raise NotFound(f"There is no audit {audit_id}")
     if not can_view_audit(actor, audit):
         raise PermissionDenied("You can only see audits for your own agency.")
+    refuse_if_blind(session, actor, audit)
     return audit
 
 
