@@ -11,6 +11,7 @@ from flask import Blueprint, render_template, request, url_for
 
 from qaframework.framework import PHASES, PRIMARY_NEEDS, RequestOutcome
 from qaframework.numbers import whole_number
+from qaframework.operations.blinding import blind_audit_ids
 from qaframework.operations.cases import CaseFilters, audits_of_case, filter_options, get_case, search_cases
 from qaframework.operations.clocks import agency_names, at_risk, case_clocks_for, request_clock_view
 from qaframework.permissions import CASEWORK_ROLES, can_start_audits
@@ -173,7 +174,8 @@ def show_case(case_id: int) -> Any:
         case=case,
         clocks=clocks,
         requests=[RequestView(v.request, v.clock, request_tag(v.request, v.clock)) for v in clocks.requests],
-        audits=audits_of_case(session, user, case),
+        audits=(audits := audits_of_case(session, user, case)),
+        blind_ids=blind_audit_ids(session, user, (a.id for a in audits)),
         can_start=can_start_audits(user),
         today=today,
         milestone_state=milestone_state,

@@ -11,12 +11,13 @@ from collections.abc import Iterable
 from typing import Any
 from urllib.parse import urlsplit
 
-from flask import Flask, current_app, render_template, request
+from flask import Flask, current_app, render_template, request, url_for
 from flask_wtf.csrf import CSRFError
 from sqlalchemy.exc import DataError
 from werkzeug.exceptions import Forbidden, HTTPException
 
 from qaframework.operations.base import NotFound, OperationError, PermissionDenied
+from qaframework.operations.blinding import BlindModeration
 from webapp.security import csp_nonce
 
 # Headers of an HTTP exception worth passing on (e.g. Allow on a 405, Retry-After on a 429).
@@ -107,6 +108,9 @@ def handle_server_error(error: HTTPException) -> Any:
 
 def handle_operation_error(error: OperationError) -> Any:
     """The library refused: permission → 403 with its reason, missing → 404, anything else → 400."""
+    if isinstance(error, BlindModeration):
+        return render_error("errors/403.html", 403, reason=error.message,
+                            moderate_url=url_for("moderation.audit", audit_id=error.audit_id))
     if isinstance(error, PermissionDenied):
         return render_error("errors/403.html", 403, reason=error.message)
     if isinstance(error, NotFound):

@@ -17,6 +17,8 @@ NAV: tuple[tuple[str, str, frozenset[Role] | None, str], ...] = (
     ("actions.my_actions", "Actions", frozenset(Role) - {Role.BOARD_VIEWER}, "actions."),
     ("learning.index", "Learning", None, "learning."),
     ("oversight.team", "Team", None, "oversight."),
+    ("moderation.agreement", "Moderation",
+     frozenset({Role.PANEL_MEMBER, Role.SYSTEM_LEADER, Role.ADMIN, Role.BOARD_VIEWER}), "moderation."),
     ("admin.index", "Admin", frozenset({Role.ADMIN}), "admin."),
     ("auth.sign_out", "Sign out", None, "auth."),
 )

@@ -19,6 +19,7 @@ from qaframework.operations.base import (
     record,
     snapshot,
 )
+from qaframework.operations.blinding import refuse_if_blind
 from qaframework.permissions import (
     CASEWORK_ROLES,
     can_own_action,
@@ -182,6 +183,7 @@ def action_source(session: Session, actor: User, action: Action) -> ActionSource
     audit = action.audit
     if audit is None:
         return None
+    refuse_if_blind(session, actor, audit)  # a panel member re-grading it blind sees no rating or evidence
     question_text = rating = None
     evidence = na_reason = ""
     if action.question_id:

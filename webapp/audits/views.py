@@ -28,6 +28,7 @@ from qaframework.operations.audit_queries import (
 from qaframework.operations.audits import answers_of, get_audit, missing_items, start_audit, subject_problem
 from qaframework.operations.audits import return_audit as return_to_author
 from qaframework.operations.base import InvalidInput, WorkflowError
+from qaframework.operations.blinding import blind_audit_ids
 from qaframework.operations.cases import find_case, get_case
 from qaframework.operations.compliance import standing_of
 from qaframework.operations.drafts import discard_draft, unfinished_like
@@ -82,6 +83,7 @@ def list_audits() -> Any:
     return render_template(
         "audits/list.html",
         audits=audits,
+        blind_ids=blind_audit_ids(session, user, (a.id for a in audits)),
         total=total,
         scope=scope,
         can_all=can_all,
