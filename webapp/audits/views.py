@@ -254,6 +254,8 @@ def report(audit_id: int) -> Any:
         template=audit.template,
         answers=answers_of(audit),
         grades={g.section_id: g.suggested_grade for g in audit.section_grades},
+        agreed={g.section_id: (g.moderated_grade, g.moderation_reason) for g in audit.section_grades
+                if g.moderated_grade},
         actions=actions_for_audit(session, user, audit.id),
         rules_mode=rules_mode(audit),
         standing=standing_of(audit, date.today()),
