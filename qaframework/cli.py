@@ -317,6 +317,48 @@ def timeliness(ctx: click.Context, by: str, start: date | None, end: date | None
                    "(each case page says how).", err=True)
 
 
+@main.group()
+def moderation() -> None:
+    """Agreement between auditors' grades and the grades the panel agreed."""
+
+
+@moderation.command("agreement")
+@click.option("--by", "by", type=click.Choice(["cycle", "agency", "section", "auditor"]), required=True,
+              help="One row per half term, agency, checklist section or auditor.")
+@click.option("--cycle", default=None, help='Only this half term, e.g. "2025-26 Autumn 1" (default: every one).')
+@click.option("--format", "output", type=click.Choice(["table", "csv"]), default="table", show_default=True)
+@click.pass_context
+def moderation_agreement(ctx: click.Context, by: str, cycle: str | None, output: str) -> None:
+    """Exact and within-one agreement, weighted kappa (linear, quadratic) and the mean shift per group.
+
+    A blank cell (CSV) or "-" (table) is a figure with no value: kappa when every grade is the same one.
+    The mean shift is positive where auditors graded more generously than the panel agreed.
+    """
+    from qaframework.operations.agreement import CSV_HEADER, GroupBy, agreement_by, moderated_cycles
+
+    _need_database(ctx)
+    with _session(ctx) as session:
+        if cycle and cycle not in moderated_cycles(session):
+            known = ", ".join(moderated_cycles(session)) or "none yet"
+            raise click.ClickException(
+                f"No moderated audits in the half term {cycle!r}. Half terms moderated: {known}."
+            )
+        rows = [row.csv_row() for row in agreement_by(session, None, GroupBy(by), cycle)]
+    if output == "csv":
+        writer = csv.writer(click.get_text_stream("stdout"), lineterminator="\n")
+        writer.writerow(CSV_HEADER)
+        writer.writerows(rows)
+        return
+    headings = (by.capitalize(), "n", "Exact %", "Within one %", "Kappa linear", "Kappa quadratic", "Mean shift")
+    lines = [[cell or "-" for cell in row] for row in rows]
+    widths = [max([len(h), *(len(line[i]) for line in lines)]) for i, h in enumerate(headings)]
+    for line in [list(headings), *lines]:
+        cells = zip(line, widths, strict=True)
+        click.echo("  ".join(c.rjust(w) if i else c.ljust(w) for i, (c, w) in enumerate(cells)))
+    if not lines:
+        click.echo("No moderated audits yet.")
+
+
 @main.command()
 @click.option("--if-empty", is_flag=True, help="Do nothing if the database already has cases.")
 @click.option("--seed", default=2026, show_default=True, help="Random seed: the same seed gives the same area.")

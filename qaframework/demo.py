@@ -17,6 +17,7 @@ from sqlalchemy import func, inspect, select
 from sqlalchemy.orm import Session
 
 from qaframework.checklists.model import Template
+from qaframework.demo_moderation import make_moderation
 from qaframework.demo_samples import load_demo_samples
 from qaframework.demo_tier3 import make_panel_audits
 from qaframework.framework import (
@@ -43,7 +44,6 @@ from qaframework.store import (
     Case,
     CaseNeed,
     ConsentRecord,
-    ModerationRecord,
     PeerChallenge,
     PeerComment,
     Request,
@@ -223,7 +223,7 @@ def load_demo(session: Session, *, seed: int = 2026, case_total: int = 300, toda
     _not_after(session, now)
     _record_history(session, audits)
     load_demo_samples(session, seed, users, cycles, today)
-    _make_moderation(session, rng, users, audits, summary)
+    summary.moderated = make_moderation(session, rng, users, audits, [c.label for c in cycles]).moderated
     _make_actions_and_challenges(session, rng, users, audits, today, summary)
     _not_after(session, now)
     for audit in audits:
@@ -683,50 +683,6 @@ def _record_history(session: Session, audits: list[Audit]) -> None:
                     after={"status": AuditStatus.SUBMITTED.value, "suggested_grade": audit.suggested_grade},
                 )
             )
-
-
-def _make_moderation(
-    session: Session, rng: random.Random, users: dict[str, User], audits: list[Audit], summary: DemoSummary
-) -> None:
-    """The panel blind re-grades about a tenth of Tier 1 and 2 audits; the generous auditor shows up."""
-    panel = [users["panel.chair"], users["panel.member"]]
-    candidates = [
-        a
-        for a in audits
-        if a.tier in (Tier.AGENCY_CHECK, Tier.SINGLE_AGENCY)
-        and a.status in (AuditStatus.SUBMITTED, AuditStatus.CLOSED)
-        and a.suggested_grade
-    ]
-    for audit in rng.sample(candidates, k=max(1, len(candidates) // 10)):
-        scale = audit.template.scale
-        original = audit.auditor_grade or audit.suggested_grade
-        assert original is not None
-        agreed = (
-            audit.suggested_grade if audit.auditor_grade and audit.auditor_grade != audit.suggested_grade else original
-        )
-        if rng.random() < 0.2:
-            agreed = scale.from_rank(scale.rank(original) + rng.choice([-1, 1]))
-        moderator = rng.choice(panel)
-        when = (audit.submitted_at or audit.created_at) + timedelta(days=rng.randint(7, 30))
-        session.add(
-            ModerationRecord(
-                audit=audit,
-                moderator=moderator,
-                blind_grade=agreed,
-                original_grade=original,
-                agreed_grade=agreed,
-                reason=None
-                if agreed == original
-                else "Provision in F is not quantified; the panel agreed a lower grade.",
-                created_at=when,
-                agreed_at=when,
-            )
-        )
-        audit.moderated_grade = agreed
-        audit.status = AuditStatus.MODERATED.value
-        for row in audit.section_grades:
-            row.moderated_grade = row.suggested_grade
-        summary.moderated += 1
 
 
 def _make_actions_and_challenges(

@@ -152,3 +152,44 @@ def test_sample_draw_prints_records_and_shows_again(db_url: str) -> None:
     assert "No sample was drawn." in bad.stderr
     missing = CliRunner().invoke(main, ["--database-url", db_url, "sample", "show", "999"])
     assert missing.exit_code == 1 and "There is no sample 999." in missing.output
+
+
+def test_moderation_agreement_csv_and_table(db_url: str) -> None:
+    """The CSV has exactly the agreed columns, one row per half term, and its figures equal the library's
+    pair-by-pair statistics computed from the moderated audits themselves (not the SQL counts)."""
+    from sqlalchemy import select
+
+    from qaframework.framework import OFSTED4
+    from qaframework.moderation import agreement
+    from qaframework.store import Audit
+    from qaframework.store.db import make_engine, session_factory
+
+    qa(db_url, "init")
+    assert qa(db_url, "demo", "--cases", "40").exit_code == 0
+    result = qa(db_url, "moderation", "agreement", "--by", "cycle", "--format", "csv")
+    assert result.exit_code == 0, result.output
+    lines = result.output.splitlines()
+    assert lines[0] == "group,n,exact_pct,within_one_pct,kappa_linear,kappa_quadratic,mean_shift"
+    engine = make_engine(db_url)
+    try:
+        with session_factory(engine)() as session:
+            audits = session.scalars(select(Audit).where(Audit.moderated_grade.is_not(None), Audit.tier.in_([1, 2])))
+            pairs: dict[str, list[tuple[str, str]]] = {}
+            for audit in audits:
+                original = audit.auditor_grade or audit.suggested_grade
+                assert original is not None and audit.moderated_grade is not None
+                pairs.setdefault(audit.cycle, []).append((original, audit.moderated_grade))
+    finally:
+        engine.dispose()
+    assert {line.split(",")[0] for line in lines[1:]} == set(pairs) and len(pairs) >= 2
+    for line in lines[1:]:
+        group, n, exact, within, linear, _quadratic, shift = line.split(",")
+        expected = agreement(pairs[group], OFSTED4)
+        assert int(n) == expected.n
+        assert exact == f"{(expected.exact or 0) * 100:.1f}" and within == f"{(expected.within_one or 0) * 100:.1f}"
+        assert linear == ("" if expected.kappa_linear is None else f"{expected.kappa_linear:.3f}")
+        assert shift == f"{expected.mean_shift:.3f}"
+    table = qa(db_url, "moderation", "agreement", "--by", "agency", "--format", "table")
+    assert table.exit_code == 0 and table.output.splitlines()[0].split()[:2] == ["Agency", "n"]
+    unknown = qa(db_url, "moderation", "agreement", "--by", "cycle", "--cycle", "1999-00 Autumn 1")
+    assert unknown.exit_code == 1 and "No moderated audits in the half term '1999-00 Autumn 1'" in unknown.output
