@@ -52,9 +52,11 @@ READER_PAGES = frozenset({"home.index", "audits.list_audits", "audits.show_audit
 ROLES = {
     "auditor": Role("priya.shah@qa-demo.example", AUDITOR_PAGES | {"peer.show_challenge"}, (*ERRORS, "/admin")),
     "team-manager": Role("grace.okafor@qa-demo.example", AUDITOR_PAGES | {"oversight.team"}, ERRORS),
-    "panel-member": Role("panel.chair@qa-demo.example", READER_PAGES, ERRORS),
+    "panel-member": Role("panel.chair@qa-demo.example",
+                         READER_PAGES | {"moderation.agreement", "moderation.questions", "moderation.audit"}, ERRORS),
     "system-leader": Role("system.leader@qa-demo.example", READER_PAGES, ERRORS),
-    "board-viewer": Role("board.viewer@qa-demo.example", frozenset({"home.index"}), (*ERRORS, "/cases")),
+    "board-viewer": Role("board.viewer@qa-demo.example", frozenset({"home.index", "moderation.agreement"}),
+                         (*ERRORS, "/cases")),
     "admin": Role("admin@qa-demo.example", frozenset({
         "home.index", "admin.index", "admin.users", "admin.show_user", "admin.add_user", "admin.edit_user",
         "admin.reset_password", "admin.deactivate_user", "admin.list_templates", "admin.show_template",
