@@ -204,8 +204,8 @@ def test_agreement_figures_counted_in_sql(
     assert by_agency.label == "SEND and EHC service"
     assert blind_agreement(session, panel, None).result.n == 3
     assert moderator_pair_agreement(session, panel, None).result.n == 0
-    sections = section_agreement(session, panel, None)
-    assert {s.result.n for s in sections} == {3}
+    by_section = section_agreement(session, panel, None)
+    assert {s.result.n for s in by_section} == {3}
     questions = question_agreement(session, panel, None)
     assert {(q.n, q.same) for q in questions} == {(3, 3)}  # every blind rating Met, as the auditor's
     board = make_user(Role.BOARD_VIEWER)

@@ -74,7 +74,7 @@ def test_blind_page_html_leaks_nothing_of_the_original(client_as: ClientAs, samp
     assert " checked" not in html and "selected" not in html  # no rating or grade chosen for them
     hidden = {i["name"] for i in soup.select("input[type=hidden]")}
     assert hidden == {"csrf_token"}
-    hrefs = [a["href"] for a in soup.select("a[href]")] + [f["action"] for f in soup.select("form[action]")]
+    hrefs = [str(a["href"]) for a in soup.select("a[href]")] + [str(f["action"]) for f in soup.select("form[action]")]
     assert not [h for h in hrefs if re.search(rf"/audits/{sampled.id}(/|$)", h) and "/moderation/" not in h]
     assert not [h for h in hrefs if "/actions/" in h]
     questions = sampled.template.questions()
