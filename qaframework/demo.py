@@ -223,7 +223,7 @@ def load_demo(session: Session, *, seed: int = 2026, case_total: int = 300, toda
     _not_after(session, now)
     _record_history(session, audits)
     load_demo_samples(session, seed, users, cycles, today)
-    summary.moderated = make_moderation(session, rng, users, audits, [c.label for c in cycles]).moderated
+    summary.moderated = make_moderation(session, rng, users, audits, [c.label for c in cycles], now).moderated
     _make_actions_and_challenges(session, rng, users, audits, today, summary)
     _not_after(session, now)
     for audit in audits:

@@ -95,9 +95,11 @@ def _sampled_audits(
 
 
 def make_moderation(
-    session: Session, rng: random.Random, users: dict[str, User], audits: list[Audit], cycles: list[str]
+    session: Session, rng: random.Random, users: dict[str, User], audits: list[Audit], cycles: list[str],
+    now: datetime,
 ) -> ModerationSummary:
-    """Sample, re-grade blind and agree, half term by half term (``cycles`` oldest first)."""
+    """Sample, re-grade blind and agree, half term by half term (``cycles`` oldest first); nothing is
+    dated after ``now`` (the trail is append-only, so its dates are right when written)."""
     chair, member = users["panel.chair"], users["panel.member"]
     panel_ids = {chair.id, member.id}
     summary = ModerationSummary()
@@ -113,18 +115,18 @@ def make_moderation(
             if is_current and position >= len(chosen) // 2:
                 if position == len(chosen) // 2:  # re-graded by one member, not yet by the chair
                     _blind(session, rng, audit, member, audit.auditor_grade or audit.suggested_grade or "good",
-                           blind_slip, question_slip)
+                           blind_slip, question_slip, now)
                 summary.pending += 1
                 continue
             _moderate(session, rng, audit, [chair, member] if rng.random() < 0.6 else [rng.choice([chair, member])],
-                      disagree, blind_slip, question_slip)
+                      disagree, blind_slip, question_slip, now)
             summary.moderated += 1
     return summary
 
 
 def _moderate(
     session: Session, rng: random.Random, audit: Audit, moderators: list[User],
-    disagree: float, blind_slip: float, question_slip: float,
+    disagree: float, blind_slip: float, question_slip: float, now: datetime,
 ) -> None:
     original = audit.auditor_grade or audit.suggested_grade
     assert original is not None and audit.suggested_grade is not None
@@ -137,11 +139,11 @@ def _moderate(
         agreed = _shift(original, rng.choice([-1, -1, 1]))
     else:
         agreed = original
-    when = (audit.submitted_at or audit.created_at) + timedelta(days=rng.randint(7, 30))
-    records = [_blind(session, rng, audit, m, agreed, blind_slip, question_slip, when) for m in moderators]
+    when = min(now, (audit.submitted_at or audit.created_at) + timedelta(days=rng.randint(7, 30)))
+    records = [_blind(session, rng, audit, m, agreed, blind_slip, question_slip, now, when) for m in moderators]
     reason = None if agreed == original else rng.choice(REASONS[:3] if OFSTED4.rank(agreed) < OFSTED4.rank(original)
                                                         else REASONS[3:])
-    agreed_at = when + timedelta(days=2)
+    agreed_at = min(now, when + timedelta(days=2))
     for moderation in records:
         moderation.agreed_grade, moderation.reason, moderation.agreed_at = agreed, reason, agreed_at
     shift = OFSTED4.rank(agreed) - OFSTED4.rank(original)
@@ -163,12 +165,14 @@ def _moderate(
 
 def _blind(
     session: Session, rng: random.Random, audit: Audit, moderator: User, anchor: str,
-    blind_slip: float, question_slip: float, when: datetime | None = None,
+    blind_slip: float, question_slip: float, now: datetime, when: datetime | None = None,
 ) -> ModerationRecord:
     """A blind re-grade near ``anchor`` (the grade the panel will agree): realistic, not identical."""
     generous = audit.auditor.email.startswith(GENEROUS_AUDITOR)
     blind = anchor if rng.random() >= blind_slip else _shift(anchor, rng.choice([-1, 1]))
-    at = when if when is not None else (audit.submitted_at or audit.created_at) + timedelta(days=rng.randint(3, 9))
+    if when is None:
+        when = (audit.submitted_at or audit.created_at) + timedelta(days=rng.randint(3, 9))
+    at = min(now, when)
     moderation = ModerationRecord(
         audit_id=audit.id, moderator_id=moderator.id, blind_grade=blind,
         original_grade=audit.auditor_grade or audit.suggested_grade, section_grades={}, created_at=at,

@@ -224,3 +224,26 @@ def test_agreement_figures_counted_in_sql(
     assert by_auditor.label == auditor.display_name and by_auditor.result.n == 3
     with pytest.raises(PermissionDenied):
         overall(session, auditor, None)
+
+
+def test_theme_evidence_withholds_a_blind_audits_answers(
+    session: Session, make_user: MakeUser, make_case: MakeCase, template_version: TemplateVersionOf
+) -> None:
+    """The learning group's evidence behind a theme lists answers row by row: a panel member still
+    re-grading a sampled audit blind does not get that audit's rows until their own grades are saved."""
+    from qaframework.operations.themes import theme_evidence
+
+    audit = checked(session, make_user(), make_case().id, template_version(T1).id, Rating.PARTIALLY_MET)
+    panel = make_user(Role.PANEL_MEMBER)
+    question = audit.template.questions()[0].id
+
+    def rows(user: User) -> list[int]:
+        found = theme_evidence(session, user, template_id=T1, question_id=question, cycle=audit.cycle)
+        return [row.audit_id for row in found]
+
+    assert rows(panel) == [audit.id]  # not sampled: nothing to hide
+    sample_of(session, panel, audit)
+    assert rows(panel) == []
+    assert rows(make_user(Role.SYSTEM_LEADER)) == [audit.id]
+    save_blind_regrade(session, panel, audit.id, blind_grades(audit))
+    assert rows(panel) == [audit.id]

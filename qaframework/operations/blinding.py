@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from sqlalchemy import ColumnElement, exists, select
+from sqlalchemy import ColumnElement, exists, or_, select, true
 from sqlalchemy.orm import InstrumentedAttribute, Session
 
 from qaframework.operations.base import PermissionDenied
@@ -70,6 +70,19 @@ def refuse_if_blind(session: Session, user: User, audit: Audit) -> None:
     """Every page showing an audit's answers or grades goes through this (via ``get_audit``)."""
     if is_blind(session, user, audit):
         raise BlindModeration(audit.id)
+
+
+def not_blind(user: User) -> ColumnElement[bool]:
+    """SQL: audits this user may see the answers and grades of, as far as blinding goes (a WHERE
+    condition for queries that return audits' ratings or evidence row by row)."""
+    if role_of(user) not in MODERATING_ROLES:
+        return true()
+    return or_(
+        Audit.moderated_grade.is_not(None),
+        Audit.auditor_id == user.id,
+        ~sampled_condition(Audit.id),
+        own_regrade_condition(Audit.id, user.id),
+    )
 
 
 def blind_audit_ids(session: Session, user: User, audit_ids: Iterable[int]) -> set[int]:

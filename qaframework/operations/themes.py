@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 from qaframework.checklists.model import Template
 from qaframework.framework import HALF_TERMS, AuditStatus, Rating, Role
 from qaframework.operations.base import PermissionDenied
+from qaframework.operations.blinding import not_blind
 from qaframework.permissions import CROSS_AGENCY_ROLES, can_view_theme_evidence, can_view_themes, role_of
 from qaframework.store import Audit, Case, Response, SectionGrade, TemplateVersion, User
 
@@ -236,4 +237,5 @@ def theme_evidence(
     )
     if agency:
         query = query.where(Audit.agency_code == agency)
-    return [Evidence(*row) for row in session.execute(query.where(visible_audits(actor)))]
+    # A panel member re-grading a sampled audit blind must not read its answers here either.
+    return [Evidence(*row) for row in session.execute(query.where(visible_audits(actor), not_blind(actor)))]
