@@ -1,4 +1,4 @@
-"""Migration 0007 (blind moderation) keeps existing moderation records and goes back down cleanly."""
+"""Migration 0009 (blind moderation) keeps existing moderation records and goes back down cleanly."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from qaframework.store.db import make_engine
 from qaframework.store.migrate import downgrade, upgrade
 from tests.support import scratch_database
 
-BEFORE, MINE = "0006", "0007"
+BEFORE, MINE = "0008", "0009"
 
 
 def test_blind_moderation_tables_added_and_removed(tmp_path: Path) -> None:
