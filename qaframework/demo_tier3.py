@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 
 from qaframework.contributions import has_contributions
 from qaframework.framework import AuditStatus, Tier
+from qaframework.numbers import whole_number
 from qaframework.store import Agency, AgencyContribution, Audit, AuditParticipant, TrailEntry, User
 
 #: The agency each demo panel member speaks for (panel members have no agency of their own).
@@ -76,7 +77,8 @@ def _grade_agencies(rng: random.Random, audit: Audit, agencies: list[Agency]) ->
     scale = audit.template.scale
     centre = scale.rank(audit.suggested_grade) if audit.suggested_grade in scale.codes else 1
     finished = audit.status != AuditStatus.DRAFT
-    young = (audit.case.year_group or "").isdigit() and int(audit.case.year_group or "0") < 9
+    year = whole_number(audit.case.year_group)
+    young = year is not None and year < 9
     graded = agencies if finished else agencies[: rng.randint(1, 2)]
     when = (audit.submitted_at or audit.updated_at) - timedelta(minutes=30)
     for agency in graded:

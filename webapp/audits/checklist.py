@@ -18,6 +18,7 @@ from flask import abort, flash, redirect, render_template, request, url_for
 from qaframework.checklists.model import Question, Section
 from qaframework.contributions import contribution_section
 from qaframework.framework import Rating
+from qaframework.numbers import whole_number
 from qaframework.operations import audits as audit_ops
 from qaframework.operations.audits import (
     IncompleteAudit,
@@ -506,8 +507,9 @@ def check_answers(audit_id: int) -> Any:
 
 def _problem_href(audit: Audit, field: str) -> str:
     """Where a problem found at submit is fixed: a panel's members or agency grades, else the judgement."""
-    if field.startswith("participant-") and field.removeprefix("participant-").isdigit():
-        return url_for("audits.panel_agency", audit_id=audit.id, user_id=int(field.removeprefix("participant-")))
+    member_id = whole_number(field.removeprefix("participant-")) if field.startswith("participant-") else None
+    if member_id is not None:
+        return url_for("audits.panel_agency", audit_id=audit.id, user_id=member_id)
     if field.startswith("contribution-"):
         name = field.removeprefix("contribution-")
         anchor = f"note-{name.removesuffix('-note')}" if name.endswith("-note") else f"choice-{name}"

@@ -15,6 +15,7 @@ from typing import Any
 from flask import abort, current_app, flash, redirect, render_template, request, url_for
 
 from qaframework.contributions import NOT_INVOLVED, ContributionInput, contribution_section, has_contributions
+from qaframework.numbers import whole_number
 from qaframework.operations.audits import get_audit
 from qaframework.operations.base import InvalidInput, StaleEdit, WorkflowError
 from qaframework.operations.panel_audits import (
@@ -68,10 +69,11 @@ def panel(audit_id: int) -> Any:
     if request.method == "GET":
         return _render_panel(audit)
     chosen = {name: (request.form.get(name) or "").strip()[:40] for name in ("user_id", "agency_code")}
-    if not chosen["user_id"].isdigit():
+    member_id = whole_number(chosen["user_id"])
+    if member_id is None:
         return _render_panel(audit, {"user_id": "Choose who was at the panel"}, chosen), 400
     try:
-        member = record_participant(session, user, audit.id, int(chosen["user_id"]), chosen["agency_code"] or None)
+        member = record_participant(session, user, audit.id, member_id, chosen["agency_code"] or None)
     except InvalidInput as refused:
         errors = {e.field or "user_id": e.message for e in refused.errors}
         return _render_panel(get_audit(session, user, audit_id), errors, chosen), 400
