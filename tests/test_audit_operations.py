@@ -7,10 +7,12 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from qaframework.framework import Rating, Role
+from qaframework.operations.audit_queries import audit_with_answers
 from qaframework.operations.audits import (
     IncompleteAudit,
     Judgement,
     ResponseInput,
+    answers_of,
     return_audit,
     save_answers,
     save_judgement,
@@ -18,6 +20,7 @@ from qaframework.operations.audits import (
     submit_audit,
 )
 from qaframework.operations.base import InvalidInput, PermissionDenied, StaleEdit, WorkflowError
+from qaframework.scoring import Answer
 from qaframework.store import Audit, ConsentRecord, TrailEntry, User
 from tests.support import MakeCase, MakeUser, TemplateVersionOf, all_met
 
@@ -342,3 +345,29 @@ def test_a_save_that_collides_at_write_time_is_a_clear_stale_edit(
     assert raised.value.message.endswith("while you were saving; nothing was saved.")
     session.expire_all()
     assert session.get(Audit, audit.id).responses == []
+
+
+def test_audit_with_answers_reads_what_the_orm_reads_and_checks_scope(
+    session: Session, make_user: MakeUser, t1_audit: tuple[User, Audit]
+) -> None:
+    """The checklist page's plain-row read gives the same answers and grades as the ORM objects."""
+    auditor, audit = t1_audit
+    questions = audit.template.questions()
+    given = {
+        questions[0].id: ResponseInput("met", "Clear."),
+        questions[1].id: ResponseInput("not_met", "Outcome is vague."),
+        questions[2].id: ResponseInput("not_applicable", "", "No health needs."),
+    }
+    after = save_answers(session, auditor, audit.id, audit.version_id, given)
+    read = audit_with_answers(session, auditor, audit.id)
+    assert read.audit is after
+    assert read.answers == answers_of(after)
+    assert read.answers[questions[1].id] == Answer(Rating.NOT_MET, "Outcome is vague.", "")
+    assert read.answers[questions[2].id].na_reason == "No health needs."
+    grades = {g.section_id: g.suggested_grade for g in after.section_grades}
+    assert read.section_grades == grades and any(grades.values())
+    first_section = audit.template.sections[0].id
+    assert read.section_grade(first_section) == grades[first_section]
+    assert read.section_grade("no-such-section") is None
+    with pytest.raises(PermissionDenied):
+        audit_with_answers(session, make_user(agency="health"), audit.id)

@@ -10,15 +10,17 @@ import dataclasses
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time
 
-from sqlalchemy import Select, func, select
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy import Select, bindparam, func, select
+from sqlalchemy.orm import Session, joinedload, selectinload
 
-from qaframework.framework import AuditStatus, Role, Tier
+from qaframework.framework import AuditStatus, Rating, Role, Tier
 from qaframework.numbers import whole_number
+from qaframework.operations.audits import get_audit
 from qaframework.operations.base import require
 from qaframework.operations.panel_audits import own_or_present
 from qaframework.permissions import CROSS_AGENCY_ROLES, can_view_cases, can_view_team, role_of
-from qaframework.store import Audit, PeerChallenge, Response, User
+from qaframework.scoring import Answer
+from qaframework.store import Audit, PeerChallenge, Response, SectionGrade, User
 
 #: Peer-challenge states in which the exchange is still going (see ``operations.peer.OPEN``).
 PEER_OPEN_STATES = ("requested", "challenged", "responded")
@@ -132,3 +134,44 @@ def answered_by_section(session: Session, audit_id: int) -> dict[str, int]:
         .group_by(Response.section_id)
     ).all()
     return dict(rows)
+
+
+@dataclass(frozen=True)
+class AuditAnswers:
+    """An audit with its answers and its sections' suggested grades, read as plain rows.
+
+    For pages that show the answers rather than change them: building sixty ``Response`` (and a
+    dozen ``SectionGrade``) ORM objects took more time than the rest of the one-page checklist's
+    queries together, and rows are all those pages need. ``audit`` is the ORM object, with its
+    case; its ``responses`` are not loaded (reading them would cost a query, not give wrong answers).
+    """
+
+    audit: Audit
+    answers: dict[str, Answer]
+    section_grades: dict[str, str | None]
+
+    def section_grade(self, section_id: str) -> str | None:
+        """The stored suggested grade of one section (kept up to date at every save)."""
+        return self.section_grades.get(section_id)
+
+
+#: Built once: constructing a statement costs about as much as running it on SQLite.
+_ANSWERS = select(Response.question_id, Response.rating, Response.evidence, Response.na_reason).where(
+    Response.audit_id == bindparam("audit_id")
+)
+_SECTION_GRADES = select(SectionGrade.section_id, SectionGrade.suggested_grade).where(
+    SectionGrade.audit_id == bindparam("audit_id")
+)
+
+
+def audit_with_answers(session: Session, actor: User, audit_id: int) -> AuditAnswers:
+    """The audit (if ``actor`` may see it) with its answers, for showing them."""
+    audit = get_audit(session, actor, audit_id, load=(joinedload(Audit.case),))
+    # Plain rows through the session's own connection (same transaction), skipping the ORM layer.
+    connection, key = session.connection(), {"audit_id": audit.id}
+    answers = {
+        question_id: Answer(Rating(rating) if rating else None, evidence, na_reason)
+        for question_id, rating, evidence, na_reason in connection.execute(_ANSWERS, key)
+    }
+    grades: dict[str, str | None] = dict(connection.execute(_SECTION_GRADES, key).all())
+    return AuditAnswers(audit, answers, grades)

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session, joinedload, selectinload
+from sqlalchemy.orm.interfaces import ORMOption
 
 from qaframework.checklists.model import Template
 from qaframework.contributions import contribution_field, missing_contributions
@@ -117,8 +118,11 @@ class IncompleteAudit(WorkflowError):
         self.missing = missing
 
 
-def get_audit(session: Session, actor: User, audit_id: int) -> Audit:
-    audit = session.get(Audit, audit_id, options=_AUDIT_PAGE_LOAD)
+def get_audit(
+    session: Session, actor: User, audit_id: int, load: Sequence[ORMOption] = _AUDIT_PAGE_LOAD
+) -> Audit:
+    """The audit, if ``actor`` may see it; ``load`` says which relationships to fetch with it."""
+    audit = session.get(Audit, audit_id, options=load)
     if audit is None:
         raise NotFound(f"There is no audit {audit_id}")
     if not can_view_audit(actor, audit):

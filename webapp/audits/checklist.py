@@ -20,6 +20,7 @@ from qaframework.contributions import contribution_section
 from qaframework.framework import Rating
 from qaframework.numbers import whole_number
 from qaframework.operations import audits as audit_ops
+from qaframework.operations.audit_queries import AuditAnswers, audit_with_answers
 from qaframework.operations.audits import (
     IncompleteAudit,
     Judgement,
@@ -115,9 +116,10 @@ def _question_query(question_id: str) -> str:
 # --- Sections ---------------------------------------------------------------------------------
 
 
-def _attention(audit: Audit, questions: list[Question]) -> tuple[dict[str, dict[str, str]], list[dict[str, str]]]:
+def _attention(
+    audit: Audit, answers: Mapping[str, Answer], questions: list[Question]
+) -> tuple[dict[str, dict[str, str]], list[dict[str, str]]]:
     """Saved answers on this page that still need evidence or a reason: inline marks and links."""
-    answers = answers_of(audit)
     marks = needs_attention(missing_items(audit, answers), answers, audit.template, [q.id for q in questions])
     links = [{"text": message, "href": f"#{kind}-{question_id}"}
              for question_id, kinds in marks.items() for kind, message in kinds.items()]
@@ -137,7 +139,7 @@ def _render_section(
     sections = audit.template.sections
     attention: list[dict[str, str]] = []
     if inline is None and can_edit_audit(current_actor(), audit):
-        inline, attention = _attention(audit, section.questions)
+        inline, attention = _attention(audit, answers_of(audit), section.questions)
     return render_template(
         "audits/section.html",
         audit=audit,
@@ -293,16 +295,17 @@ def _all_questions(audit: Audit) -> Section:
 
 
 def _render_checklist(
-    audit: Audit,
+    page: AuditAnswers,
     values: Mapping[str, Answer | ResponseInput],
     inline: Mapping[str, dict[str, str]] | None = None,
     errors: list[dict[str, str]] | None = None,
     version: int | None = None,
     bases: Mapping[str, str] | None = None,
 ) -> str:
+    audit = page.audit
     attention: list[dict[str, str]] = []
     if inline is None and can_edit_audit(current_actor(), audit):
-        inline, attention = _attention(audit, audit.template.questions())
+        inline, attention = _attention(audit, page.answers, audit.template.questions())
     return render_template(
         "audits/checklist.html",
         attention=attention,
@@ -316,7 +319,7 @@ def _render_checklist(
         has_errors=bool(errors),
         version=audit.version_id if version is None else version,
         rules_mode=rules_mode(audit),
-        section_grade=lambda section_id: section_grade(audit, section_id),
+        section_grade=page.section_grade,
         raise_action_url=_action_url(audit),
     )
 
@@ -326,9 +329,10 @@ def _render_checklist(
 def edit_checklist(audit_id: int) -> Any:
     """All sections on one page with one save, for auditors who prefer a single long form."""
     session, user = db_session(), current_actor()
-    audit = get_audit(session, user, audit_id)
     if request.method == "GET":
-        return _render_checklist(audit, answers_of(audit))
+        page = audit_with_answers(session, user, audit_id)
+        return _render_checklist(page, page.answers)
+    audit = get_audit(session, user, audit_id)
     version = _version_or_400()
     whole = _all_questions(audit)
     typed = parse_section(request.form, whole, audit.template)
@@ -337,7 +341,7 @@ def edit_checklist(audit_id: int) -> Any:
 
     def refused(error: InvalidInput) -> str:
         inline, summary = place_errors(error.errors, whole)
-        return _render_checklist(get_audit(session, user, audit_id), typed, inline, summary, version, bases)
+        return _render_checklist(audit_with_answers(session, user, audit_id), typed, inline, summary, version, bases)
 
     def saved(after: Audit | None) -> Any:
         if after is None:
