@@ -365,27 +365,38 @@ class _Person:
             self.problem(prefix + element, message)
 
 
+ROOT_RE = re.compile(rb"<([A-Za-z_][\w.:-]*)")
+
+
+def _root_name(data: bytes) -> str | None:
+    """The first element's local name, skipping the XML declaration, comments and processing instructions."""
+    at = 0
+    while True:
+        match = ROOT_RE.search(data, at)
+        if match is None:
+            return None
+        before = data[max(0, match.start() - 3):match.start()]
+        inside_comment = data.rfind(b"<!--", 0, match.start()) > data.rfind(b"-->", 0, match.start())
+        if not inside_comment and not before.endswith(b"<?"):
+            return _local(match.group(1).decode("ascii", "replace").split(":")[-1])
+        at = match.end()
+
+
 def _persons(data: bytes, problems: list[ImportProblem]) -> Iterator[tuple[int, Element]]:
-    """Each ``<Person>`` element as it is read, then dropped, so a large return stays small in memory."""
+    """Each ``<Person>`` element as it is read, then emptied, so a large return stays small in memory."""
     position = 0
-    root: Element | None = None
-    persons: Element | None = None
+    root = _root_name(data[:65536])
+    if root is not None and root != "Message":
+        problems.append(Sen2Problem(None, None, f"This is not a SEN2 return: its first element must be Message, "
+                                                f"not {root}"))
+        return
     try:
-        for event, element in iterparse(io.BytesIO(data), events=("start", "end"), forbid_dtd=True):
-            if event == "start":
-                if root is None:
-                    root = element
-                    if _local(element.tag) != "Message":
-                        problems.append(Sen2Problem(None, None, "This is not a SEN2 return: its first element "
-                                                                f"must be Message, not {_local(element.tag)}"))
-                        return
-                elif persons is None and _local(element.tag) == "Persons":
-                    persons = element
-                continue
-            if _local(element.tag) == "Person":
+        for _, element in iterparse(io.BytesIO(data), events=("end",), forbid_dtd=True):
+            tag = element.tag
+            if tag == "Person" or ("}" in tag and _local(tag) == "Person"):
                 position += 1
                 yield position, element
-                (persons if persons is not None else element).clear()  # drop the people already read
+                element.clear()  # keep only an empty shell of each person already read
     except ParseError as exc:
         line, column = exc.position
         problems.append(Sen2Problem(None, None, f"The file is not well-formed XML (line {line}, column {column + 1}); "
