@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 from qaframework.checklists.model import Template
 from qaframework.demo_moderation import make_moderation
 from qaframework.demo_samples import load_demo_samples
-from qaframework.demo_tier3 import make_panel_audits
+from qaframework.demo_tier3 import audit_case_samples, make_panel_audits
 from qaframework.framework import (
     ActionStatus,
     AuditStatus,
@@ -222,11 +222,12 @@ def load_demo(session: Session, *, seed: int = 2026, case_total: int = 300, toda
     make_panel_audits(session, users, audits, cycles[-1].label, seed)
     _not_after(session, now)
     _record_history(session, audits)
-    load_demo_samples(session, seed, users, cycles, today)
+    samples = load_demo_samples(session, seed, users, cycles, today)
+    sampled = audit_case_samples(session, users, samples, cycles, today, seed, templates.for_cycle)  # Tier 3
     summary.moderated = make_moderation(session, rng, users, audits, [c.label for c in cycles], now).moderated
     _make_actions_and_challenges(session, rng, users, audits, today, summary)
     _not_after(session, now)
-    for audit in audits:
+    for audit in [*audits, *sampled]:
         summary.audits_by_tier[audit.tier] += 1
         summary.audits_by_status[audit.status] += 1
     record(session, None, "demo.load", "database", None, after={"seed": seed, "cases": summary.cases})

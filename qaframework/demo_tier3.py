@@ -4,22 +4,33 @@ The demo's Tier 3 audits (made by ``qaframework.demo``) become panel audits as a
 leave them: the panel member who started each is joined by auditors from two or three agencies,
 everyone with the agency they represent, and every submitted audit grades each agency's
 contribution (or says why it was not involved). In the current half term one panel audit is left
-in draft, part graded, so the shared editing can be tried. Its own random generator, so the rest of
-the seeded area is unchanged.
+in draft, part graded, so the shared editing can be tried. The panel also audits the cases it
+sampled each half term (``audit_case_samples``). Random generators of its own, so the rest of the
+seeded area is unchanged.
 """
 
 from __future__ import annotations
 
 import random
-from datetime import timedelta
+from collections.abc import Callable, Sequence
+from datetime import date, timedelta
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from qaframework.contributions import has_contributions
-from qaframework.framework import AuditStatus, Tier
+from qaframework.framework import AuditStatus, Cycle, SampleKind, Tier
 from qaframework.numbers import whole_number
-from qaframework.store import Agency, AgencyContribution, Audit, AuditParticipant, TrailEntry, User
+from qaframework.store import (
+    Agency,
+    AgencyContribution,
+    Audit,
+    AuditParticipant,
+    Sample,
+    TemplateVersion,
+    TrailEntry,
+    User,
+)
 
 #: The agency each demo panel member speaks for (panel members have no agency of their own).
 PANEL_AGENCIES = {"panel.chair": "send_service", "panel.member": "education"}
@@ -89,3 +100,41 @@ def _grade_agencies(rng: random.Random, audit: Audit, agencies: list[Agency]) ->
             row = AgencyContribution(agency_code=agency.code, grade=grade, involved=True, note=NOTES.get(grade, ""))
         row.updated_at = when
         audit.contributions.append(row)
+
+
+def audit_case_samples(
+    session: Session,
+    users: dict[str, User],
+    samples: Sequence[Sample],
+    cycles: Sequence[Cycle],
+    today: date,
+    seed: int,
+    template_for: Callable[[str, bool], TemplateVersion],
+) -> list[Audit]:
+    """The panel audits the cases it sampled: a Tier 3 panel audit of the first two cases of each
+    half term's panel case sample, with members present and agency grades like the others.
+
+    Call after the samples are drawn; the audits' trail history is written here.
+    """
+    from qaframework import demo  # imported here: demo imports this module
+
+    rng = random.Random(seed + 5)
+    chair = users["panel.chair"]
+    by_label = {cycle.label: (index, cycle) for index, cycle in enumerate(cycles)}
+    made: list[Audit] = []
+    for sample in samples:
+        if sample.kind != SampleKind.CASES or sample.created_by_id != chair.id or sample.cycle not in by_label:
+            continue
+        index, cycle = by_label[sample.cycle]
+        is_current = index == len(cycles) - 1
+        for item in sorted(sample.items, key=lambda i: i.id)[:2]:
+            if item.case is None:
+                continue
+            starter = users[rng.choice(sorted(PANEL_AGENCIES))]
+            tv = template_for("t3-multi-agency-new-plan", is_current)
+            made.append(demo._make_audit(session, rng, starter, item.case, tv, "final_plan", cycle, index,
+                                         is_current, today))
+    session.flush()
+    make_panel_audits(session, users, made, cycles[-1].label, seed + 7)
+    demo._record_history(session, made)
+    return made

@@ -182,3 +182,15 @@ def test_tier3_panel_audits_have_members_from_several_agencies_and_agency_grades
     grades = Counter(c.grade for a in panel for c in a.contributions if c.involved)
     assert len(grades) >= 3, grades
     assert any(not c.involved and c.note for a in panel for c in a.contributions)
+
+
+def test_the_panel_audits_cases_it_sampled(demo_session: Session) -> None:
+    from qaframework.framework import SampleKind
+    from qaframework.store import Sample, SampleItem
+
+    sampled = set(demo_session.scalars(
+        select(SampleItem.case_id).join(Sample, Sample.id == SampleItem.sample_id)
+        .where(Sample.kind == SampleKind.CASES.value)))
+    audited = [a for a in demo_session.scalars(select(Audit).where(Audit.tier == 3)) if a.case_id in sampled]
+    assert len({a.cycle for a in audited}) >= 5, "a sampled case audited by the panel in most half terms"
+    assert all(a.participants and a.contributions for a in audited)
