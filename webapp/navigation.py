@@ -15,6 +15,7 @@ NAV: tuple[tuple[str, str, frozenset[Role] | None, str], ...] = (
     ("cases.list_cases", "Cases", frozenset(Role) - {Role.BOARD_VIEWER}, "cases."),
     ("audits.list_audits", "Audits", frozenset(Role) - {Role.BOARD_VIEWER}, "audits."),
     ("actions.my_actions", "Actions", frozenset(Role) - {Role.BOARD_VIEWER}, "actions."),
+    ("panels.cycles", "Panel", frozenset({Role.PANEL_MEMBER, Role.SYSTEM_LEADER, Role.ADMIN}), "panels."),
     ("learning.index", "Learning", None, "learning."),
     ("oversight.team", "Team", None, "oversight."),
     ("moderation.agreement", "Moderation",

@@ -596,6 +596,42 @@ def sample_items(session: Session, sample_id: int) -> list[SampleItem]:
     return list(session.scalars(query))
 
 
+def moderation_states(session: Session, audit_ids: Collection[int]) -> dict[int, str]:
+    """ "Agreed" or "Blind grade saved" per audit that has either: where moderation stands, never a grade."""
+    states: dict[int, str] = {}
+    if not audit_ids:
+        return states
+    query = select(ModerationRecord.audit_id, ModerationRecord.blind_grade, ModerationRecord.agreed_grade).where(
+        ModerationRecord.audit_id.in_(list(audit_ids)))
+    for audit_id, blind, agreed in session.execute(query):
+        if agreed is not None:
+            states[audit_id] = "Agreed"
+        elif blind is not None and states.get(audit_id) != "Agreed":
+            states[audit_id] = "Blind grade saved"
+    return states
+
+
+#: What a moderator reads instead of a grade-based reason before grading blind.
+HELD_BACK_REASON = "Added for a risk (shown after your blind grade)"
+
+
+def reasons_shown_to(session: Session, actor: User, sample: Sample, items: Iterable[SampleItem]) -> dict[int, str]:
+    """Why each item is in, per item id, as this person may read it. "Audit graded Inadequate" or
+    "grade overridden" would tell a moderator the original grade, so apart from whoever drew the
+    sample (who chose those rules) nobody reads them before saving their own blind grade of it."""
+    items = list(items)
+    held = {i.audit_id for i in items if i.reason in {r.value for r in GRADE_RISKS} and i.audit_id is not None}
+    graded: set[int] = set()
+    if held and sample.created_by_id != actor.id:
+        graded = set(session.scalars(select(ModerationRecord.audit_id).where(
+            ModerationRecord.moderator_id == actor.id, ModerationRecord.audit_id.in_(held),
+            ModerationRecord.blind_grade.is_not(None))))
+    else:
+        graded = held
+    return {item.id: HELD_BACK_REASON if item.audit_id in held - graded else REASON_LABELS.get(item.reason, item.reason)
+            for item in items}
+
+
 # ---------------------------------------------------------------------------------------------
 # Assignment
 

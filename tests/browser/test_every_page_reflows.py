@@ -49,12 +49,14 @@ AUDITOR_PAGES = frozenset({
     "pages.accessibility_statement", "pages.cookies",
 })
 READER_PAGES = frozenset({"home.index", "audits.list_audits", "audits.show_audit", "audits.report"})
+PANEL_PAGES = frozenset({"panels.cycles", "panels.draw", "panels.show_sample"})
 ROLES = {
     "auditor": Role("priya.shah@qa-demo.example", AUDITOR_PAGES | {"peer.show_challenge"}, (*ERRORS, "/admin")),
     "team-manager": Role("grace.okafor@qa-demo.example", AUDITOR_PAGES | {"oversight.team"}, ERRORS),
     "panel-member": Role("panel.chair@qa-demo.example",
-                         READER_PAGES | {"moderation.agreement", "moderation.questions", "moderation.audit"}, ERRORS),
-    "system-leader": Role("system.leader@qa-demo.example", READER_PAGES, ERRORS),
+                         READER_PAGES | PANEL_PAGES | {"moderation.agreement", "moderation.questions", "moderation.audit"},
+                         ERRORS),
+    "system-leader": Role("system.leader@qa-demo.example", READER_PAGES | PANEL_PAGES, ERRORS),
     "board-viewer": Role("board.viewer@qa-demo.example", frozenset({"home.index", "moderation.agreement"}),
                          (*ERRORS, "/cases")),
     "admin": Role("admin@qa-demo.example", frozenset({
