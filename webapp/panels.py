@@ -13,6 +13,7 @@ from flask import Blueprint, current_app, flash, redirect, render_template, requ
 from werkzeug.datastructures import MultiDict
 
 from qaframework.framework import Role, SampleKind
+from qaframework.numbers import whole_number
 from qaframework.operations.base import InvalidInput, NotFound
 from qaframework.operations.samples import (
     FIELD_LABELS,
@@ -224,9 +225,9 @@ def assign_people(sample_id: int) -> Any:
     sample = get_sample(session, user, sample_id)
     form = MultiDict(request.form)
     item = form.get("item", "")
-    people = [int(p) for p in form.getlist("people") if p.isdigit()]
+    people = [n for n in (whole_number(p) for p in form.getlist("people")) if n is not None]
     try:
-        added = assign(session, user, sample.id, people, int(item) if item.isdigit() else None)
+        added = assign(session, user, sample.id, people, whole_number(item))
     except InvalidInput as exc:
         errors = {("people" if e.field in ("people", "") else e.field): e.message for e in exc.errors}
         return _sample_page(sample, errors, form), 400
