@@ -54,8 +54,8 @@ ROLES = {
     "auditor": Role("priya.shah@qa-demo.example", AUDITOR_PAGES | {"peer.show_challenge"}, (*ERRORS, "/admin")),
     "team-manager": Role("grace.okafor@qa-demo.example", AUDITOR_PAGES | {"oversight.team"}, ERRORS),
     "panel-member": Role("panel.chair@qa-demo.example",
-                         READER_PAGES | PANEL_PAGES | {"moderation.agreement", "moderation.questions", "moderation.audit"},
-                         ERRORS),
+                         READER_PAGES | PANEL_PAGES
+                         | {"moderation.agreement", "moderation.questions", "moderation.audit"}, ERRORS),
     "system-leader": Role("system.leader@qa-demo.example", READER_PAGES | PANEL_PAGES, ERRORS),
     "board-viewer": Role("board.viewer@qa-demo.example", frozenset({"home.index", "moderation.agreement"}),
                          (*ERRORS, "/cases")),
