@@ -501,7 +501,8 @@ def test_cycle_progress_counts_sampled_moderated_agreed_and_left(session: Sessio
     session.add_all([
         ModerationRecord(audit_id=audits[0].id, moderator_id=panel.id, blind_grade="good", agreed_grade="good"),
         ModerationRecord(audit_id=audits[1].id, moderator_id=panel.id, blind_grade="good"),
-        ModerationRecord(audit_id=audits[1].id, moderator_id=panel.id, blind_grade="inadequate"),  # second moderator
+        ModerationRecord(audit_id=audits[1].id, moderator_id=make_user(Role.PANEL_MEMBER).id,
+                         blind_grade="inadequate"),  # a second moderator of the same audit
     ])
     first_case = session.get(Case, cases.items[0].case_id)
     assert first_case is not None
