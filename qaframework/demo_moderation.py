@@ -108,12 +108,13 @@ def make_moderation(
         summary.sampled += len(chosen)
         is_current = index == len(cycles) - 1
         # Agreement improves: the panel disagrees with auditors less each half term.
-        disagree = max(0.06, 0.5 - 0.09 * index)
+        disagree = max(0.04, 0.6 - 0.11 * index)
         blind_slip = max(0.08, 0.35 - 0.05 * index)
         question_slip = max(0.04, 0.22 - 0.035 * index)
         for position, audit in enumerate(chosen):
-            if is_current and position >= len(chosen) // 2:
-                if position == len(chosen) // 2:  # re-graded by one member, not yet by the chair
+            pending_from = len(chosen) * 2 // 3
+            if is_current and position >= pending_from:
+                if position == pending_from:  # re-graded by one member, not yet by the chair
                     _blind(session, rng, audit, member, audit.auditor_grade or audit.suggested_grade or "good",
                            blind_slip, question_slip, now)
                 summary.pending += 1
