@@ -296,6 +296,11 @@ def can_nominate_exemplar(user: User, audit: Audit) -> bool:
     return can_view_learning(user) and can_view_audit(user, audit)
 
 
+def can_decide_exemplar(user: User) -> bool:
+    """A panel lead approves (or turns down) what every auditor will be shown as good practice."""
+    return is_panel_lead(user)
+
+
 def can_view_exemplar(user: User, exemplar: Exemplar) -> bool:
     """Approved exemplars are for everyone doing casework; a nomination only for its nominator, the
     panel (who decide) and administrators, until it is approved."""

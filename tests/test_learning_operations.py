@@ -216,3 +216,99 @@ def test_themes_count_shortfalls_against_the_previous_cycle(
     assert themes.theme_evidence(session, health, template_id=T1, question_id=q1, cycle=cycle) == []
     assert len(themes.theme_evidence(session, author, template_id=T1, question_id=q1, cycle=cycle)) == 3
     assert cycle in themes.theme_cycles(session)
+
+
+# --- Exemplars ------------------------------------------------------------------------------------------
+
+EXTRACT = ("Section F sets out weekly speech and language therapy: 3 sessions of 30 minutes a week, delivered by "
+           "a qualified therapist, reviewed each term against the outcomes in section E.")
+
+
+def moderated_audit(session: Session, author: User, case_id: int, tv_id: int, grade: str = "good") -> Audit:
+    audit = audit_with(session, author, case_id, tv_id, CYCLE, {})
+    for row in audit.section_grades:
+        row.moderated_grade = grade
+    audit.moderated_grade = grade
+    session.commit()
+    return audit
+
+
+def test_a_moderated_good_section_is_nominated_then_approved_by_a_panel_lead(
+    session: Session, make_user: MakeUser, make_case: MakeCase, t1: int
+) -> None:
+    from qaframework.operations import exemplars
+    from qaframework.operations.base import WorkflowError
+
+    author, panel = make_user(), make_user(Role.PANEL_MEMBER)
+    lead = make_user(Role.PANEL_MEMBER)
+    lead.leads_panel = True
+    session.commit()
+    case = make_case()
+    audit = moderated_audit(session, author, case.id, t1)
+    section = audit.section_grades[0]
+    assert (audit.id, section.section_id) in {(c.audit_id, c.section_id) for c in exemplars.candidates(session, author)}
+    everything = set(exemplars.ANONYMISATION_CHECKS)
+    # The extract is checked: the case reference, a written date, every item of the checklist confirmed.
+    for extract, confirmed, message in [
+        (EXTRACT + f" See {case.case_ref}.", everything, f"Take the case reference {case.case_ref} out of the extract"),
+        (EXTRACT + " Reviewed on 12/03/2026.", everything, "Take the date ‘12/03/2026’ out of the extract"),
+        ("Too short.", everything, "Enter the extract: at least 40 characters of the section"),
+        (EXTRACT, everything - {"no_names"}, "Confirm every item of the anonymisation checklist"),
+    ]:
+        with pytest.raises(InvalidInput) as refused:
+            exemplars.nominate(session, author, audit_id=audit.id, section_id=section.section_id, extract=extract,
+                               confirmed=confirmed)
+        assert message in [e.message for e in refused.value.errors]
+    exemplar = exemplars.nominate(session, author, audit_id=audit.id, section_id=section.section_id,
+                                  extract=EXTRACT, confirmed=everything)
+    assert (exemplar.status, exemplar.grade, exemplar.plan_sections) == ("nominated", "good", section.plan_sections)
+    with pytest.raises(WorkflowError):  # once is enough
+        exemplars.nominate(session, author, audit_id=audit.id, section_id=section.section_id, extract=EXTRACT,
+                           confirmed=everything)
+    assert (audit.id, section.section_id) not in {(c.audit_id, c.section_id)
+                                                  for c in exemplars.candidates(session, author)}
+    # Not yet for everyone: another auditor cannot read it; a panel member can, but only a lead decides.
+    other = make_user(agency="health")
+    with pytest.raises(PermissionDenied):
+        exemplars.get_exemplar(session, other, exemplar.id)
+    assert exemplar.id in [e.id for e in exemplars.waiting(session, panel)]
+    with pytest.raises(PermissionDenied):
+        exemplars.decide(session, panel, exemplar.id, approve=True)
+    with pytest.raises(InvalidInput):
+        exemplars.decide(session, lead, exemplar.id, approve=False, reason=" ")
+    exemplars.decide(session, lead, exemplar.id, approve=True)
+    assert exemplars.get_exemplar(session, other, exemplar.id).status == "approved"
+    letter = section.plan_sections[0]
+    grouped = exemplars.approved_by_plan_section(session, other, letter)
+    assert list(grouped) == [letter] and exemplar.id in [e.id for e in grouped[letter]]
+    with pytest.raises(WorkflowError):
+        exemplars.decide(session, lead, exemplar.id, approve=False, reason="Changed my mind")
+    with pytest.raises(PermissionDenied):
+        exemplars.approved_by_plan_section(session, make_user(Role.BOARD_VIEWER))
+
+
+def test_only_moderated_sections_graded_good_or_better_qualify(
+    session: Session, make_user: MakeUser, make_case: MakeCase, t1: int
+) -> None:
+    from qaframework.operations import exemplars
+    from qaframework.operations.base import WorkflowError
+
+    author = make_user()
+    unmoderated = audit_with(session, author, make_case().id, t1, CYCLE, {})
+    weak = moderated_audit(session, author, make_case().id, t1, grade="requires_improvement")
+    for audit in (unmoderated, weak):
+        assert audit.id not in {c.audit_id for c in exemplars.candidates(session, author)}
+        with pytest.raises(WorkflowError):
+            exemplars.nominate(session, author, audit_id=audit.id, section_id=audit.section_grades[0].section_id,
+                               extract=EXTRACT, confirmed=set(exemplars.ANONYMISATION_CHECKS))
+    # A rejected nomination frees the section to be put forward again, and its nominator sees why.
+    lead = make_user(Role.PANEL_MEMBER)
+    lead.leads_panel = True
+    session.commit()
+    good = moderated_audit(session, author, make_case().id, t1)
+    first = exemplars.nominate(session, author, audit_id=good.id, section_id=good.section_grades[0].section_id,
+                               extract=EXTRACT, confirmed=set(exemplars.ANONYMISATION_CHECKS))
+    exemplars.decide(session, lead, first.id, approve=False, reason="Say 'the young person', not the first name.")
+    mine = {e.id: e for e in exemplars.waiting(session, author)}
+    assert mine[first.id].decision_reason == "Say 'the young person', not the first name."
+    assert (good.id, first.section_id) in {(c.audit_id, c.section_id) for c in exemplars.candidates(session, author)}

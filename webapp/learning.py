@@ -13,10 +13,12 @@ from typing import Any
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 
 from qaframework import permissions
+from qaframework.framework import ExemplarStatus
 from qaframework.numbers import whole_number
-from qaframework.operations import action_lists, themes, training
+from qaframework.operations import action_lists, exemplars, themes, training
 from qaframework.operations.actions import NO_AGENCY, get_action
-from qaframework.operations.base import InvalidInput
+from qaframework.operations.audits import get_audit
+from qaframework.operations.base import FieldError, InvalidInput
 from qaframework.operations.users import list_agencies
 from qaframework.permissions import CASEWORK_ROLES
 from qaframework.store import Action
@@ -26,6 +28,11 @@ from webapp.db import db_session
 bp = Blueprint("learning", __name__, url_prefix="/learning")
 
 DATE_PARTS = ("day", "month", "year")
+
+
+@bp.app_template_filter("exemplar_status")
+def exemplar_status(code: str) -> str:
+    return ExemplarStatus(code).label
 
 
 @bp.app_template_global("can_manage_training")
@@ -185,4 +192,91 @@ def theme_evidence() -> Any:
         agencies={a.code: a.name for a in list_agencies(session, active_only=False)},
         evidence=themes.theme_evidence(session, user, template_id=template_id, question_id=question_id,
                                        cycle=cycle, agency=agency),
+    )
+
+
+# --- "What good looks like" exemplars -------------------------------------------------------------
+
+
+@bp.route("/exemplars")
+@requires(*CASEWORK_ROLES)
+def exemplar_list() -> Any:
+    session, user = db_session(), current_actor()
+    plan_section = (request.args.get("plan_section") or "").strip()[:10] or None
+    return render_template(
+        "learning/exemplars.html",
+        grouped=exemplars.approved_by_plan_section(session, user, plan_section),
+        plan_section=plan_section,
+        plan_sections=PLAN_SECTION_CHOICES,
+        waiting=len(exemplars.waiting(session, user)),
+    )
+
+
+@bp.route("/exemplars/sections")
+@requires(*CASEWORK_ROLES)
+def exemplar_candidates() -> Any:
+    session, user = db_session(), current_actor()
+    return render_template("learning/exemplar_candidates.html", found=exemplars.candidates(session, user))
+
+
+@bp.route("/exemplars/waiting")
+@requires(*CASEWORK_ROLES)
+def exemplars_waiting() -> Any:
+    session, user = db_session(), current_actor()
+    return render_template("learning/exemplars_waiting.html", found=exemplars.waiting(session, user),
+                           can_decide=permissions.can_decide_exemplar(user))
+
+
+@bp.route("/exemplars/nominate/<int:audit_id>/<section_id>", methods=["GET", "POST"])
+@requires(*CASEWORK_ROLES)
+def nominate_exemplar(audit_id: int, section_id: str) -> Any:
+    session, user = db_session(), current_actor()
+    audit = get_audit(session, user, audit_id)
+    section = next((s for s in audit.template.sections if s.id == section_id), None)
+    if section is None:
+        abort(404)
+    errors: dict[str, str] = {}
+    if request.method == "POST":
+        try:
+            exemplar = exemplars.nominate(session, user, audit_id=audit.id, section_id=section.id,
+                                          extract=request.form.get("extract", ""),
+                                          confirmed=request.form.getlist("checks"))
+        except InvalidInput as exc:
+            found = {e.field: e.message for e in exc.errors}
+            errors = {f: found[f] for f in ("extract", "checks") if f in found}
+        else:
+            flash("Exemplar put forward. A panel lead will approve it, or say what to change.", "success")
+            return redirect(url_for("learning.show_exemplar", exemplar_id=exemplar.id))
+    grade = next((g.moderated_grade for g in audit.section_grades if g.section_id == section.id), None)
+    return render_template("learning/nominate.html", audit=audit, section=section, grade=grade, errors=errors,
+                           checks=exemplars.ANONYMISATION_CHECKS, form=request.form)
+
+
+@bp.route("/exemplars/<int:exemplar_id>", methods=["GET", "POST"])
+@requires(*CASEWORK_ROLES)
+def show_exemplar(exemplar_id: int) -> Any:
+    session, user = db_session(), current_actor()
+    exemplar = exemplars.get_exemplar(session, user, exemplar_id)
+    errors: dict[str, str] = {}
+    if request.method == "POST":
+        decision = request.form.get("decision")
+        try:
+            if decision not in ("approve", "reject"):
+                raise InvalidInput([FieldError("decision", "Choose whether to approve it")])
+            exemplars.decide(session, user, exemplar.id, approve=decision == "approve",
+                             reason=request.form.get("reason", ""))
+        except InvalidInput as exc:
+            errors = {e.field: e.message for e in exc.errors}
+        else:
+            flash("Exemplar approved: auditors can now read it." if decision == "approve"
+                  else "Exemplar not approved; the nominator has been told why.", "success")
+            return redirect(url_for("learning.show_exemplar", exemplar_id=exemplar.id))
+    return render_template(
+        "learning/exemplar.html",
+        exemplar=exemplar,
+        errors=errors,
+        form=request.form,
+        can_decide=permissions.can_decide_exemplar(user) and exemplar.status == ExemplarStatus.NOMINATED,
+        can_open_audit=permissions.can_view_audit(user, exemplar.audit),
+        checks=exemplars.ANONYMISATION_CHECKS,
     )

@@ -140,3 +140,49 @@ def test_themes_page_links_evidence_for_casework_only(
     assert soup.select("#themes-table a") == []  # figures only: nothing case-level
     assert "EHC-THEME" not in soup.get_text()
     page(viewer.get(link), 403)
+
+
+def test_exemplar_put_forward_approved_and_linked_from_the_checklist(
+    client_as: ClientAs, make_user: MakeUser, make_case: MakeCase, template_version: TemplateVersionOf,
+    session: Session,
+) -> None:
+    from qaframework.operations.exemplars import ANONYMISATION_CHECKS
+    from tests.test_learning_operations import EXTRACT, moderated_audit
+
+    auditor, author = client_as(Role.AUDITOR)
+    audit = moderated_audit(session, author, make_case().id, template_version(T1).id)
+    section = audit.section_grades[0]
+    soup = page(auditor.get("/learning/exemplars/sections"))
+    url = f"/learning/exemplars/nominate/{audit.id}/{section.section_id}"
+    assert url in [a["href"] for a in soup.select("#candidates-table a")]
+    soup = page(auditor.post(url, data={"extract": EXTRACT}))
+    assert error_links(soup) == {"#checks": "Confirm every item of the anonymisation checklist"}
+    assert soup.select_one("#extract").get_text() == EXTRACT  # nothing typed is lost
+    response = auditor.post(url, data={"extract": EXTRACT, "checks": list(ANONYMISATION_CHECKS)})
+    assert response.status_code == 302
+    shown = response.headers["Location"]
+    # Pending: the nominator sees it, another agency's auditor does not, a panel member cannot decide.
+    assert "Waiting for a panel lead" in page(auditor.get(shown)).get_text()
+    health, _ = client_as(Role.AUDITOR, agency="health")
+    page(health.get(shown), 403)
+    panel, _ = client_as(Role.PANEL_MEMBER)
+    assert page(panel.get(shown)).select_one("input[name=decision]") is None
+    assert panel.post(shown, data={"decision": "approve"}).status_code == 403
+    lead_client, lead = client_as(Role.PANEL_MEMBER)
+    lead.leads_panel = True
+    session.commit()
+    soup = page(lead_client.get("/learning/exemplars/waiting"))
+    assert shown in [a["href"] for a in soup.select("#waiting-table a")]
+    soup = page(lead_client.post(shown, data={"decision": "reject"}))
+    assert error_links(soup) == {"#reason": "Say why it is not approved, so the nominator can put it right"}
+    assert lead_client.post(shown, data={"decision": "approve"}).status_code == 302
+    # Approved: every auditor reads it under its plan section, and the checklist section links there.
+    letter = section.plan_sections[0]
+    soup = page(health.get(f"/learning/exemplars?plan_section={letter}"))
+    assert shown in [a["href"] for a in soup.select(f"#section-{letter} ~ ul a")]
+    assert EXTRACT in page(health.get(shown)).select_one("#exemplar-extract").get_text()
+    soup = page(auditor.get(f"/audits/{audit.id}/sections/{section.section_id}"))
+    assert soup.select_one("#exemplars-link a")["href"] == f"/learning/exemplars?plan_section={letter}"
+    viewer, _ = client_as(Role.BOARD_VIEWER)
+    for forbidden in ("/learning/exemplars", shown, url, "/learning/exemplars/sections", "/learning/exemplars/waiting"):
+        page(viewer.get(forbidden), 403)
