@@ -17,6 +17,7 @@ from sqlalchemy import func, inspect, select
 from sqlalchemy.orm import Session
 
 from qaframework.checklists.model import Template
+from qaframework.demo_learning import add_learning_loop
 from qaframework.demo_moderation import make_moderation
 from qaframework.demo_samples import load_demo_samples
 from qaframework.demo_tier3 import audit_case_samples, make_panel_audits
@@ -227,6 +228,7 @@ def load_demo(session: Session, *, seed: int = 2026, case_total: int = 300, toda
     summary.moderated = make_moderation(session, rng, users, audits, [c.label for c in cycles], now).moderated
     _make_actions_and_challenges(session, rng, users, audits, today, summary)
     _not_after(session, now)
+    add_learning_loop(session, users, today, now, seed)  # after _not_after: it queries, so it flushes
     for audit in [*audits, *sampled]:
         summary.audits_by_tier[audit.tier] += 1
         summary.audits_by_status[audit.status] += 1

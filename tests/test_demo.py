@@ -194,3 +194,27 @@ def test_the_panel_audits_cases_it_sampled(demo_session: Session) -> None:
     audited = [a for a in demo_session.scalars(select(Audit).where(Audit.tier == 3)) if a.case_id in sampled]
     assert len({a.cycle for a in audited}) >= 5, "a sampled case audited by the panel in most half terms"
     assert all(a.participants and a.contributions for a in audited)
+
+
+def test_the_learning_loop_has_something_to_show(demo_session: Session) -> None:
+    """Training needs with training delivered, themes across cycles, exemplars approved and waiting."""
+    from qaframework.framework import ExemplarStatus
+    from qaframework.operations import exemplars, themes, training
+    from qaframework.store import Exemplar
+
+    lead = demo_session.scalars(select(User).where(User.leads_panel.is_(True))).one()
+    needs = training.training_by_agency(demo_session, lead)
+    assert len(needs) >= 3 and sum(g.delivered for g in needs) >= 2 and sum(g.people for g in needs) > 0
+    assert any(g.delivered < g.needs for g in needs)  # some still waiting for training
+    delivered = [a.training_delivered_on for g in needs for a in g.actions if a.training_delivered_on]
+    assert max(delivered) <= TODAY
+    done = list(demo_session.scalars(select(Action).where(Action.status == ActionStatus.DONE)))
+    assert done and all(a.outcome and a.closing_note for a in done)
+    cycles = themes.theme_cycles(demo_session)
+    latest = themes.themes(demo_session, lead, cycle=cycles[0])
+    assert latest and any(t.previous.rated for t in latest)  # compared with the cycle before
+    statuses = Counter(demo_session.scalars(select(Exemplar.status)))
+    assert statuses[ExemplarStatus.APPROVED] >= 2 and statuses[ExemplarStatus.NOMINATED] >= 1
+    assert exemplars.waiting(demo_session, lead)
+    newest = demo_session.scalar(select(func.max(Exemplar.nominated_at)))
+    assert newest is not None and newest.date() <= TODAY

@@ -48,17 +48,24 @@ AUDITOR_PAGES = frozenset({
     "audits.report", "audits.new_audit", "actions.my_actions", "actions.show_action", "auth.change_password",
     "pages.accessibility_statement", "pages.cookies",
 })
+LEARNING_PAGES = frozenset({
+    "learning.index", "learning.actions", "learning.training_needs", "learning.theme_list", "learning.theme_evidence",
+    "learning.exemplar_list", "learning.exemplar_candidates", "learning.exemplars_waiting",
+})
 READER_PAGES = frozenset({"home.index", "audits.list_audits", "audits.show_audit", "audits.report"})
 PANEL_PAGES = frozenset({"panels.cycles", "panels.draw", "panels.show_sample"})
 ROLES = {
-    "auditor": Role("priya.shah@qa-demo.example", AUDITOR_PAGES | {"peer.show_challenge"}, (*ERRORS, "/admin")),
+    "auditor": Role("priya.shah@qa-demo.example",
+                    AUDITOR_PAGES | {"peer.show_challenge", "learning.index", "learning.actions", "learning.theme_list",
+                                     "learning.exemplar_list", "learning.show_exemplar"}, (*ERRORS, "/admin")),
     "team-manager": Role("grace.okafor@qa-demo.example", AUDITOR_PAGES | {"oversight.team"}, ERRORS),
     "panel-member": Role("panel.chair@qa-demo.example",
-                         READER_PAGES | PANEL_PAGES
+                         READER_PAGES | PANEL_PAGES | LEARNING_PAGES | {"learning.show_exemplar"}
                          | {"moderation.agreement", "moderation.questions", "moderation.audit"}, ERRORS),
     "system-leader": Role("system.leader@qa-demo.example", READER_PAGES | PANEL_PAGES, ERRORS),
-    "board-viewer": Role("board.viewer@qa-demo.example", frozenset({"home.index", "moderation.agreement"}),
-                         (*ERRORS, "/cases")),
+    "board-viewer": Role("board.viewer@qa-demo.example",
+                         frozenset({"home.index", "moderation.agreement", "learning.index", "learning.theme_list"}),
+                         (*ERRORS, "/cases", "/learning/actions")),
     "admin": Role("admin@qa-demo.example", frozenset({
         "home.index", "admin.index", "admin.users", "admin.show_user", "admin.add_user", "admin.edit_user",
         "admin.reset_password", "admin.deactivate_user", "admin.list_templates", "admin.show_template",
