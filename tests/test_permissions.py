@@ -14,11 +14,11 @@ from typing import TYPE_CHECKING, Any, cast
 import pytest
 
 from qaframework import permissions as p
-from qaframework.framework import AuditStatus, PeerChallengeStatus, Role, SampleKind, Tier
+from qaframework.framework import AuditStatus, ExemplarStatus, PeerChallengeStatus, Role, SampleKind, Tier
 
 if TYPE_CHECKING:
     from qaframework.checklists.model import Template
-    from qaframework.store import Action, Audit, PeerChallenge, User
+    from qaframework.store import Action, Audit, Exemplar, PeerChallenge, User
 
 ME, COLLEAGUE = 1, 2
 ALL_STATUSES = list(AuditStatus)
@@ -350,3 +350,71 @@ def test_who_may_draw_assign_and_be_given_samples(
     inactive = person(role, active=False)
     assert not any([p.can_view_samples(inactive), p.can_draw_sample(inactive, "cases"),
                     p.can_draw_sample(inactive, "audits"), p.can_be_assigned_sample(inactive, "cases")])
+
+
+# --- The learning loop ---------------------------------------------------------------------------------
+
+
+@dataclass
+class FakeExemplar:
+    status: str
+    nominated_by_id: int = COLLEAGUE
+
+
+@pytest.mark.parametrize("role", list(Role))
+def test_learning_pages_by_role(role: Role) -> None:
+    """Themes' counts for every role; actions, training needs and exemplars for casework; the group
+    (panel, leaders, admins) reads every agency's."""
+    user = person(role, "health")
+    assert p.can_view_themes(user) is True
+    assert p.can_view_learning(user) is (role is not Role.BOARD_VIEWER)
+    assert p.can_view_theme_evidence(user) is (role is not Role.BOARD_VIEWER)
+    assert p.is_learning_group(user) is (role in (Role.PANEL_MEMBER, Role.SYSTEM_LEADER, Role.ADMIN))
+    inactive = person(role, "health", active=False)
+    assert not any(rule(inactive) for rule in (p.can_view_themes, p.can_view_learning, p.is_learning_group))
+
+
+# (role, owns the action, raised it) -> may mark a training need and record the training delivered
+TRAINING = [
+    (Role.AUDITOR, False, False, False),  # a colleague in the agency sees it, but does not run it
+    (Role.AUDITOR, True, False, True),
+    (Role.AUDITOR, False, True, True),
+    (Role.PANEL_MEMBER, False, False, True),
+    (Role.SYSTEM_LEADER, False, False, True),
+    (Role.ADMIN, False, False, True),
+    (Role.BOARD_VIEWER, False, False, False),
+]
+
+
+@pytest.mark.parametrize(("role", "owns", "raised", "expected"), TRAINING)
+def test_who_may_manage_training(role: Role, owns: bool, raised: bool, expected: bool) -> None:
+    record = action(owner_id=ME if owns else COLLEAGUE, created_by_id=ME if raised else COLLEAGUE, agency_code="health")
+    assert p.can_manage_training(person(role, "health"), record) is expected
+    assert p.can_manage_training(person(role, "health", active=False), record) is False
+
+
+# (role, leads the panel, exemplar status, nominated it) -> may read it; may decide
+EXEMPLARS = [
+    (Role.AUDITOR, False, ExemplarStatus.APPROVED, False, True, False),
+    (Role.AUDITOR, False, ExemplarStatus.NOMINATED, False, False, False),  # not until approved
+    (Role.AUDITOR, False, ExemplarStatus.NOMINATED, True, True, False),  # their own
+    (Role.AUDITOR, False, ExemplarStatus.REJECTED, True, True, False),  # and why it was turned down
+    (Role.PANEL_MEMBER, False, ExemplarStatus.NOMINATED, False, True, False),  # the panel reads, the lead decides
+    (Role.PANEL_MEMBER, True, ExemplarStatus.NOMINATED, False, True, True),
+    (Role.SYSTEM_LEADER, False, ExemplarStatus.NOMINATED, False, False, False),
+    (Role.SYSTEM_LEADER, False, ExemplarStatus.APPROVED, False, True, False),
+    (Role.ADMIN, False, ExemplarStatus.NOMINATED, False, True, False),
+    (Role.BOARD_VIEWER, False, ExemplarStatus.APPROVED, False, False, False),  # casework, however anonymised
+]
+
+
+@pytest.mark.parametrize(("role", "leads", "status", "mine", "may_read", "may_decide"), EXEMPLARS)
+def test_who_reads_and_decides_exemplars(
+    role: Role, leads: bool, status: ExemplarStatus, mine: bool, may_read: bool, may_decide: bool
+) -> None:
+    user = person(role, "send_service", leads_panel=leads)
+    exemplar = cast("Exemplar", FakeExemplar(status.value, ME if mine else COLLEAGUE))
+    assert p.can_view_exemplar(user, exemplar) is may_read
+    assert p.can_decide_exemplar(user) is may_decide
+    assert p.can_nominate_exemplar(user, audit(agency_code="send_service")) is (role is not Role.BOARD_VIEWER)
+    assert p.can_decide_exemplar(person(role, "send_service", leads_panel=leads, active=False)) is False

@@ -25,7 +25,7 @@ def test_learning_nav_and_landing_by_role(client_as: ClientAs) -> None:
     assert links == ["/learning/themes"]  # no actions, no training needs: they are casework
     panel, _ = client_as(Role.PANEL_MEMBER)
     links = [a["href"] for a in page(panel.get("/learning")).select("#learning-pages a")]
-    assert links == ["/learning/themes", "/learning/actions", "/learning/training"]
+    assert links == ["/learning/themes", "/learning/actions", "/learning/training", "/learning/exemplars"]
 
 
 def test_each_role_is_refused_what_is_not_theirs(
