@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 from qaframework.checklists.model import Question
 from qaframework.framework import Role
 from qaframework.operations.audits import ResponseInput, save_answers, start_audit
+from tests.support import ClientAs, MakeCase, TemplateVersionOf
 from tests.webapp.pagecheck import check_page
 from webapp import _asset_url
 from webapp.audits import rendering
@@ -28,7 +29,7 @@ from webapp.components import govuk_component, macro_template
 TRICKY = "<b>A & B</b> \"quoted\" 'single' \x00evidence\x00"
 
 
-def _questions(template_version) -> tuple[Question, Question]:  # type: ignore[no-untyped-def]
+def _questions(template_version: TemplateVersionOf) -> tuple[Question, Question]:
     """One question that allows N/A and one that does not, from a shipped checklist."""
     questions = template_version("t1-coordinator-plan-check").template.questions()
     with_na = next(q for q in questions if q.not_applicable.allowed)
@@ -38,8 +39,8 @@ def _questions(template_version) -> tuple[Question, Question]:  # type: ignore[n
 
 @pytest.mark.parametrize("rating", [None, "met", "partially_met", "not_met", "not_applicable", "tampered"])
 @pytest.mark.parametrize("action_href", [None, "", "/actions/new?audit=1&question_id=<x>"])
-def test_reused_question_markup_is_the_markup_built_from_scratch(  # type: ignore[no-untyped-def]
-    app: Flask, template_version, rating, action_href
+def test_reused_question_markup_is_the_markup_built_from_scratch(
+    app: Flask, template_version: TemplateVersionOf, rating: str | None, action_href: str | None
 ) -> None:
     rendering._layouts.clear()
     with app.test_request_context():
@@ -56,7 +57,7 @@ def test_reused_question_markup_is_the_markup_built_from_scratch(  # type: ignor
     assert {(key[1], key[2]) for key in rendering._layouts} == {(known, bool(action_href))}
 
 
-def test_questions_with_errors_are_built_each_time(app: Flask, template_version) -> None:  # type: ignore[no-untyped-def]
+def test_questions_with_errors_are_built_each_time(app: Flask, template_version: TemplateVersionOf) -> None:
     rendering._layouts.clear()
     question = _questions(template_version)[0]
     state = QuestionState(question=question, rating="not_met", evidence="", errors={"evidence": "Enter evidence"})
@@ -67,7 +68,9 @@ def test_questions_with_errors_are_built_each_time(app: Flask, template_version)
     assert rendering._layouts == {}
 
 
-def test_a_placeholder_in_the_checklist_text_falls_back_to_building(app: Flask, template_version) -> None:  # type: ignore[no-untyped-def]
+def test_a_placeholder_in_the_checklist_text_falls_back_to_building(
+    app: Flask, template_version: TemplateVersionOf
+) -> None:
     rendering._layouts.clear()
     question = _questions(template_version)[0]
     odd = question.model_copy(update={"text": "Is it \x00base\x00 or \x00evidence\x00?"})
@@ -171,7 +174,7 @@ def test_asset_url_follows_a_changed_file(app: Flask, tmp_path: Path) -> None:
         assert _asset_url("app.css") == "/qa" + changed
 
 
-def test_navigation_links_follow_the_script_root(client_as) -> None:  # type: ignore[no-untyped-def]
+def test_navigation_links_follow_the_script_root(client_as: ClientAs) -> None:
     client, _ = client_as(Role.AUDITOR)
     at_root = check_page(client.get("/")).select(".govuk-service-navigation__link")
     mounted = check_page(client.get("/", base_url="http://localhost/qa/")).select(".govuk-service-navigation__link")
@@ -179,8 +182,8 @@ def test_navigation_links_follow_the_script_root(client_as) -> None:  # type: ig
     assert [a["href"] for a in mounted] == [f"/qa{a['href']}" for a in at_root]
 
 
-def test_the_one_page_checklist_reads_the_audit_in_a_few_queries(  # type: ignore[no-untyped-def]
-    client_as, session: Session, make_case, template_version
+def test_the_one_page_checklist_reads_the_audit_in_a_few_queries(
+    client_as: ClientAs, session: Session, make_case: MakeCase, template_version: TemplateVersionOf
 ) -> None:
     """Every answer shown, without a query per question (the load the benchmark measures)."""
     client, auditor = client_as(Role.AUDITOR)

@@ -8,7 +8,7 @@ from sqlalchemy.orm import Session
 from qaframework.framework import Role
 from qaframework.operations.audits import start_audit
 from qaframework.store import Audit, TemplateVersion
-from tests.support import T1
+from tests.support import T1, ClientAs, MakeCase
 from tests.webapp.journey import T1_TITLE, check_page, start_via_pages
 
 
@@ -20,7 +20,9 @@ def _version(session: Session, template_id: str, version: int) -> TemplateVersio
     return tv
 
 
-def test_the_start_page_offers_version_2_and_the_new_tier1_checks(client_as, make_case, session: Session) -> None:  # type: ignore[no-untyped-def]
+def test_the_start_page_offers_version_2_and_the_new_tier1_checks(
+    client_as: ClientAs, make_case: MakeCase, session: Session
+) -> None:
     client, _ = client_as(Role.AUDITOR, agency="send_service", team="North")
     make_case("VER-1")
     soup = check_page(client.get("/audits/new?case_ref=VER-1&subject=final_plan"))
@@ -36,7 +38,7 @@ def test_the_start_page_offers_version_2_and_the_new_tier1_checks(client_as, mak
     assert len(tv.template.questions()) == 64
 
 
-def test_annual_reviews_offer_the_coordinators_review_check(client_as, make_case) -> None:  # type: ignore[no-untyped-def]
+def test_annual_reviews_offer_the_coordinators_review_check(client_as: ClientAs, make_case: MakeCase) -> None:
     client, _ = client_as(Role.AUDITOR, agency="send_service", team="North")
     make_case("VER-2")
     soup = check_page(client.get("/audits/new?case_ref=VER-2&subject=annual_review"))
@@ -44,7 +46,9 @@ def test_annual_reviews_offer_the_coordinators_review_check(client_as, make_case
     assert titles == ["EHC co-ordinator annual review check"]
 
 
-def test_an_audit_started_on_version_1_still_opens_on_version_1(client_as, make_case, session: Session) -> None:  # type: ignore[no-untyped-def]
+def test_an_audit_started_on_version_1_still_opens_on_version_1(
+    client_as: ClientAs, make_case: MakeCase, session: Session
+) -> None:
     client, user = client_as(Role.AUDITOR, agency="send_service", team="North")
     case = make_case("VER-3")
     old = _version(session, T1, 1)
