@@ -6,7 +6,7 @@ import csv
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import date
+from datetime import date, datetime
 from pathlib import Path
 
 import click
@@ -169,6 +169,26 @@ def users_add(ctx: click.Context, email: str, role: str, agency: str | None, tea
             sys.exit(1)
         agency = f" ({user.agency_code})" if user.agency_code else ""
         click.echo(f"Added {user.email} as {Role(user.role).label}{agency}")
+
+
+@main.group()
+def retention() -> None:
+    """Deleting what is kept only for a while (Tier 4 conversation notes)."""
+
+
+@retention.command("purge")
+@click.option("--today", type=click.DateTime(formats=["%Y-%m-%d"]), default=None,
+              help="Purge as of this day (YYYY-MM-DD); defaults to today.")
+@click.pass_context
+def retention_purge(ctx: click.Context, today: datetime | None) -> None:
+    """Delete Tier 4 raw notes past their retention period or whose consent ended. Run daily."""
+    from qaframework.operations.tier4 import purge_review_notes, retention_days
+
+    _need_database(ctx)
+    with _session(ctx) as session:
+        result = purge_review_notes(session, None, today=today.date() if today else None)
+        click.echo(f"Deleted the notes of {result.total} Tier 4 review(s): {result.retention} after "
+                   f"{retention_days(session)} days, {result.consent_ended} whose consent to notes ended.")
 
 
 @users.command("list")

@@ -21,6 +21,7 @@ from qaframework.demo_learning import add_learning_loop
 from qaframework.demo_moderation import make_moderation
 from qaframework.demo_samples import load_demo_samples
 from qaframework.demo_tier3 import audit_case_samples, make_panel_audits
+from qaframework.demo_tier4 import add_tier4_reviews
 from qaframework.framework import (
     ActionStatus,
     AuditStatus,
@@ -75,7 +76,7 @@ DEMO_USERS: tuple[tuple[str, str, Role, str | None, str | None, bool], ...] = (
     ("panel.chair", "Joanne Clarke", Role.PANEL_MEMBER, None, None, False),
     ("panel.member", "Imran Hussain", Role.PANEL_MEMBER, None, None, False),
     ("system.leader", "Catherine Wood", Role.SYSTEM_LEADER, None, None, False),
-    ("parent.forum", "Nadia Rahman", Role.SYSTEM_LEADER, None, None, False),
+    ("parent.forum", "Nadia Rahman", Role.PARENT_CARER_FORUM, None, None, False),
     ("board.viewer", "Peter Graham", Role.BOARD_VIEWER, None, None, False),
 )
 
@@ -228,6 +229,7 @@ def load_demo(session: Session, *, seed: int = 2026, case_total: int = 300, toda
     summary.moderated = make_moderation(session, rng, users, audits, [c.label for c in cycles], now).moderated
     _make_actions_and_challenges(session, rng, users, audits, today, summary)
     _not_after(session, now)
+    audits += add_tier4_reviews(session, users, cases, today)  # its own dates are all in the past
     add_learning_loop(session, users, today, now, seed)  # after _not_after: it queries, so it flushes
     for audit in [*audits, *sampled]:
         summary.audits_by_tier[audit.tier] += 1

@@ -173,6 +173,9 @@ class Role(enum.StrEnum):
     SYSTEM_LEADER = "system_leader"
     BOARD_VIEWER = "board_viewer"
     ADMIN = "admin"
+    #: A parent carer forum representative: carries out Tier 4 reviews like a system leader, but
+    #: sees only the cases of the reviews and samples they are assigned to (docs/domain-notes.md §6.4).
+    PARENT_CARER_FORUM = "parent_carer_forum"
 
     @property
     def label(self) -> str:
@@ -185,6 +188,7 @@ ROLE_LABELS: dict[Role, str] = {
     Role.SYSTEM_LEADER: "System leader",
     Role.BOARD_VIEWER: "Board viewer",
     Role.ADMIN: "Administrator",
+    Role.PARENT_CARER_FORUM: "Parent carer forum representative",
 }
 
 #: The tiers each role may carry out audits at.
@@ -194,6 +198,7 @@ ROLE_TIERS: dict[Role, frozenset[Tier]] = {
     Role.SYSTEM_LEADER: frozenset({Tier.SYSTEM_LEADER}),
     Role.BOARD_VIEWER: frozenset(),
     Role.ADMIN: frozenset(),
+    Role.PARENT_CARER_FORUM: frozenset({Tier.SYSTEM_LEADER}),
 }
 
 
@@ -295,6 +300,75 @@ class ConsentDecision(enum.StrEnum):
 
     GIVEN = "given"
     REFUSED = "refused"
+
+    @property
+    def label(self) -> str:
+        return {ConsentDecision.GIVEN: "Yes", ConsentDecision.REFUSED: "No"}[self]
+
+
+class ConsentParty(enum.StrEnum):
+    """Whose decision a consent record holds (docs/domain-notes.md §6.1).
+
+    The parent or carer decides for a child; from the end of compulsory school age (the last Friday
+    in June of Year 11) the young person decides, with their capacity considered. A child's own
+    assent is sought at any age: it is recorded, and a "no" is respected, but it is not consent.
+    """
+
+    PARENT_CARER = "parent_carer"
+    YOUNG_PERSON = "young_person"
+    CHILD_ASSENT = "child_assent"
+
+    @property
+    def label(self) -> str:
+        return CONSENT_PARTY_LABELS[self]
+
+
+CONSENT_PARTY_LABELS: dict[ConsentParty, str] = {
+    ConsentParty.PARENT_CARER: "Parent or carer",
+    ConsentParty.YOUNG_PERSON: "The young person (over compulsory school age)",
+    ConsentParty.CHILD_ASSENT: "The child's own assent",
+}
+
+
+class ConsentScope(enum.StrEnum):
+    """What a family agreed to, each part separately (docs/domain-notes.md §6.1)."""
+
+    CONVERSATION = "conversation"
+    NOTES = "notes"
+    CASE_STUDY = "case_study"
+
+    @property
+    def label(self) -> str:
+        return {
+            ConsentScope.CONVERSATION: "A conversation with the reviewer",
+            ConsentScope.NOTES: "The reviewer keeping notes of the conversation",
+            ConsentScope.CASE_STUDY: "An anonymised case study for the board, with quotations",
+        }[self]
+
+
+class Capacity(enum.StrEnum):
+    """For a young person's decision: was their capacity to decide considered, and the outcome."""
+
+    HAS_CAPACITY = "has_capacity"
+    BEST_INTERESTS = "best_interests"
+
+    @property
+    def label(self) -> str:
+        return {
+            Capacity.HAS_CAPACITY: "Has capacity to decide",
+            Capacity.BEST_INTERESTS: "Lacks capacity: best-interests decision (Mental Capacity Act 2005)",
+        }[self]
+
+
+#: Who takes part in a Tier 4 conversation, recorded by role, never by name.
+CONVERSATION_ROLES: dict[str, str] = {
+    "child": "The child or young person",
+    "parent_carer": "Parent or carer",
+    "other_family": "Another family member",
+    "advocate": "Advocate or independent supporter",
+    "interpreter": "Interpreter or communication support",
+    "key_worker": "Key worker or school staff who know the child",
+}
 
 
 #: The DfE SEN2 primary-need codes (DS added in the 2025 collection).

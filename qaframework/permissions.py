@@ -8,6 +8,7 @@ checking only), which keeps the rules testable with plain objects.
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from typing import TYPE_CHECKING
 
 from qaframework.framework import (
@@ -27,6 +28,10 @@ if TYPE_CHECKING:
 
 #: Roles that see every agency's audits (panels moderate across agencies; admins support everyone).
 CROSS_AGENCY_ROLES = frozenset({Role.PANEL_MEMBER, Role.SYSTEM_LEADER, Role.ADMIN})
+#: Roles that see only the cases assigned to them (their own Tier 4 reviews, the samples they sit
+#: on): a parent carer forum representative is a volunteer from the families' own community, so
+#: reading every family's records would be disproportionate (docs/domain-notes.md §6.4).
+ASSIGNED_ONLY_ROLES = frozenset({Role.PARENT_CARER_FORUM})
 #: Everyone who works with individual cases, audits and actions; board viewers see aggregates only.
 CASEWORK_ROLES = frozenset(Role) - {Role.BOARD_VIEWER}
 #: Roles that carry out audits themselves: those with a tier in ``ROLE_TIERS``.
@@ -47,7 +52,7 @@ SAMPLE_DRAWERS: dict[SampleKind, frozenset[Role]] = {
 #: system leaders (Tier 4, with the parent carer forum).
 SAMPLE_ASSIGNEES: dict[SampleKind, frozenset[Role]] = {
     SampleKind.AUDITS: frozenset({Role.PANEL_MEMBER}),
-    SampleKind.CASES: frozenset({Role.PANEL_MEMBER, Role.SYSTEM_LEADER}),
+    SampleKind.CASES: frozenset({Role.PANEL_MEMBER, Role.SYSTEM_LEADER, Role.PARENT_CARER_FORUM}),
 }
 #: Tiers whose audits a panel carries out together: every member present edits the one shared audit.
 PANEL_TIERS = frozenset({Tier.MULTI_AGENCY})
@@ -75,6 +80,18 @@ def can_view_cases(user: User) -> bool:
     return user.active and role_of(user) in CASEWORK_ROLES
 
 
+def sees_assigned_cases_only(user: User) -> bool:
+    return role_of(user) in ASSIGNED_ONLY_ROLES
+
+
+def can_view_case(user: User, case_id: int, assigned_case_ids: Collection[int] = ()) -> bool:
+    """Any case for casework roles, except that a forum representative sees only the cases assigned
+    to them (``operations.tier4.assigned_case_ids`` works that set out from the database)."""
+    if not can_view_cases(user):
+        return False
+    return not sees_assigned_cases_only(user) or case_id in assigned_case_ids
+
+
 def can_start_audits(user: User) -> bool:
     """Whether to offer "Start an audit" at all; the template and case are checked when it starts."""
     return user.active and role_of(user) in AUDITING_ROLES
@@ -92,12 +109,16 @@ def can_use_template(user: User, template: Template) -> bool:
     return True
 
 
-def can_view_audit(user: User, audit: Audit) -> bool:
+def can_view_audit(user: User, audit: Audit, assigned_case_ids: Collection[int] = ()) -> bool:
+    """Panels, leaders and admins read every audit; an auditor their own agency's; a forum
+    representative their own reviews and the audits of cases assigned to them."""
     if not user.active:
         return False
     role = role_of(user)
     if role in CROSS_AGENCY_ROLES:
         return True
+    if role in ASSIGNED_ONLY_ROLES:
+        return audit.auditor_id == user.id or audit.case_id in assigned_case_ids
     if role is Role.AUDITOR:
         return (
             audit.auditor_id == user.id
@@ -211,6 +232,41 @@ def can_view_agreement_detail(user: User) -> bool:
 def can_view_auditor_agreement(user: User) -> bool:
     """Agreement per auditor and who drifts (generous or severe), by name: panel leads only."""
     return is_panel_lead(user)
+
+
+
+
+def is_qa_lead(user: User) -> bool:
+    """The QA lead of Tier 4: the panel's lead (a panel member an administrator marked as leading
+    the panel). Administrators are not QA leads: they support the service, they do not read what
+    families said (docs/architecture.md, "Tier 4 reviews")."""
+    return is_panel_lead(user)
+
+
+def can_record_consent(user: User, case_id: int, assigned_case_ids: Collection[int] = ()) -> bool:
+    """Whoever carries out Tier 4 reviews records the family's decision, on a case they may see."""
+    return (
+        user.active
+        and Tier.SYSTEM_LEADER in ROLE_TIERS[role_of(user)]
+        and can_view_case(user, case_id, assigned_case_ids)
+    )
+
+
+def can_read_review_notes(user: User, audit: Audit) -> bool:
+    """Raw conversation notes and the family's own words: the reviewer and the QA lead alone
+    (docs/domain-notes.md §6.3)."""
+    return user.active and (audit.auditor_id == user.id or is_qa_lead(user))
+
+
+def can_read_board_summary(user: User, audit: Audit, approved: bool) -> bool:
+    """The board summary: the reviewer and QA lead while it is prepared; anyone signed in once it
+    passed the anonymisation checklist and was approved (it names no one and no case)."""
+    return can_read_review_notes(user, audit) or (user.active and approved)
+
+
+def can_approve_board_summary(user: User, audit: Audit) -> bool:
+    """A second pair of eyes: the QA lead approves, never the reviewer who wrote it."""
+    return is_qa_lead(user) and audit.auditor_id != user.id
 
 
 def can_view_team(user: User) -> bool:

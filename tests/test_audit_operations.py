@@ -290,7 +290,10 @@ def test_tier4_judgement_needs_its_reasoning(
         template_version_id=template_version("t4-system-leader-review").id,
         subject="final_plan",
     )
-    answers = {q.id: ResponseInput("met", "Said by the family.") for q in audit.template.questions()}
+    # No "yes" to a conversation is recorded, so this is a paper review: the conversation
+    # questions are already "not applicable" (see tests/test_tier4.py).
+    answers = {q.id: ResponseInput("met", "From the records.") for q in audit.template.questions()
+               if q.id not in {r.question_id for r in audit.responses}}
     save_answers(session, leader, audit.id, audit.version_id, answers)
     with pytest.raises(InvalidInput, match="Choose an overall judgement"):
         submit_audit(session, leader, audit.id, audit.version_id)

@@ -46,6 +46,7 @@ class Record:
     created_by_id: int = COLLEAGUE
     reviewer_id: int = COLLEAGUE
     requested_by_id: int = COLLEAGUE
+    case_id: int = 7
     tier: int = Tier.SINGLE_AGENCY
     #: A panel audit's members present (objects with ``user_id``).
     participants: list[Any] = field(default_factory=list)
@@ -93,8 +94,11 @@ def test_permissions_module_does_not_load_the_orm() -> None:
 
 
 def test_role_sets_are_derived_from_the_roles() -> None:
-    assert {Role.AUDITOR, Role.PANEL_MEMBER, Role.SYSTEM_LEADER, Role.ADMIN} == p.CASEWORK_ROLES
-    assert {Role.AUDITOR, Role.PANEL_MEMBER, Role.SYSTEM_LEADER} == p.AUDITING_ROLES
+    assert {Role.AUDITOR, Role.PANEL_MEMBER, Role.SYSTEM_LEADER, Role.ADMIN, Role.PARENT_CARER_FORUM} == (
+        p.CASEWORK_ROLES
+    )
+    assert {Role.AUDITOR, Role.PANEL_MEMBER, Role.SYSTEM_LEADER, Role.PARENT_CARER_FORUM} == p.AUDITING_ROLES
+    assert {Role.PARENT_CARER_FORUM} == p.ASSIGNED_ONLY_ROLES
     assert {Role.PANEL_MEMBER, Role.ADMIN} == p.RETURN_ROLES
 
 
@@ -110,6 +114,8 @@ VIEW_AUDIT = [
     (Role.ADMIN, None, "health", False, True),
     (Role.BOARD_VIEWER, None, "health", False, False),
     (Role.BOARD_VIEWER, None, None, True, False),  # even "their own" (cannot happen, still refused)
+    (Role.PARENT_CARER_FORUM, None, None, True, True),  # their own review
+    (Role.PARENT_CARER_FORUM, None, "health", False, False),  # nothing assigned: nobody else's
 ]
 
 
@@ -191,6 +197,47 @@ def test_panel_members_and_admins_return_submitted_audits_only(role: Role, statu
     assert p.can_return_audit(person(role), audit(status=status)) is expected
 
 
+# A parent carer forum representative: (author?, audit's case, cases assigned to them) -> may view.
+FORUM_VIEW_AUDIT = [
+    (True, 7, set(), True),  # their own review
+    (False, 7, {7}, True),  # another audit of a case assigned to them
+    (False, 7, {8}, False),  # a case not assigned to them
+    (False, 7, set(), False),  # nothing assigned: nothing of anyone else's
+]
+
+
+@pytest.mark.parametrize(("author", "case_id", "assigned", "expected"), FORUM_VIEW_AUDIT)
+def test_forum_representative_sees_only_assigned_audits(
+    author: bool, case_id: int, assigned: set[int], expected: bool
+) -> None:
+    record = audit(auditor_id=ME if author else COLLEAGUE, case_id=case_id, agency_code=None)
+    forum = person(Role.PARENT_CARER_FORUM)
+    assert p.can_view_audit(forum, record, assigned) is expected
+    assert p.can_view_audit(person(Role.PARENT_CARER_FORUM, active=False), record, assigned) is False
+
+
+# (role, case, cases assigned) -> may view the case; may record a family's consent on it
+VIEW_CASE = [
+    (Role.SYSTEM_LEADER, 7, set(), True, True),
+    (Role.PANEL_MEMBER, 7, set(), True, False),
+    (Role.AUDITOR, 7, set(), True, False),
+    (Role.ADMIN, 7, set(), True, False),
+    (Role.BOARD_VIEWER, 7, {7}, False, False),
+    (Role.PARENT_CARER_FORUM, 7, {7}, True, True),
+    (Role.PARENT_CARER_FORUM, 7, {8}, False, False),
+    (Role.PARENT_CARER_FORUM, 7, set(), False, False),
+]
+
+
+@pytest.mark.parametrize(("role", "case_id", "assigned", "view", "consent"), VIEW_CASE)
+def test_who_may_view_a_case_and_record_consent(
+    role: Role, case_id: int, assigned: set[int], view: bool, consent: bool
+) -> None:
+    assert p.can_view_case(person(role, "health"), case_id, assigned) is view
+    assert p.can_record_consent(person(role, "health"), case_id, assigned) is consent
+    assert p.can_view_case(person(role, "health", active=False), case_id, assigned) is False
+
+
 # (role, user's agency, template tier, template agencies) -> may use
 USE_TEMPLATE = [
     (Role.AUDITOR, "send_service", Tier.AGENCY_CHECK, ["send_service"], True),
@@ -205,6 +252,8 @@ USE_TEMPLATE = [
     (Role.SYSTEM_LEADER, None, Tier.MULTI_AGENCY, [], False),
     (Role.ADMIN, None, Tier.AGENCY_CHECK, [], False),
     (Role.BOARD_VIEWER, None, Tier.SYSTEM_LEADER, [], False),
+    (Role.PARENT_CARER_FORUM, None, Tier.SYSTEM_LEADER, [], True),
+    (Role.PARENT_CARER_FORUM, None, Tier.MULTI_AGENCY, [], False),
 ]
 
 
@@ -223,7 +272,9 @@ def test_role_wide_rules(role: Role) -> None:
     casework = role is not Role.BOARD_VIEWER
     assert p.can_view_cases(user) is casework
     assert p.can_own_action(user) is casework
-    assert p.can_start_audits(user) is (role in (Role.AUDITOR, Role.PANEL_MEMBER, Role.SYSTEM_LEADER))
+    assert p.can_start_audits(user) is (
+        role in (Role.AUDITOR, Role.PANEL_MEMBER, Role.SYSTEM_LEADER, Role.PARENT_CARER_FORUM)
+    )
     assert p.can_administer(user) is (role is Role.ADMIN)
     assert p.can_manage_users(user) is (role is Role.ADMIN)
     inactive = person(role, "send_service", active=False)

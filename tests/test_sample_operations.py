@@ -462,7 +462,8 @@ def test_assigning_a_sample_or_one_item(session: Session, panel: User, make_user
     assert len(sample.assignments) == 2
     with pytest.raises(InvalidInput) as refused:
         assign(session, panel, sample.id, [auditor.id])
-    assert refused.value.errors[0].field == "people" and "panel members and system leaders" in refused.value.message
+    assert refused.value.errors[0].field == "people"
+    assert "parent carer forum representatives and system leaders" in refused.value.message
     with pytest.raises(InvalidInput):
         assign(session, panel, sample.id, [])
     with pytest.raises(PermissionDenied):

@@ -97,10 +97,10 @@ def _register_blueprints(app: Flask) -> None:
     The journeys are imported here, not at the top of the module, because each imports
     ``webapp.access`` and the extensions, which must exist before the app does.
     """
-    from webapp import actions, admin, audits, cases, home, learning, moderation, oversight, panels, peer
+    from webapp import actions, admin, audits, cases, home, learning, moderation, oversight, panels, peer, reviews
 
     for blueprint in (pages.bp, auth.bp, home.bp, cases.bp, audits.bp, admin.bp, peer.bp, actions.bp, oversight.bp,
-                      learning.bp, moderation.bp, panels.bp):
+                      learning.bp, moderation.bp, panels.bp, reviews.bp):
         app.register_blueprint(blueprint)
 
 

@@ -11,10 +11,12 @@ from flask import Blueprint, render_template, request, url_for
 
 from qaframework.framework import PHASES, PRIMARY_NEEDS, RequestOutcome
 from qaframework.numbers import whole_number
+from qaframework.operations.assignments import assigned_case_ids
 from qaframework.operations.blinding import blind_audit_ids
 from qaframework.operations.cases import CaseFilters, audits_of_case, filter_options, get_case, search_cases
 from qaframework.operations.clocks import agency_names, at_risk, case_clocks_for, request_clock_view
-from qaframework.permissions import CASEWORK_ROLES, can_start_audits
+from qaframework.operations.tier4 import consents_of_case
+from qaframework.permissions import CASEWORK_ROLES, can_record_consent, can_start_audits
 from qaframework.store import Request
 from qaframework.timeliness import AdviceException, RequestClock, RequestKind, RequestSource, ReviewOutcome
 from webapp.access import current_actor, requires
@@ -177,6 +179,8 @@ def show_case(case_id: int) -> Any:
         audits=(audits := audits_of_case(session, user, case)),
         blind_ids=blind_audit_ids(session, user, (a.id for a in audits)),
         can_start=can_start_audits(user),
+        consents=consents_of_case(session, user, case),
+        can_record_consent=can_record_consent(user, case.id, assigned_case_ids(session, user)),
         today=today,
         milestone_state=milestone_state,
         status_tag=status_tag,

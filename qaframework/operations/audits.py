@@ -11,8 +11,17 @@ from sqlalchemy.orm import Session, joinedload, selectinload
 from sqlalchemy.orm.interfaces import ORMOption
 
 from qaframework.checklists.model import Template
+from qaframework.consent import (
+    ConsentState,
+    consent_state,
+    conversation_gaps,
+    conversation_ids,
+    conversation_questions,
+    decision_recorded,
+)
 from qaframework.contributions import contribution_field, missing_contributions
 from qaframework.framework import AUDIT_TRANSITIONS, AuditStatus, Rating, RequestOutcome, Role, Subject
+from qaframework.operations.assignments import assigned_case_ids
 from qaframework.operations.base import (
     FieldError,
     InvalidInput,
@@ -125,8 +134,8 @@ def get_audit(
     audit = session.get(Audit, audit_id, options=load)
     if audit is None:
         raise NotFound(f"There is no audit {audit_id}")
-    if not can_view_audit(actor, audit):
-        raise PermissionDenied("You can only see audits for your own agency.")
+    if not can_view_audit(actor, audit, assigned_case_ids(session, actor)):
+        raise PermissionDenied("You can only see audits for your own agency, or of the cases assigned to you.")
     refuse_if_blind(session, actor, audit)
     return audit
 
@@ -146,18 +155,86 @@ def answers_of(audit: Audit) -> dict[str, Answer]:
 
 
 def missing_items(audit: Audit, answers: Mapping[str, Answer] | None = None) -> list[MissingItem]:
-    """What still stops submission; pass ``answers_of(audit)`` if already built (a page keeps it)."""
-    return completeness(audit.template, answers_of(audit) if answers is None else answers)
+    """What still stops submission; pass ``answers_of(audit)`` if already built (a page keeps it).
+
+    A Tier 4 review whose family agreed to the conversation answers the conversation questions on
+    the conversation page (a family-experience rating each), so those are checked there instead.
+    """
+    found = completeness(audit.template, answers_of(audit) if answers is None else answers)
+    questions = conversation_questions(audit.template)
+    if not questions or not review_consent(audit).conversation:
+        return found
+    ids = conversation_ids(audit.template)
+    section_id = audit.template.section_of(questions[0].id).id
+    conversation = audit.conversation
+    gaps = conversation_gaps(
+        questions,
+        conversation.held_on if conversation else None,
+        conversation.participants if conversation else [],
+        conversation.ratings if conversation else {},
+    )
+    sections = {q.id: audit.template.section_of(q.id).id for q in questions}
+    return [m for m in found if m.question_id not in ids] + [
+        MissingItem(g.question_id, sections.get(g.question_id, section_id), g.problem) for g in gaps
+    ]
+
+
+def review_consent(audit: Audit, today: date | None = None) -> ConsentState:
+    """What the review's consent records allow today (docs/domain-notes.md §6.1)."""
+    return consent_state(audit.consents, today or date.today())
+
+
+def unattached_consents(session: Session, case_id: int) -> list[ConsentRecord]:
+    """Decisions recorded on the case page for the next Tier 4 review of this case."""
+    return list(
+        session.scalars(
+            select(ConsentRecord)
+            .where(ConsentRecord.case_id == case_id, ConsentRecord.audit_id.is_(None))
+            .order_by(ConsentRecord.id)
+        )
+    )
 
 
 def has_consent(session: Session, case_id: int) -> bool:
-    """A Tier 4 review can start once the family's decision (given or refused) is on record."""
-    return (
-        session.scalar(
-            select(ConsentRecord.id).where(ConsentRecord.case_id == case_id, ConsentRecord.withdrawn_at.is_(None))
-        )
-        is not None
-    )
+    """A Tier 4 review can start once the family's decision (given or refused) is on record for it."""
+    return decision_recorded(unattached_consents(session, case_id))
+
+
+def apply_consent(session: Session, audit: Audit, today: date | None = None) -> ConsentState | None:
+    """Keep a Tier 4 review's conversation questions in step with its consent.
+
+    Without a "yes" that allows the conversation today, each conversation question is answered
+    "not applicable" with the reason (a paper review); with one, they are answered on the
+    conversation page, so the checklist holds no answer for them. Returns the consent state, or
+    None for a checklist with no conversation.
+    """
+    questions = conversation_questions(audit.template)
+    if not questions:
+        return None
+    session.flush()
+    session.expire(audit, ["consents"])
+    state = review_consent(audit, today)
+    existing = {r.question_id: r for r in audit.responses}
+    changed = False
+    for question in questions:
+        row = existing.get(question.id)
+        if state.conversation:
+            if row is not None:
+                audit.responses.remove(row)
+                changed = True
+            continue
+        wanted = (Rating.NOT_APPLICABLE.value, "", state.paper_review_reason)
+        if row is None:
+            row = Response(question_id=question.id, section_id=audit.template.section_of(question.id).id)
+            audit.responses.append(row)
+        if (row.rating, row.evidence, row.na_reason) != wanted:
+            row.rating, row.evidence, row.na_reason = wanted
+            row.updated_at = utcnow()
+            changed = True
+    if changed:
+        audit.updated_at = utcnow()
+        session.flush()
+    return state
 
 
 #: A decision not to assess or not to issue can be audited only on a request that ended that way.
@@ -238,6 +315,10 @@ def start_audit(
         )
     session.add(audit)
     session.flush()
+    if template.requires_consent:
+        for consent in unattached_consents(session, case.id):
+            consent.audit_id = audit.id  # consent is per review: a second review asks again
+        apply_consent(session, audit, today)
     record(
         session,
         actor,
@@ -271,6 +352,29 @@ def _validate_responses(audit: Audit, responses: Mapping[str, ResponseInput]) ->
             if len(text) > MAX_TEXT:
                 message = f"Keep {name.replace('_', ' ')} to {MAX_TEXT:,} characters or fewer"
                 errors.append(FieldError(f"{question_id}-{name}", message))
+    return errors
+
+
+def _conversation_refusals(session: Session, audit: Audit, responses: Mapping[str, ResponseInput]) -> list[FieldError]:
+    """A Tier 4 review's conversation questions are never answered on the checklist: without the
+    family's "yes" they stay not applicable (paper review); with it they are answered on the
+    conversation page, as a family-experience rating. Refused on the server whatever is posted."""
+    state = apply_consent(session, audit)
+    if state is None:
+        return []
+    ids = conversation_ids(audit.template)
+    stored = {r.question_id: (r.rating, r.evidence, r.na_reason) for r in audit.responses}
+    errors = []
+    for question_id, given in responses.items():
+        if question_id not in ids or given.normalised() == stored.get(question_id, (None, "", "")):
+            continue
+        if state.conversation:
+            message = (f"{question_id} is answered on the conversation page, in the family's own words with a "
+                       "family-experience rating")
+        else:
+            message = (f"{question_id} is not applicable because there is no conversation: {state.reason} "
+                       "Record the family's consent on the case page to hold one")
+        errors.append(FieldError(question_id, message))
     return errors
 
 
@@ -342,7 +446,7 @@ def save_answers(
 ) -> Audit:
     """Save some or all answers as a draft. Refused if the audit changed since it was opened."""
     audit = _open_for_edit(session, actor, audit_id, expected_version)
-    errors = _validate_responses(audit, responses)
+    errors = _validate_responses(audit, responses) + _conversation_refusals(session, audit, responses)
     if errors:
         raise InvalidInput(errors)
     template = audit.template
@@ -448,6 +552,7 @@ def submit_audit(session: Session, actor: User, audit_id: int, expected_version:
     if not can_edit_audit(actor, audit):
         raise WorkflowError(f"This audit is {audit.status} and cannot be submitted again.")
     _check_version(session, audit, expected_version)
+    apply_consent(session, audit)  # a consent that expired since the last save makes a paper review
     missing = missing_items(audit)
     if missing:
         raise IncompleteAudit(missing)

@@ -11,8 +11,15 @@ from sqlalchemy.orm import InstrumentedAttribute, Session, selectinload
 
 from qaframework.case_import import REVIEW_COLUMNS, CaseFileError, CaseRow, ImportProblem, parse_case_rows, read_table
 from qaframework.framework import DEFAULT_SETTING_TYPES, PHASES, RequestOutcome
+from qaframework.operations.assignments import assigned_case_ids
 from qaframework.operations.base import NotFound, operation, record, require
-from qaframework.permissions import can_administer, can_view_audit, can_view_cases
+from qaframework.permissions import (
+    can_administer,
+    can_view_audit,
+    can_view_case,
+    can_view_cases,
+    sees_assigned_cases_only,
+)
 from qaframework.pseudonyms import load_or_create_key
 from qaframework.sen2 import read_return
 from qaframework.store import AdviceRequest, Agency, Audit, Case, CaseNeed, Request, Review, User
@@ -285,6 +292,8 @@ def search_cases(
 ) -> tuple[list[Case], int]:
     require(can_view_cases(actor), "Board viewers see reports, not individual cases.")
     query = _filtered(filters)
+    if sees_assigned_cases_only(actor):
+        query = query.where(Case.id.in_(sorted(assigned_case_ids(session, actor))))
     total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
     cases = list(
         session.scalars(
@@ -319,6 +328,10 @@ def get_case(session: Session, actor: User, case_id: int) -> Case:
     case = session.get(Case, case_id)
     if case is None:
         raise NotFound(f"There is no case {case_id}")
+    require(
+        can_view_case(actor, case.id, assigned_case_ids(session, actor)),
+        "You can only see the cases of the reviews and samples you are assigned to.",
+    )
     return case
 
 
@@ -338,7 +351,8 @@ def find_case(session: Session, case_ref: str) -> Case | None:
 
 def audits_of_case(session: Session, actor: User, case: Case) -> list[Audit]:
     audits = session.scalars(select(Audit).where(Audit.case_id == case.id).order_by(Audit.created_at.desc()))
-    return [a for a in audits if can_view_audit(actor, a)]
+    assigned = assigned_case_ids(session, actor)
+    return [a for a in audits if can_view_audit(actor, a, assigned)]
 
 
 def case_count(session: Session) -> int:

@@ -15,9 +15,10 @@ from sqlalchemy.orm import Session, selectinload
 
 from qaframework.framework import RequestOutcome
 from qaframework.numbers import whole_number
+from qaframework.operations.assignments import assigned_case_ids
 from qaframework.operations.base import FieldError, InvalidInput, require
 from qaframework.operations.settings import get_setting, set_setting
-from qaframework.permissions import can_view_cases
+from qaframework.permissions import can_view_cases, sees_assigned_cases_only
 from qaframework.store import AdviceRequest, Agency, Case, Request, Review, User
 from qaframework.timeliness import (
     DEFAULT_MILESTONES,
@@ -208,6 +209,8 @@ def at_risk(session: Session, actor: User, today: date, team: str = "") -> AtRis
     )
     if team:
         query = query.where(Case.team == team)
+    if sees_assigned_cases_only(actor):
+        query = query.where(Case.id.in_(sorted(assigned_case_ids(session, actor))))
     requests: list[tuple[Case, Request, RequestClock]] = []
     advice: list[tuple[Case, AdviceRequest, AdviceClock]] = []
     reviews: list[tuple[Case, AnnualReviewClock]] = []

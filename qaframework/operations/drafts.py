@@ -64,6 +64,10 @@ def discard_draft(session: Session, actor: User, audit_id: int) -> None:
     # Consent belongs to the case, not to the draft that was going to use it.
     for consent in session.scalars(select(ConsentRecord).where(ConsentRecord.audit_id == audit.id)):
         consent.audit_id = None
+    # A Tier 4 conversation goes with its draft (the database cascades); its notes are never
+    # copied into the trail, only the fact that they were deleted (docs/domain-notes.md §6.3).
+    if audit.conversation is not None and (audit.conversation.notes or audit.conversation.family_words):
+        record(session, actor, "review.notes_deleted", "audit", audit.id, {"had_notes": True}, {"reason": "discarded"})
     record(session, actor, "audit.discard", "audit", audit.id, before=kept, after={"status": "discarded"})
     session.delete(audit)
     session.flush()

@@ -16,6 +16,7 @@ from qaframework.store.panel import (
 )
 from qaframework.store.panel_audits import AgencyContribution, AuditParticipant
 from qaframework.store.people import Agency, User
+from qaframework.store.reviews import ReviewConversation
 from qaframework.store.sessions import UserSession
 from qaframework.store.settings import AreaSetting
 from qaframework.store.trail import TrailEntry, TrailIsAppendOnly
@@ -42,6 +43,7 @@ __all__ = [
     "Request",
     "Response",
     "Review",
+    "ReviewConversation",
     "Sample",
     "SampleAssignment",
     "SampleItem",

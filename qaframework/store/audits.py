@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import JSON, Boolean, ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -14,6 +14,10 @@ from qaframework.store.base import Base, utcnow
 from qaframework.store.cases import Case, Request
 from qaframework.store.panel_audits import AgencyContribution, AuditParticipant
 from qaframework.store.people import User
+
+if TYPE_CHECKING:
+    from qaframework.store.panel import ConsentRecord
+    from qaframework.store.reviews import ReviewConversation
 
 _PARSED_TEMPLATES: dict[str, Template] = {}
 
@@ -99,6 +103,10 @@ class Audit(Base):
     contributions: Mapped[list[AgencyContribution]] = relationship(
         cascade="all, delete-orphan", order_by=AgencyContribution.agency_code
     )
+    #: Tier 4: the family's decisions for this review, and its conversation (read only here;
+    #: ``operations.tier4`` writes them).
+    consents: Mapped[list[ConsentRecord]] = relationship(viewonly=True, order_by="ConsentRecord.id")
+    conversation: Mapped[ReviewConversation | None] = relationship(viewonly=True)
 
     @property
     def template(self) -> Template:

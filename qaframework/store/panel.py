@@ -132,18 +132,31 @@ class ModerationSectionGrade(Base):
 
 
 class ConsentRecord(Base):
-    """Consent (or refusal) for a Tier 4 conversational audit; no conversation without one."""
+    """One person's decision about a Tier 4 conversation, per review: no conversation without a "yes".
+
+    Recorded on the case page before the review starts (``audit_id`` is None until then); starting
+    the review takes the case's unattached decisions, so a second review asks again. A withdrawal
+    keeps the record and stamps ``withdrawn_at`` (docs/domain-notes.md §6.1).
+    """
 
     __tablename__ = "consent_records"
 
     id: Mapped[int] = mapped_column(primary_key=True)
     case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"), index=True)
     audit_id: Mapped[int | None] = mapped_column(ForeignKey("audits.id"))
-    #: "parent_carer" or "young_person" (from 16)
+    #: a :class:`~qaframework.framework.ConsentParty` value: whose decision this is
     given_by: Mapped[str] = mapped_column(String(20))
     #: a :class:`~qaframework.framework.ConsentDecision` value
     decision: Mapped[str] = mapped_column(String(10))
     method: Mapped[str | None] = mapped_column(String(120))
+    #: The day the person was asked (None only on records made before it was kept).
+    asked_on: Mapped[date | None] = mapped_column(Date)
+    #: :class:`~qaframework.framework.ConsentScope` values agreed to (empty for a refusal).
+    scope: Mapped[list[str]] = mapped_column(JSON, default=list)
+    #: After this day the "yes" no longer allows the conversation or keeping its notes.
+    expires_on: Mapped[date | None] = mapped_column(Date)
+    #: A young person's decision: a :class:`~qaframework.framework.Capacity` value.
+    capacity: Mapped[str | None] = mapped_column(String(20))
     recorded_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
     recorded_at: Mapped[datetime] = mapped_column(default=utcnow)
     withdrawn_at: Mapped[datetime | None]

@@ -63,6 +63,8 @@ ROLES = {
                          READER_PAGES | PANEL_PAGES | LEARNING_PAGES | {"learning.show_exemplar"}
                          | {"moderation.agreement", "moderation.questions", "moderation.audit"}, ERRORS),
     "system-leader": Role("system.leader@qa-demo.example", READER_PAGES | PANEL_PAGES, ERRORS),
+    "parent-forum": Role("parent.forum@qa-demo.example",
+                         READER_PAGES | {"reviews.conversation", "reviews.board_summary"}, ERRORS),
     "board-viewer": Role("board.viewer@qa-demo.example",
                          frozenset({"home.index", "moderation.agreement", "learning.index", "learning.theme_list"}),
                          (*ERRORS, "/cases", "/learning/actions")),
@@ -70,7 +72,7 @@ ROLES = {
         "home.index", "admin.index", "admin.users", "admin.show_user", "admin.add_user", "admin.edit_user",
         "admin.reset_password", "admin.deactivate_user", "admin.list_templates", "admin.show_template",
         "admin.term_dates", "admin.edit_term_dates", "admin.edit_target", "admin.case_import",
-        "admin.preview_import", "admin.audit_trail", "auth.change_password",
+        "admin.preview_import", "admin.audit_trail", "auth.change_password", "admin.edit_notes_retention",
     }), ERRORS),
 }
 

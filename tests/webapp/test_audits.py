@@ -344,10 +344,16 @@ def test_judgement_mode_checklist_needs_consent_and_a_chosen_grade(
     ]
     assert soup.select_one(f"input[name=template_version_id][value='{tv.id}']").has_attr("checked")  # choice kept
 
-    session.add(ConsentRecord(case_id=case.id, given_by="parent_carer", decision="given", recorded_by_id=leader.id))
+    # The family declined: a paper review, whose conversation questions are already "not applicable"
+    # (tests/test_tier4.py covers the conversation itself).
+    session.add(ConsentRecord(case_id=case.id, given_by="parent_carer", decision="refused", recorded_by_id=leader.id))
     session.commit()
     audit_id = start_via_pages(client, case.case_ref, title=tv.title)
-    complete(session, leader, audit_id, tv.template)
+    audit = session.get(Audit, audit_id)
+    assert audit is not None
+    paper = {r.question_id for r in audit.responses}
+    save_answers(session, leader, audit_id, audit.version_id,
+                 {q: a for q, a in all_met(tv.template).items() if q not in paper})
     soup, data, action = open_form(client, f"/audits/{audit_id}/judgement")
     assert [i["value"] for i in soup.select("input[name=auditor_grade]")] == ["positive", "inconsistent", "negative"]
     assert "Use the suggested grade" not in soup.get_text()

@@ -7,7 +7,16 @@ leaves an audit-trail entry.
 
 from __future__ import annotations
 
-from webapp.admin import case_import, checklists, clock_settings, home, term_dates, trail, users  # noqa: F401 - registers the routes
+from webapp.admin import (  # noqa: F401 - registers the routes
+    case_import,
+    checklists,
+    clock_settings,
+    home,
+    retention,
+    term_dates,
+    trail,
+    users,
+)
 from webapp.admin.blueprint import bp
 
 __all__ = ["bp"]

@@ -12,6 +12,7 @@ from qaframework.operations.cases import case_count
 from qaframework.operations.clocks import local_milestones
 from qaframework.operations.settings import configured_cycles, current_cycle, tier1_target
 from qaframework.operations.templates import all_versions, current_versions
+from qaframework.operations.tier4 import retention_days
 from qaframework.operations.trail import latest_entry
 from qaframework.operations.users import list_users
 from webapp.access import current_actor, requires
@@ -38,5 +39,6 @@ def index() -> Any:
         target=tier1_target(session),
         cases=case_count(session),
         at_risk_week=local_milestones(session).at_risk_from_week,
+        notes_retention_days=retention_days(session),
         last_import=latest_entry(session, actor, "cases.import"),
     )

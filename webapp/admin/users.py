@@ -54,6 +54,9 @@ ROLE_HINTS: dict[Role, str] = {
     Role.SYSTEM_LEADER: "Carries out Tier 4 reviews, including conversations with families.",
     Role.BOARD_VIEWER: "Sees reports only, never individual cases.",
     Role.ADMIN: "Manages users, checklists, term dates and case imports.",
+    Role.PARENT_CARER_FORUM: (
+        "Carries out Tier 4 reviews; sees only the cases of the reviews and samples assigned to them."
+    ),
 }
 PASSWORD_HINT = (
     f"Use {MIN_LENGTH} characters or more. Three or four random words make a strong password. "
