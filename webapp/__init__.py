@@ -13,9 +13,9 @@ from govuk_frontend_wtf.main import WTFormsHelpers
 from jinja2 import ChoiceLoader, FileSystemLoader, PackageLoader, PrefixLoader
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from webapp import access, auth, components, db, errors, navigation, pages, presenters, security
+from webapp import access, auth, components, db, errors, navigation, pages, presenters, security, throttling
 from webapp.config import DefaultConfig, finalise_config
-from webapp.extensions import csrf, limiter, login_manager
+from webapp.extensions import csrf, login_manager
 
 INSTANCE_PATH_ENV = "QA_INSTANCE_PATH"
 # Next to the package in a source checkout. An installed package would otherwise get
@@ -84,9 +84,9 @@ def _init_proxy(app: Flask) -> None:
 def _init_extensions(app: Flask) -> None:
     """Bind the module-level extensions (webapp.extensions) to this app."""
     csrf.init_app(app)
-    limiter.init_app(app)
     login_manager.init_app(app)
     db.init_app(app)
+    throttling.init_app(app)
     access.init_app(app)
     navigation.init_app(app)
 

@@ -29,12 +29,19 @@ from qaframework.operations.sessions import (
     sign_out_everywhere,
     start_session,
 )
-from qaframework.operations.users import EMAIL_RE, SignInFailed, change_own_password, sign_in
+from qaframework.operations.users import (
+    EMAIL_RE,
+    SignInFailed,
+    TooManyAttempts,
+    throttled_password_change,
+    throttled_sign_in,
+)
 from qaframework.passwords import MIN_LENGTH
 from qaframework.store import User
 from webapp.access import current_actor, public, requires
 from webapp.db import db_session
-from webapp.extensions import limiter, login_manager
+from webapp.extensions import login_manager
+from webapp.throttling import client_address, password_throttle
 
 bp = Blueprint("auth", __name__)
 
@@ -128,13 +135,14 @@ def _safe_next(target: str | None) -> str:
     return url_for("home.index")
 
 
-def _sign_in_key() -> str:
-    email = (request.form.get("email") or "").strip().lower()
-    return f"{request.remote_addr}|{email}"
+def _too_many(template: str, form: FlaskForm, field: Any, refused: TooManyAttempts, **context: Any) -> Any:
+    """The form again with the wait as its error: a 429 with Retry-After, the same for every email."""
+    field.errors = [refused.message]
+    page = render_template(template, form=form, **context)
+    return page, 429, {"Retry-After": str(refused.retry_after)}
 
 
 @bp.route("/sign-in", methods=["GET", "POST"], endpoint="sign_in")
-@limiter.limit("10 per minute", methods=["POST"], key_func=_sign_in_key)
 @public
 def sign_in_page() -> Any:
     if current_user.is_authenticated:
@@ -142,14 +150,12 @@ def sign_in_page() -> Any:
     form = SignInForm()
     if form.validate_on_submit():
         try:
-            user = sign_in(db_session(), form.email.data or "", form.password.data or "")
-        except SignInFailed as failure:
-            message = (
-                "Your account is locked after too many attempts. Wait 15 minutes, then try again."
-                if failure.locked
-                else "Enter a correct email address and password"
-            )
-            form.email.errors = [message]
+            user = throttled_sign_in(db_session(), password_throttle(), form.email.data or "",
+                                     form.password.data or "", client_address())
+        except TooManyAttempts as refused:
+            return _too_many("auth/sign_in.html", form, form.email, refused)
+        except SignInFailed:
+            form.email.errors = ["Enter a correct email address and password"]
         else:
             _begin_session(user)
             return redirect(_safe_next(request.args.get("next")))
@@ -203,7 +209,10 @@ def change_password() -> Any:
     if form.validate_on_submit():
         user = current_actor()
         try:
-            change_own_password(db_session(), user, form.current.data or "", form.new.data or "")
+            throttled_password_change(db_session(), password_throttle(), user, form.current.data or "",
+                                      form.new.data or "", client_address())
+        except TooManyAttempts as refused:
+            return _too_many("auth/change_password.html", form, form.current, refused, **_account_context())
         except InvalidInput as exc:
             for error in exc.errors:
                 field = form.current if error.field == "current" else form.new
@@ -216,12 +225,12 @@ def change_password() -> Any:
 
 
 def _account_page(form: ChangePasswordForm) -> Any:
-    user = current_actor()
-    return render_template(
-        "auth/change_password.html",
-        form=form,
-        other_sessions=max(active_session_count(db_session(), user.id, session_limits()) - 1, 0),
-    )
+    return render_template("auth/change_password.html", form=form, **_account_context())
+
+
+def _account_context() -> dict[str, Any]:
+    sessions = active_session_count(db_session(), current_actor().id, session_limits())
+    return {"other_sessions": max(sessions - 1, 0)}
 
 
 @bp.route("/account/sign-out-everywhere", methods=["POST"])

@@ -53,8 +53,15 @@ class DefaultConfig:
     # (itself capped by PERMANENT_SESSION_LIFETIME) rather than Flask-WTF's default of one hour.
     WTF_CSRF_TIME_LIMIT: int | None = None
 
-    # Per-process storage suits a single-process install; use redis:// for several workers.
-    RATELIMIT_STORAGE_URI = "memory://"
+    # Wrong passwords (signing in, or the current one when changing it) are counted per address,
+    # per account and address, and per account (qaframework.throttle; docs/operations.md). The
+    # counts are shared by every worker: in the database, or in Redis when REDIS_URL is set.
+    THROTTLE_PER_IP = 50  # failures from one address ...
+    THROTTLE_IP_WINDOW_MINUTES = 15  # ... in this long, then it waits for the window to end
+    THROTTLE_FREE_TRIES = 5  # failures for one account from one address before backoff starts
+    THROTTLE_MAX_DELAY_MINUTES = 15  # the backoff (30 s, doubling) never waits longer than this
+    THROTTLE_PER_ACCOUNT = 100  # failures for one account from anywhere in an hour before backoff
+    REDIS_URL: str | None = None
 
     # Static files are requested with a content-hash query string, so browsers may keep them.
     SEND_FILE_MAX_AGE_DEFAULT = timedelta(days=365)

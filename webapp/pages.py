@@ -5,7 +5,6 @@ from __future__ import annotations
 from flask import Blueprint, Response, current_app, jsonify, render_template
 
 from webapp.access import public
-from webapp.extensions import limiter
 
 bp = Blueprint("pages", __name__)
 
@@ -30,7 +29,6 @@ def cookies() -> str:
 
 
 @bp.get("/healthz")
-@limiter.exempt
 @public
 def healthz() -> Response:
     """Liveness probe for load balancers; says nothing about the installation."""

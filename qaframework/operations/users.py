@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -13,6 +13,7 @@ from qaframework.operations.base import (
     FieldError,
     InvalidInput,
     NotFound,
+    OperationError,
     operation,
     record,
     require,
@@ -24,10 +25,9 @@ from qaframework.passwords import hash_password, needs_rehash, password_problem,
 from qaframework.permissions import can_manage_users
 from qaframework.store import Agency, User, utcnow
 from qaframework.store.people import AGENCY_NAME_LENGTH, DISPLAY_NAME_LENGTH, EMAIL_LENGTH, TEAM_LENGTH
+from qaframework.throttle import PasswordThrottle, Refusal
 
 EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
-MAX_FAILED_SIGN_INS = 5
-LOCKOUT = timedelta(minutes=15)
 USER_FIELDS = ("email", "display_name", "role", "agency_code", "team", "is_team_manager", "leads_panel", "active")
 
 
@@ -261,35 +261,65 @@ def _replace_password(session: Session, actor: User | None, user: User, password
 class SignInFailed(Exception):
     """Deliberately vague: never reveal whether the email exists."""
 
-    def __init__(self, locked: bool = False) -> None:
-        super().__init__("locked" if locked else "invalid")
-        self.locked = locked
+
+class TooManyAttempts(OperationError):
+    """Password tries refused for a while (``qaframework.throttle``); the same for every email."""
+
+    def __init__(self, refusal: Refusal) -> None:
+        super().__init__(refusal.message)
+        self.retry_after = refusal.retry_after
 
 
 @operation
 def sign_in(session: Session, email: str, password: str, now: datetime | None = None) -> User:
-    """Check a password, count failures, lock for 15 minutes after 5, upgrade old hashes."""
+    """Check a password and upgrade an old hash. Failures write nothing: they are counted by
+    :func:`throttled_sign_in`, the same way for accounts that exist and ones that do not."""
     now = now or utcnow()
     user = session.scalar(select(User).where(User.email == normalise_email(email)))
     if user is None or not user.active:
         verify_password(_DUMMY_HASH, password)  # same cost whether or not the user exists
         raise SignInFailed()
-    if user.locked_until is not None and user.locked_until > now:
-        raise SignInFailed(locked=True)
     if not verify_password(user.password_hash, password):
-        user.failed_sign_ins += 1
-        if user.failed_sign_ins >= MAX_FAILED_SIGN_INS:
-            user.locked_until, user.failed_sign_ins = now + LOCKOUT, 0
-            record(session, user, "user.locked", "user", user.id)
-        # Commit before raising, deliberately: @operation rolls back on any exception, and the
-        # failure count and lock-out must survive this failed attempt.
-        session.commit()
-        raise SignInFailed(locked=user.locked_until is not None and user.locked_until > now)
+        raise SignInFailed()
     if needs_rehash(user.password_hash):
         user.password_hash = hash_password(password)
     user.failed_sign_ins, user.locked_until, user.last_sign_in_at = 0, None, now
     record(session, user, "user.sign_in", "user", user.id)
     return user
+
+
+def throttled_sign_in(session: Session, throttle: PasswordThrottle, email: str, password: str, address: str,
+                      now: datetime | None = None) -> User:
+    """Sign in unless this address or account has failed too often (TooManyAttempts, checked before
+    the password, so a throttled guess learns nothing); count a failure, forget them on success.
+
+    Outside :func:`sign_in`'s transaction on purpose: the throttle's store commits on its own, and on
+    SQLite it must not wait for the write lock this request's operation holds.
+    """
+    if refusal := throttle.check(email, address, now):
+        raise TooManyAttempts(refusal)
+    try:
+        user = sign_in(session, email, password, now)
+    except SignInFailed:
+        throttle.failed(email, address, now)
+        raise
+    throttle.succeeded(email, address)
+    return user
+
+
+def throttled_password_change(session: Session, throttle: PasswordThrottle, user: User, current: str, new: str,
+                              address: str) -> None:
+    """:func:`change_own_password`, with a wrong current password counted like a failed sign-in (someone
+    at a screen left signed in must not be able to guess the password without limit)."""
+    if refusal := throttle.check(user.email, address):
+        raise TooManyAttempts(refusal)
+    try:
+        change_own_password(session, user, current, new)
+    except InvalidInput as refused:
+        if any(error.field == "current" for error in refused.errors):
+            throttle.failed(user.email, address)
+        raise
+    throttle.succeeded(user.email, address)
 
 
 _DUMMY_HASH = hash_password("not-a-real-password-used-for-timing")

@@ -19,6 +19,7 @@ from qaframework.store.people import Agency, User
 from qaframework.store.reviews import ReviewConversation
 from qaframework.store.sessions import UserSession
 from qaframework.store.settings import AreaSetting
+from qaframework.store.throttle import ThrottleCounter
 from qaframework.store.trail import TrailEntry, TrailIsAppendOnly
 
 __all__ = [
@@ -49,6 +50,7 @@ __all__ = [
     "SampleItem",
     "SectionGrade",
     "TemplateVersion",
+    "ThrottleCounter",
     "TrailEntry",
     "TrailIsAppendOnly",
     "User",
