@@ -100,7 +100,7 @@ def _backoff(failures: int, free: int, limits: ThrottleLimits) -> timedelta:
     if failures < free:
         return timedelta(0)
     doublings = min(failures - free, 20)
-    return min(limits.first_delay * (2**doublings), limits.max_delay)
+    return min(limits.first_delay * (1 << doublings), limits.max_delay)
 
 
 class PasswordThrottle:

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # System packages the test suite needs and pip cannot provide: Debian's Chromium (Playwright
-# drives it; no browser download) and the PostgreSQL server. Installed only when missing.
+# drives it; no browser download), the PostgreSQL server and redis-server (tests/test_throttle.py
+# starts a private one on a Unix socket; nothing listens on a port). Installed only when missing.
 #
 # Without recommends, as on a fresh machine: Chromium's recommended fonts-liberation (Arial's
 # metrics) is not installed, so pages render in Debian's default DejaVu Sans, which is wider.
@@ -10,6 +11,7 @@ set -euo pipefail
 missing=()
 command -v chromium >/dev/null 2>&1 || missing+=(chromium)
 ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || missing+=(postgresql)
+command -v redis-server >/dev/null 2>&1 || missing+=(redis-server)
 [ ${#missing[@]} -eq 0 ] && exit 0
 echo "Installing ${missing[*]} from Debian's packages" >&2
 SUDO=""; [ "$(id -u)" -ne 0 ] && SUDO="sudo"

@@ -311,15 +311,16 @@ def throttled_password_change(session: Session, throttle: PasswordThrottle, user
                               address: str) -> None:
     """:func:`change_own_password`, with a wrong current password counted like a failed sign-in (someone
     at a screen left signed in must not be able to guess the password without limit)."""
-    if refusal := throttle.check(user.email, address):
+    email = user.email  # read now: a failed operation's rollback expires the user
+    if refusal := throttle.check(email, address):
         raise TooManyAttempts(refusal)
     try:
         change_own_password(session, user, current, new)
     except InvalidInput as refused:
         if any(error.field == "current" for error in refused.errors):
-            throttle.failed(user.email, address)
+            throttle.failed(email, address)
         raise
-    throttle.succeeded(user.email, address)
+    throttle.succeeded(email, address)
 
 
 _DUMMY_HASH = hash_password("not-a-real-password-used-for-timing")
