@@ -310,6 +310,7 @@ def timeliness(ctx: click.Context, by: str, start: date | None, end: date | None
     request; refusals to assess and to issue as a share of the requests received in the period.
     A period with nothing to divide by shows no percentage (an empty CSV cell, "-" in the table).
     """
+    from qaframework.exports import safe_row
     from qaframework.operations.timeliness import CSV_COLUMNS, PeriodKind, timeliness_by_period
 
     _need_database(ctx)
@@ -321,7 +322,7 @@ def timeliness(ctx: click.Context, by: str, start: date | None, end: date | None
     if output == "csv":
         writer = csv.writer(click.get_text_stream("stdout"), lineterminator="\n")
         writer.writerow(CSV_COLUMNS)
-        writer.writerows(row.csv_row() for row in table.rows)
+        writer.writerows(safe_row(row.csv_row()) for row in table.rows)
     else:
         headings = ("Period", "Requests", "Plans issued", "Within 20 weeks %", "Excluding exceptions %",
                     "Refused to assess %", "Refused to issue %")

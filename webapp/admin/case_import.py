@@ -7,8 +7,6 @@ and changes nothing if any row is bad.
 
 from __future__ import annotations
 
-import csv
-import io
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -17,6 +15,7 @@ from flask import Response, current_app, redirect, render_template, request, url
 from werkzeug.exceptions import RequestEntityTooLarge
 
 from qaframework.case_import import COLUMN_LABELS, COLUMNS, DATE_COLUMNS, CaseFileError, CaseRow, ImportProblem
+from qaframework.exports import csv_text
 from qaframework.framework import RequestOutcome, Role, TimelinessException
 from qaframework.operations.cases import (
     check_case_file,
@@ -218,12 +217,9 @@ def confirm_import() -> Any:
 @requires(Role.ADMIN)
 def example_case_file() -> Response:
     """A header row and two invented rows, so an administrator can see the expected shape."""
-    out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\r\n")
-    writer.writerow(COLUMNS)
-    writer.writerows([[row.get(column, "") for column in COLUMNS] for row in EXAMPLE_ROWS])
+    body = csv_text(COLUMNS, [[row.get(column, "") for column in COLUMNS] for row in EXAMPLE_ROWS])
     return Response(
-        out.getvalue().encode("utf-8-sig"),
+        body.encode("utf-8"),
         mimetype="text/csv",
         headers={"Content-Disposition": 'attachment; filename="case-import-example.csv"'},
     )
