@@ -3,6 +3,9 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
+import time_machine
 from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import func, select
@@ -15,6 +18,8 @@ from tests.webapp.conftest import sign_in
 from tests.webapp.journey import page
 
 ATTACKER = {"REMOTE_ADDR": "192.0.2.66"}
+#: The clock stands still in these tests, so the waits they read are exact on a slow machine.
+frozen = time_machine.travel(datetime(2026, 11, 27, 10, 0, tzinfo=UTC), tick=False)
 
 
 def _answer(client: FlaskClient, email: str, password: str = "a wrong password", **environ: str) -> tuple[int, str]:
@@ -28,6 +33,7 @@ def _answer(client: FlaskClient, email: str, password: str = "a wrong password",
     return response.status_code, summary.get_text(" ", strip=True) + f" Retry-After={retry_after}"
 
 
+@frozen
 def test_real_and_unknown_accounts_get_the_same_answers(client: FlaskClient, make_user: MakeUser) -> None:
     real = [make_user().email for _ in range(3)]
     unknown = [f"nobody{n}@example.test" for n in range(3)]
@@ -41,6 +47,7 @@ def test_real_and_unknown_accounts_get_the_same_answers(client: FlaskClient, mak
     assert "locked" not in " ".join(text for seq in answers.values() for _, text in seq)
 
 
+@frozen
 def test_the_owner_elsewhere_is_not_locked_out_by_a_strangers_guesses(client: FlaskClient,
                                                                        make_user: MakeUser) -> None:
     owner = make_user()
@@ -50,12 +57,14 @@ def test_the_owner_elsewhere_is_not_locked_out_by_a_strangers_guesses(client: Fl
     assert _answer(client, owner.email, TEST_PASSWORD, REMOTE_ADDR="198.51.100.7") == (302, "")
 
 
+@frozen
 def test_one_address_trying_many_emails_gets_429(app: Flask, client: FlaskClient) -> None:
     app.config.update(THROTTLE_PER_IP=10)
     statuses = [_answer(client, f"person{n}@example.test")[0] for n in range(12)]
     assert statuses == [200] * 10 + [429] * 2
 
 
+@frozen
 def test_counts_are_in_the_database_shared_by_every_worker(app: Flask, client: FlaskClient, make_user: MakeUser,
                                                            session: Session) -> None:
     """A second app (another worker) on the same database sees the first one's failures."""
@@ -70,6 +79,7 @@ def test_counts_are_in_the_database_shared_by_every_worker(app: Flask, client: F
     assert session.scalar(select(func.count()).select_from(ThrottleCounter)) == 3
 
 
+@frozen
 def test_change_password_is_throttled_and_counted_like_sign_in(client: FlaskClient, make_user: MakeUser,
                                                                session: Session) -> None:
     user = make_user()
