@@ -14,6 +14,7 @@ from flask import Blueprint, Response, flash, redirect, render_template, request
 
 from qaframework.exports import csv_text
 from qaframework.framework import RATING_LABELS, Rating, Role
+from qaframework.numbers import whole_number
 from qaframework.operations import agreement as figures
 from qaframework.operations.base import InvalidInput, StaleEdit
 from qaframework.operations.moderation import (
@@ -53,7 +54,7 @@ def _agreed_from(form: Mapping[str, str], audit: Audit) -> AgreedGrades:
         },
         overall=form.get("agreed-overall", ""),
         reason=textarea_value(form, "reason-overall"),
-        expected_version=int(version) if version.isdigit() else -1,
+        expected_version=-1 if (number := whole_number(version)) is None else number,
     )
 
 
