@@ -24,6 +24,7 @@ from qaframework.framework import (
     ConsentScope,
     Tier,
 )
+from qaframework.numbers import whole_number
 from qaframework.operations import tier4 as ops
 from qaframework.operations.audits import get_audit, review_consent
 from qaframework.operations.base import InvalidInput, WorkflowError
@@ -73,7 +74,7 @@ def record_consent(case_id: int) -> Any:
     session, user = db_session(), current_actor()
     case = get_case(session, user, case_id)
     audit_id = request.values.get("audit_id", "")
-    audit = get_audit(session, user, int(audit_id)) if audit_id.isdigit() else None
+    audit = get_audit(session, user, number) if (number := whole_number(audit_id)) is not None else None
     values: dict[str, Any] = {"scope": []}
     errors: dict[str, str] = {}
     if request.method == "POST":

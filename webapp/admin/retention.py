@@ -7,6 +7,7 @@ from typing import Any
 from flask import flash, redirect, render_template, request, url_for
 
 from qaframework.framework import Role
+from qaframework.numbers import whole_number
 from qaframework.operations.base import InvalidInput
 from qaframework.operations.tier4 import RETENTION_MAX, RETENTION_MIN, retention_days, set_retention_days
 from webapp.access import current_actor, requires
@@ -22,7 +23,8 @@ def edit_notes_retention() -> Any:
     if request.method == "POST":
         value = (request.form.get("days") or "").strip()[:10]
         try:
-            set_retention_days(session, current_actor(), int(value) if value.isdigit() else value)
+            number = whole_number(value)
+            set_retention_days(session, current_actor(), number if number is not None else value)
         except InvalidInput as invalid:
             error = invalid.errors[0].message
         else:

@@ -5,8 +5,8 @@ window (``qaframework.throttle``), so that throttling holds across gunicorn work
 (security review, finding 4: the old limit was per worker and per email). A new table only; the
 ``users.failed_sign_ins`` and ``users.locked_until`` columns are no longer used (no lock-outs).
 
-Revision ID: 0010
-Revises: 0009
+Revision ID: 0011
+Revises: 0010
 Create Date: 2026-11-27 20:00:00
 """
 
@@ -15,8 +15,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = '0010'
-down_revision = '0009'
+revision = '0011'
+down_revision = '0010'
 branch_labels = None
 depends_on = None
 
