@@ -134,6 +134,7 @@ def test_403_page_says_who_the_page_is_for(client_as: ClientAs) -> None:
     assert response.status_code == 403
     text = check_page(response).get_text(" ", strip=True)
     assert (
-        "This page is for administrators, auditors, multi-agency panel members and system leaders. "
+        "This page is for administrators, auditors, multi-agency panel members, parent carer forum representatives "
+        "and system leaders. "
         "You are signed in as board viewer."
     ) in text

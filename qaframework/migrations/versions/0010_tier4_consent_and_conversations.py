@@ -31,6 +31,10 @@ def upgrade() -> None:
     # Decisions recorded before scope was kept were about the conversation alone.
     op.execute("UPDATE consent_records SET scope = '[\"conversation\"]' WHERE decision = 'given'")
     op.execute("UPDATE consent_records SET scope = '[]' WHERE decision <> 'given'")
+    # Every row has a scope now, as the model requires. Nothing refers to consent_records, so
+    # SQLite may copy the table to change the column.
+    with op.batch_alter_table('consent_records', schema=None) as batch_op:
+        batch_op.alter_column('scope', existing_type=sa.JSON(), nullable=False)
     op.create_table(
         'review_conversations',
         sa.Column('id', sa.Integer(), nullable=False),
