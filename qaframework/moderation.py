@@ -279,7 +279,18 @@ def agreement(pairs: Sequence[tuple[str, str]], scale: GradeScale) -> Agreement:
 
 def agreement_of_matrix(matrix: list[list[int]]) -> Agreement:
     """The same statistics from a confusion matrix (rows original, columns moderated, best → worst),
-    for reports that count pairs in SQL instead of loading them."""
+    for reports that count pairs in SQL instead of loading them.
+
+    Cached by the counts: the agreement page works out some thirty matrices per request, and the
+    exact (fraction) arithmetic of AC2 and alpha made that most of its time; the counts only change
+    when a grade is agreed, and the result is immutable.
+    """
+    return _agreement_of_counts(tuple(tuple(row) for row in matrix))
+
+
+@lru_cache(maxsize=2048)
+def _agreement_of_counts(counts: tuple[tuple[int, ...], ...]) -> Agreement:
+    matrix = [list(row) for row in counts]
     n = sum(map(sum, matrix))
     if n == 0:
         return Agreement(0, None, None, None, None, None)

@@ -58,3 +58,13 @@ def test_home_for_roles_without_tier1_target(client_as: ClientAs) -> None:
         assert "Home" in nav and "Sign out" in nav
         assert ("Cases" in nav) is (role is not Role.BOARD_VIEWER)
         assert ("Admin" in nav) is (role is Role.ADMIN)
+
+
+def test_every_role_finds_the_tier4_board_summaries_from_home(client_as: ClientAs) -> None:
+    """The board reads Tier 4 through the approved summaries; before, nothing linked to them."""
+    for role in Role:
+        client, _ = client_as(role)
+        link = check_page(client.get("/")).select_one("#board-summaries-link")
+        assert link is not None, role
+        assert link["href"] == "/board-summaries"
+        assert client.get(str(link["href"])).status_code == 200
