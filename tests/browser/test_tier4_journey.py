@@ -15,7 +15,7 @@ from tests.browser.conftest import BrowserWorld, sign_in
 from tests.browser.test_audit_journey import activate, tab_to, type_into
 from tests.support import TEST_PASSWORD
 
-LEADER, LEAD, BOARD = "leader@example.test", "lead@example.test", "board@example.test"
+LEADER, LEAD, BOARD = "leader@example.test", "tier4.lead@example.test", "board@example.test"
 T4_TITLE = "System-leader review and conversation with the family"
 
 

@@ -8,6 +8,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy.orm import Session
 
+from qaframework.consent import conversation_ids
 from qaframework.contributions import NOT_INVOLVED
 from qaframework.framework import Role
 from qaframework.operations.audits import ResponseInput, save_answers, start_audit, submit_audit
@@ -246,11 +247,14 @@ def test_confirmation_of_a_system_leader_review_does_not_promise_panel_sampling(
 ) -> None:
     client, leader = client_as(Role.SYSTEM_LEADER)
     case = make_case()
-    session.add(ConsentRecord(case_id=case.id, given_by="parent_carer", decision="given", recorded_by_id=leader.id))
+    # The family declined: a paper review, whose conversation questions the server answers itself.
+    session.add(ConsentRecord(case_id=case.id, given_by="parent_carer", decision="refused", scope=[],
+                              recorded_by_id=leader.id))
     session.commit()
     tv = template_version("t4-system-leader-review")
     audit = start_audit(session, leader, case_id=case.id, template_version_id=tv.id, subject="final_plan")
-    answers = {q.id: ResponseInput("met", "Told us in their own words.") for q in tv.template.questions()}
+    conversation = conversation_ids(tv.template)
+    answers = {q.id: ResponseInput("met", "Seen in the plan.") for q in tv.template.questions() if q.id not in conversation}
     audit = save_answers(session, leader, audit.id, audit.version_id, answers)
     from qaframework.operations.audits import Judgement, save_judgement
     audit = save_judgement(session, leader, audit.id, audit.version_id,
