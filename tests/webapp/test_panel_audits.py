@@ -254,7 +254,9 @@ def test_confirmation_of_a_system_leader_review_does_not_promise_panel_sampling(
     tv = template_version("t4-system-leader-review")
     audit = start_audit(session, leader, case_id=case.id, template_version_id=tv.id, subject="final_plan")
     conversation = conversation_ids(tv.template)
-    answers = {q.id: ResponseInput("met", "Seen in the plan.") for q in tv.template.questions() if q.id not in conversation}
+    answers = {
+        q.id: ResponseInput("met", "Seen in the plan.") for q in tv.template.questions() if q.id not in conversation
+    }
     audit = save_answers(session, leader, audit.id, audit.version_id, answers)
     from qaframework.operations.audits import Judgement, save_judgement
     audit = save_judgement(session, leader, audit.id, audit.version_id,
