@@ -172,6 +172,11 @@ def users_add(ctx: click.Context, email: str, role: str, agency: str | None, tea
 
 
 @main.group()
+def report() -> None:
+    """Workbooks for the board (aggregates only) and extracts for the area's analysts."""
+
+
+@main.group()
 def retention() -> None:
     """Deleting what is kept only for a while (Tier 4 conversation notes)."""
 
