@@ -234,6 +234,13 @@ def axe_check(page: Page, context: str) -> None:
     assert not violations, f"{context}: {len(violations)} axe violation(s), report above"
 
 
+def page_opens(page: Page, context: str) -> None:
+    """The part of `check_page` that depends on the database: the page's sub-resources loaded and
+    its scripts ran without errors. (A crawl checks the document's own status itself.)"""
+    problems = _page_problems.get(page, [])
+    assert not problems, f"{context}: browser reported errors:\n" + "\n".join(problems)
+
+
 def check_page(page: Page, context: str) -> None:
     """Every page state a browser test reaches: axe and errors at the current size, then reflow.
 
