@@ -247,14 +247,12 @@ def change_own_password(session: Session, user: User, current: str, new: str) ->
 
 def _replace_password(session: Session, actor: User | None, user: User, password: str, field: str) -> None:
     """Store a new password, end every session of the user (someone who knew the old password may
-    be signed in; the web app starts a fresh one for the person who changed their own) and clear any
-    lock-out."""
+    be signed in; the web app starts a fresh one for the person who changed their own)."""
     problem = password_problem(password, user.email)
     if problem:
         raise InvalidInput([FieldError(field, problem)])
     user.password_hash = hash_password(password)
     end_user_sessions(session, user.id, EndReason.PASSWORD)
-    user.failed_sign_ins, user.locked_until = 0, None
     record(session, actor, "user.set_password", "user", user.id)
 
 
@@ -283,7 +281,7 @@ def sign_in(session: Session, email: str, password: str, now: datetime | None = 
         raise SignInFailed()
     if needs_rehash(user.password_hash):
         user.password_hash = hash_password(password)
-    user.failed_sign_ins, user.locked_until, user.last_sign_in_at = 0, None, now
+    user.last_sign_in_at = now
     record(session, user, "user.sign_in", "user", user.id)
     return user
 

@@ -121,7 +121,6 @@ def live_app(tmp_path_factory: pytest.TempPathFactory, live_database: tuple[str,
                 "TESTING": True,
                 "SECRET_KEY": "browser-tests",
                 "DATABASE_URL": live_database[0],
-                "RATELIMIT_ENABLED": False,
             }
         )
     yield app

@@ -103,8 +103,7 @@ def demo_app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Flask]:
         instance = tmp_path_factory.mktemp("reflow-instance")
         with pytest.MonkeyPatch.context() as mp:
             mp.setenv("QA_INSTANCE_PATH", str(instance))
-            app = create_app({"TESTING": True, "SECRET_KEY": "reflow-tests", "DATABASE_URL": url,
-                              "RATELIMIT_ENABLED": False})
+            app = create_app({"TESTING": True, "SECRET_KEY": "reflow-tests", "DATABASE_URL": url})
         yield app
         app.extensions["qa_engine"].dispose()
 

@@ -73,7 +73,7 @@ class CSRFClient(FlaskClient):
 @pytest.fixture
 def app(instance_path: Path, connection: Connection) -> Flask:
     app = create_app({
-        "TESTING": True, "SECRET_KEY": "test", "RATELIMIT_ENABLED": False,
+        "TESTING": True, "SECRET_KEY": "test",
         "DB_SESSION_FACTORY": lambda: savepoint_session(connection),
     })
     app.test_client_class = CSRFClient

@@ -10,14 +10,14 @@ from datetime import timedelta
 
 from flask import Flask
 from flask.testing import FlaskClient
-from sqlalchemy import select, update
+from sqlalchemy import Connection, event, select, update
 from sqlalchemy.orm import Session
 
 from qaframework.framework import Role
 from qaframework.operations.sessions import SessionLimits, resume_session, start_session
 from qaframework.passwords import verify_password
 from qaframework.store import User, UserSession, utcnow
-from tests.support import TEST_PASSWORD, MakeUser, refreshed
+from tests.support import TEST_PASSWORD, MakeUser, refreshed, savepoint_session
 from tests.webapp.conftest import sign_in
 from tests.webapp.journey import page
 
@@ -159,3 +159,22 @@ def test_resume_session_in_the_library(session: Session, make_user: MakeUser) ->
     assert ended.user is None and ended.ended == "idle"
     again = resume_session(session, token, limits, now=now + timedelta(minutes=61))
     assert again.user is None and again.ended is None  # already ended: nothing new to say
+
+
+def test_checking_a_session_is_one_query(connection: Connection, session: Session, make_user: MakeUser) -> None:
+    """Every request checks its session: the session, its user and the user's agency in one SELECT."""
+    token = start_session(session, make_user(agency="health"))
+    fresh = savepoint_session(connection)  # nothing cached: as a new request's session
+    statements: list[str] = []
+
+    def count(_conn: object, _cursor: object, statement: str, *_args: object) -> None:
+        statements.append(statement)
+
+    event.listen(connection, "before_cursor_execute", count)
+    try:
+        user = resume_session(fresh, token, SessionLimits(timedelta(minutes=30), timedelta(hours=8))).user
+        assert user is not None and user.agency is not None and user.agency.code == "health"
+        assert user.get_id() and user.role == "auditor"
+    finally:
+        event.remove(connection, "before_cursor_execute", count)
+    assert [s.split()[0] for s in statements if not s.startswith(("SAVEPOINT", "RELEASE"))] == ["SELECT"]
