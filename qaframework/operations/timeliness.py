@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 
-from sqlalchemy import and_, func, or_, select
+from sqlalchemy import ColumnElement, and_, func, or_, select
 from sqlalchemy.orm import Session
 
 from qaframework.operations.base import require
@@ -142,13 +142,17 @@ def _label(kind: PeriodKind, day: date) -> str:
     return str(day.year) if kind is PeriodKind.YEAR else f"{day:%Y-%m}"
 
 
-def _stream(session: Session, start: date, end: date) -> Iterator[RequestFacts | None]:
+def _stream(
+    session: Session, start: date, end: date, where: ColumnElement[bool] | None = None
+) -> Iterator[RequestFacts | None]:
     """First-assessment requests received or issued between the dates, as plain rows (None: contradictory)."""
     query = select(*REQUEST_FACT_COLUMNS).where(
         Request.kind == RequestKind.ASSESSMENT.value,
         or_(Request.request_date.between(start, end),
             and_(Request.final_issued_date.is_not(None), Request.final_issued_date.between(start, end))),
     )
+    if where is not None:
+        query = query.where(where)
     for row in session.execute(query.execution_options(yield_per=BATCH)):
         try:
             yield request_facts(row)
@@ -171,11 +175,13 @@ def data_range(session: Session) -> tuple[date, date] | None:
 
 
 def timeliness_by_period(
-    session: Session, actor: User | None, kind: PeriodKind, start: date | None = None, end: date | None = None
+    session: Session, actor: User | None, kind: PeriodKind, start: date | None = None, end: date | None = None,
+    *, where: ColumnElement[bool] | None = None,
 ) -> TimelinessTable:
     """One row per calendar year or month between the dates (default: the whole of the recorded data).
 
     A period with no requests or plans still gets its row, with counts of 0 and no percentage.
+    ``where`` narrows the requests (the board's filters by the child's phase, need or setting).
     """
     require(actor is None or can_view_compliance_figures(actor), "You cannot see the area's figures.")
     if start is not None and end is not None and end < start:
@@ -190,7 +196,7 @@ def timeliness_by_period(
     received: dict[str, list[RequestFacts]] = defaultdict(list)
     issued: dict[str, list[RequestFacts]] = defaultdict(list)
     skipped = 0
-    for facts in _stream(session, start, end):
+    for facts in _stream(session, start, end, where):
         if facts is None:
             skipped += 1
             continue
