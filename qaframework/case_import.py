@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from qaframework.framework import EHC_PLAN_NEEDS, PRIMARY_NEEDS, RequestOutcome, TimelinessException
+from qaframework.import_limits import MB, ImportLimits, size_text
 from qaframework.timeliness import AdviceException, PhaseTransfer, RequestKind, RequestSource, ReviewOutcome
 
 #: Every column a case file may have, with the words people read for it (the import preview's headings).
@@ -109,7 +110,8 @@ REQUEST_COLUMNS = (
     "family_told_date",
     *ADVICE_COLUMNS,
 )
-MAX_ROWS = 100_000
+#: The default row limit (``ImportLimits.max_rows``), as the README states it.
+MAX_ROWS = ImportLimits().max_rows
 #: The widths of the columns these values are stored in.
 TEXT_LIMITS = {"setting_type": 60, "team": 80}
 CASE_REF_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9/_.-]{0,39}$")
@@ -141,25 +143,76 @@ class CaseRow:
 
 
 class CaseFileError(Exception):
-    """The file cannot be imported; ``problems`` lists every reason."""
+    """The file cannot be imported; ``problems`` lists the first reasons, ``total`` counts them all.
 
-    def __init__(self, problems: list[ImportProblem]) -> None:
-        self.problems = problems
-        super().__init__("\n".join(str(p) for p in problems))
+    Only the first ``max_listed`` problems are kept (a hostile file can have millions), so a
+    message never grows with the file: the rest are counted, "and N more problems".
+    """
+
+    def __init__(self, problems: list[ImportProblem], max_listed: int | None = None, total: int | None = None) -> None:
+        listed = ImportLimits().max_problems if max_listed is None else max_listed
+        self.total = max(len(problems), total or 0)
+        self.problems = problems[:listed]
+        lines = [str(p) for p in self.problems]
+        if self.more:
+            lines.append(f"and {self.more:,} more problem{'s' if self.more != 1 else ''}")
+        super().__init__("\n".join(lines))
+
+    @property
+    def more(self) -> int:
+        """Problems found but not listed."""
+        return self.total - len(self.problems)
 
 
-def read_table(filename: str, data: bytes) -> list[list[Any]]:
-    """Rows of cells from a CSV or the first sheet of an Excel workbook."""
+def _refuse(message: str) -> CaseFileError:
+    return CaseFileError([ImportProblem(None, None, message)])
+
+
+def read_table(filename: str, data: bytes, limits: ImportLimits | None = None) -> list[list[Any]]:
+    """Rows of cells from a CSV or the first sheet of an Excel workbook, within ``limits``.
+
+    Every limit is checked before the work it guards: the file's size, then a workbook's declared
+    sizes or a CSV's line lengths, then rows and columns as they stream, so a hostile file is
+    refused with a reason instead of filling the server's memory.
+    """
+    limits = limits or ImportLimits.from_environment()
+    if len(data) > limits.max_file_bytes:
+        raise _refuse(f"The file is {size_text(len(data))}; a case file must be smaller than "
+                      f"{size_text(limits.max_file_bytes)}. Split it into several files.")
     suffix = Path(filename).suffix.lower()
     if suffix == ".csv":
-        return _read_csv(data)
+        return _read_csv(data, limits)
     if suffix in {".xlsx", ".xlsm"}:
-        return _read_xlsx(data)
+        return _read_xlsx(data, limits)
     raise CaseFileError(
         [ImportProblem(None, None, f"{filename}: choose a .csv or .xlsx file, or a SEN2 return (.xml)")])
 
 
-def _read_csv(data: bytes) -> list[list[Any]]:
+def _too_many_rows(limits: ImportLimits) -> CaseFileError:
+    return _refuse(f"The file has more than {limits.max_rows:,} rows; split it into several files")
+
+
+def _check_row(number: int, cells: list[Any], limits: ImportLimits) -> None:
+    """Refuse a row wider than the limit (ignoring trailing blanks) or a cell longer than the limit."""
+    width = len(cells)
+    while width and _blank(cells[width - 1]):
+        width -= 1
+    if width > limits.max_columns:
+        raise CaseFileError([ImportProblem(number, None, f"the row has {width:,} columns; a case file has at most "
+                                                         f"{limits.max_columns:,}")])
+    for index, cell in enumerate(cells[:width]):
+        if isinstance(cell, str) and len(cell) > limits.max_cell_chars:
+            raise CaseFileError([ImportProblem(number, _column_letter(index), f"the cell has {len(cell):,} "
+                                               f"characters; a cell may have at most {limits.max_cell_chars:,}")])
+
+
+def _column_letter(index: int) -> str:
+    from openpyxl.utils import get_column_letter
+
+    return get_column_letter(index + 1)
+
+
+def _read_csv(data: bytes, limits: ImportLimits) -> list[list[Any]]:
     for encoding in ("utf-8-sig", "cp1252"):
         try:
             text = data.decode(encoding)
@@ -168,15 +221,56 @@ def _read_csv(data: bytes) -> list[list[Any]]:
             continue
     else:  # pragma: no cover - cp1252 decodes nearly anything
         raise CaseFileError([ImportProblem(None, None, "The file is not readable text (save it as CSV UTF-8)")])
+
+    def lines() -> Iterator[str]:
+        # Each physical line is measured before the csv module splits it into fields, so a header of
+        # millions of columns is refused without building them.
+        for number, line in enumerate(io.StringIO(text, newline=""), start=1):
+            if len(line) > limits.max_line_chars:
+                raise CaseFileError([ImportProblem(number, None, f"the line has {len(line):,} characters; a line "
+                                                                 f"of a case file may have at most "
+                                                                 f"{limits.max_line_chars:,}")])
+            yield line
+
+    table: list[list[Any]] = []
+    reader = csv.reader(lines())
     try:
-        return list(csv.reader(io.StringIO(text)))
+        for cells in reader:
+            if len(table) > limits.max_rows:
+                raise _too_many_rows(limits)
+            _check_row(reader.line_num, cells, limits)
+            table.append(cells)
     except csv.Error as exc:
-        raise CaseFileError([ImportProblem(None, None, f"The CSV file is malformed: {exc}")]) from exc
+        raise CaseFileError([ImportProblem(reader.line_num or None, None,
+                                           f"The CSV file is malformed: {exc}")]) from exc
+    return table
 
 
-def _read_xlsx(data: bytes) -> list[list[Any]]:
+def _check_workbook_sizes(data: bytes, limits: ImportLimits) -> None:
+    """The zip members' declared sizes against the limits, before openpyxl opens (and inflates) any."""
+    try:
+        members = zipfile.ZipFile(io.BytesIO(data)).infolist()
+    except (zipfile.BadZipFile, OSError, ValueError) as exc:
+        raise _refuse(f"The file could not be read as an Excel workbook ({type(exc).__name__}); "
+                      "save it again as .xlsx") from exc
+    total = sum(member.file_size for member in members)
+    if total > limits.max_uncompressed_bytes:
+        raise _refuse(f"The workbook unpacks to {size_text(total)}; a case file may unpack to at most "
+                      f"{size_text(limits.max_uncompressed_bytes)}. Save it as CSV, or split it.")
+    for member in members:
+        ratio = member.file_size / max(1, member.compress_size)
+        if member.file_size > MB and ratio > limits.max_compression_ratio:
+            raise _refuse(f"The workbook's part {member.filename} unpacks to {ratio:,.0f} times its packed size, "
+                          "which no spreadsheet does; it was not read. Save the file again from Excel.")
+        if member.filename.lower().endswith("sharedstrings.xml") and member.file_size > limits.max_shared_strings_bytes:
+            raise _refuse(f"The workbook's text (shared strings) unpacks to {size_text(member.file_size)}; at most "
+                          f"{size_text(limits.max_shared_strings_bytes)} is read. Save it as CSV, or split it.")
+
+
+def _read_xlsx(data: bytes, limits: ImportLimits) -> list[list[Any]]:
     from openpyxl import load_workbook
 
+    _check_workbook_sizes(data, limits)
     try:
         workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
     except (zipfile.BadZipFile, OSError, KeyError, ValueError) as exc:
@@ -191,7 +285,28 @@ def _read_xlsx(data: bytes) -> list[list[Any]]:
         ) from exc
     try:
         sheet = workbook.worksheets[0]
-        return [list(row) for row in sheet.iter_rows(values_only=True)]
+        # A read-only sheet's used range, from its <dimension>: None when the file leaves it out.
+        declared_rows: int | None = getattr(sheet, "max_row", None)
+        declared_columns: int | None = getattr(sheet, "max_column", None)
+        if declared_rows is not None and declared_rows > limits.max_rows + 1:
+            raise _refuse(f"The first sheet's used range has {declared_rows:,} rows; a case file has at most "
+                          f"{limits.max_rows:,}. Delete the empty rows below your data (or split the file) "
+                          "and save it again.")
+        if declared_columns is not None and declared_columns > limits.max_columns:
+            raise _refuse(f"The first sheet's used range has {declared_columns:,} columns; a case file has at most "
+                          f"{limits.max_columns:,}. Delete the empty columns beside your data and save it again.")
+        # Rows are read one at a time, each only as wide as its own last cell, and counted as they come:
+        # a sheet whose used range is missing or wrong still cannot make the reader build more.
+        if hasattr(sheet, "reset_dimensions"):
+            sheet.reset_dimensions()
+        table: list[list[Any]] = []
+        for number, row in enumerate(sheet.iter_rows(values_only=True), start=1):
+            if number > limits.max_rows + 1:
+                raise _too_many_rows(limits)
+            cells = list(row)
+            _check_row(number, cells, limits)
+            table.append(cells)
+        return table
     finally:
         workbook.close()
 
@@ -261,8 +376,9 @@ def _iter_data_rows(table: list[list[Any]]) -> Iterator[tuple[int, list[Any]]]:
         yield index, row
 
 
-def parse_case_rows(table: list[list[Any]]) -> list[CaseRow]:
+def parse_case_rows(table: list[list[Any]], limits: ImportLimits | None = None) -> list[CaseRow]:
     """Validate every row; raise CaseFileError listing all problems, or return clean rows."""
+    limits = limits or ImportLimits.from_environment()
     problems: list[ImportProblem] = []
     if not table or all(_blank(c) for c in table[0]):
         raise CaseFileError([ImportProblem(None, None, "The file is empty: the first row must name the columns")])
@@ -282,9 +398,9 @@ def parse_case_rows(table: list[list[Any]]) -> list[CaseRow]:
     if "case_ref" not in positions:
         problems.append(ImportProblem(1, "case_ref", "the required column case_ref is missing"))
     if problems:
-        raise CaseFileError(problems)
-    if len(table) - 1 > MAX_ROWS:
-        raise CaseFileError([ImportProblem(None, None, f"The file has more than {MAX_ROWS:,} rows; split it")])
+        raise CaseFileError(problems, limits.max_problems)
+    if len(table) - 1 > limits.max_rows:
+        raise _too_many_rows(limits)
 
     rows: list[CaseRow] = []
     seen_requests: dict[tuple[str, date, str], int] = {}
@@ -351,7 +467,7 @@ def parse_case_rows(table: list[list[Any]]) -> list[CaseRow]:
     if not rows and not problems:
         problems.append(ImportProblem(None, None, "The file has a header but no rows"))
     if problems:
-        raise CaseFileError(problems)
+        raise CaseFileError(problems, limits.max_problems)
     return rows
 
 

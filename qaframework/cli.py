@@ -259,18 +259,25 @@ def cases_import(ctx: click.Context, file: Path) -> None:
     Any problem: nothing is imported and every problem is listed (the first 200, then how many more).
     People in a SEN2 return are stored as keyed pseudonyms (the key is in the instance folder).
     """
+    from qaframework.import_limits import ImportLimits, size_text
     from qaframework.operations.cases import import_cases
 
     _need_database(ctx)
+    limits = ImportLimits.from_environment()
+    size = file.stat().st_size
+    if size > limits.max_file_bytes:  # refused before the file is read into memory
+        click.echo(f"{file.name}: the file is {size_text(size)}; a case file must be smaller than "
+                   f"{size_text(limits.max_file_bytes)} (QA_IMPORT_MAX_FILE_BYTES). Nothing was imported.", err=True)
+        sys.exit(1)
     with _session(ctx) as session:
         try:
             report = import_cases(session, None, file.name, file.read_bytes())
         except CaseFileError as exc:
             for problem in exc.problems[:MAX_PROBLEMS_LISTED]:
                 click.echo(f"{file.name}: {problem}", err=True)
-            if len(exc.problems) > MAX_PROBLEMS_LISTED:
-                click.echo(f"... and {len(exc.problems) - MAX_PROBLEMS_LISTED} more.", err=True)
-            click.echo(f"Nothing was imported: {len(exc.problems)} problem(s).", err=True)
+            if exc.total > MAX_PROBLEMS_LISTED:
+                click.echo(f"... and {exc.total - MAX_PROBLEMS_LISTED:,} more problems.", err=True)
+            click.echo(f"Nothing was imported: {exc.total:,} problem(s).", err=True)
             sys.exit(1)
         read = f"{report.persons} person(s)" if report.persons is not None else f"{report.rows} row(s)"
         click.echo(

@@ -41,6 +41,7 @@ from qaframework.case_import import (
     _review_outcome,
 )
 from qaframework.framework import RequestOutcome, TimelinessException
+from qaframework.import_limits import ImportLimits, size_text
 from qaframework.pseudonyms import person_reference
 
 #: The element each case-file column comes from, so a problem names what the council can fix.
@@ -382,21 +383,52 @@ def _root_name(data: bytes) -> str | None:
         at = match.end()
 
 
-def _persons(data: bytes, problems: list[ImportProblem]) -> Iterator[tuple[int, Element]]:
-    """Each ``<Person>`` element as it is read, then emptied, so a large return stays small in memory."""
+class _TooBig(Exception):
+    """The return breaks one of the XML limits; it is not read further."""
+
+
+def _persons(data: bytes, problems: list[ImportProblem], limits: ImportLimits) -> Iterator[tuple[int, Element]]:
+    """Each ``<Person>`` element as it is read, then emptied, so a large return stays small in memory.
+
+    The stream is watched as it is parsed: nesting deeper than ``max_xml_depth``, a Person of more
+    than ``max_person_elements`` elements, or more than ``max_other_elements`` outside every Person
+    stops the reading, so no shape of file can make the parser keep more than a few Persons' worth.
+    """
     position = 0
     root = _root_name(data[:65536])
     if root is not None and root != "Message":
         problems.append(Sen2Problem(None, None, f"This is not a SEN2 return: its first element must be Message, "
                                                 f"not {root}"))
         return
+    depth = 0
+    person_depth = 0  # the depth of the Person being read, 0 outside every Person
+    in_person = outside = 0
     try:
-        for _, element in iterparse(io.BytesIO(data), events=("end",), forbid_dtd=True):
-            tag = element.tag
-            if tag == "Person" or ("}" in tag and _local(tag) == "Person"):
+        for event, element in iterparse(io.BytesIO(data), events=("start", "end"), forbid_dtd=True):
+            if event == "start":
+                depth += 1
+                if depth > limits.max_xml_depth:
+                    raise _TooBig(f"The file nests elements more than {limits.max_xml_depth} deep, which a SEN2 "
+                                  "return never does; it was not read")
+                if person_depth:
+                    in_person += 1
+                    if in_person > limits.max_person_elements:
+                        raise _TooBig(f"Person {position + 1} has more than {limits.max_person_elements:,} elements, "
+                                      "which no child's record needs; the file was not read")
+                elif element.tag == "Person" or ("}" in element.tag and _local(element.tag) == "Person"):
+                    person_depth, in_person = depth, 0
+                else:
+                    outside += 1
+                    if outside > limits.max_other_elements:
+                        raise _TooBig(f"The file has more than {limits.max_other_elements:,} elements outside its "
+                                      "Persons, which a SEN2 return never has; it was not read")
+                continue
+            if depth == person_depth:
+                person_depth = 0
                 position += 1
                 yield position, element
                 element.clear()  # keep only an empty shell of each person already read
+            depth -= 1
     except ParseError as exc:
         line, column = exc.position
         problems.append(Sen2Problem(None, None, f"The file is not well-formed XML (line {line}, column {column + 1}); "
@@ -404,17 +436,23 @@ def _persons(data: bytes, problems: list[ImportProblem]) -> Iterator[tuple[int, 
     except DefusedXmlException:
         problems.append(Sen2Problem(None, None, "The file declares a DTD or entities, which a SEN2 return never does; "
                                                 "it was not read"))
+    except _TooBig as exc:
+        problems.append(Sen2Problem(None, None, str(exc)))
     if position == 0 and not problems:
         problems.append(Sen2Problem(None, "Persons", "The return has no Person"))
 
 
-def read_return(data: bytes, key: bytes) -> list[CaseRow]:
+def read_return(data: bytes, key: bytes, limits: ImportLimits | None = None) -> list[CaseRow]:
     """Every person's rows, or CaseFileError listing every problem (person, element, what is wrong)."""
+    limits = limits or ImportLimits.from_environment()
+    if len(data) > limits.max_file_bytes:
+        raise CaseFileError([Sen2Problem(None, None, f"The return is {size_text(len(data))}; at most "
+                                                     f"{size_text(limits.max_file_bytes)} is read")])
     problems: list[ImportProblem] = []
     rows: list[CaseRow] = []
     seen: dict[tuple[str, date], int] = {}
     people: dict[str, int] = {}
-    for position, element in _persons(data, problems):
+    for position, element in _persons(data, problems, limits):
         person = _Person(position, element, key)
         reference, person_rows = person.rows()
         problems += person.problems
@@ -435,5 +473,5 @@ def read_return(data: bytes, key: bytes) -> list[CaseRow]:
                 seen[(reference, received)] = position
         rows += person_rows
     if problems:
-        raise CaseFileError(problems)
+        raise CaseFileError(problems, limits.max_problems)
     return rows

@@ -259,5 +259,5 @@ def test_the_command_lists_the_first_200_problems_then_how_many_more(tmp_path: P
     assert result.exit_code == 1
     lines = result.output.splitlines()
     assert lines[0] == "bad.xml: person 1, element UPN: is not a UPN (a letter, 11 digits, then a digit or letter)"
-    assert lines[199].startswith("bad.xml: person 200,") and lines[200] == "... and 30 more."
+    assert lines[199].startswith("bad.xml: person 200,") and lines[200] == "... and 30 more problems."
     assert lines[201] == "Nothing was imported: 230 problem(s)."

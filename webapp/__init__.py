@@ -32,6 +32,9 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     _load_config(app, test_config)
     _init_proxy(app)
     _init_jinja(app)
+    from webapp.admin import uploads
+
+    uploads.init_app(app)  # the upload route's own body limit, before any hook parses a form
     security.init_app(app)
     _init_extensions(app)
     _register_blueprints(app)

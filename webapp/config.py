@@ -65,8 +65,11 @@ class DefaultConfig:
 
     # Static files are requested with a content-hash query string, so browsers may keep them.
     SEND_FILE_MAX_AGE_DEFAULT = timedelta(days=365)
-    # Case imports are spreadsheets; nothing legitimate is bigger than this.
+    # Forms carry text; nothing legitimate is bigger than this.
     MAX_CONTENT_LENGTH = 16 * 1024 * 1024
+    # Except the case import, whose SEN2 return can be 20 MB or more: its route alone takes this much
+    # (webapp.admin.uploads.init_app); the readers' own limits (qaframework.import_limits) guard memory.
+    CASE_IMPORT_MAX_CONTENT_LENGTH = 32 * 1024 * 1024
 
     # Number of trusted proxies in front of the app (X-Forwarded-For/-Proto/-Host); 0 = none.
     PROXY_FIX_COUNT = 0

@@ -11,6 +11,7 @@ from sqlalchemy.orm import InstrumentedAttribute, Session, selectinload
 
 from qaframework.case_import import REVIEW_COLUMNS, CaseFileError, CaseRow, ImportProblem, parse_case_rows, read_table
 from qaframework.framework import DEFAULT_SETTING_TYPES, PHASES, RequestOutcome
+from qaframework.import_limits import ImportLimits
 from qaframework.operations.assignments import assigned_case_ids
 from qaframework.operations.base import NotFound, operation, record, require
 from qaframework.permissions import (
@@ -82,15 +83,18 @@ def is_sen2_file(filename: str) -> bool:
     return Path(filename).suffix.lower() == ".xml"
 
 
-def check_case_file(filename: str, data: bytes, key: bytes | None = None) -> list[CaseRow]:
+def check_case_file(
+    filename: str, data: bytes, key: bytes | None = None, limits: ImportLimits | None = None
+) -> list[CaseRow]:
     """Parse and validate without touching the database (the admin page's preview).
 
     A SEN2 return (.xml) is read with the instance's pseudonym key (``key``, else the one in the
     instance folder, created on first use): people come out as keyed references, never as names.
     """
+    limits = limits or ImportLimits.from_environment()
     if is_sen2_file(filename):
-        return read_return(data, key if key is not None else load_or_create_key(instance_path()))
-    return parse_case_rows(read_table(filename, data))
+        return read_return(data, key if key is not None else load_or_create_key(instance_path()), limits)
+    return parse_case_rows(read_table(filename, data, limits), limits)
 
 
 @operation

@@ -206,7 +206,7 @@ def test_unusable_files_get_a_clear_message(
 
 def test_too_big_a_file_gets_the_upload_page_with_a_message(app: Flask, client_as: ClientAs, session: Session) -> None:
     client, _ = client_as(Role.ADMIN)
-    app.config["MAX_CONTENT_LENGTH"] = 4096
+    app.config["CASE_IMPORT_MAX_CONTENT_LENGTH"] = 4096
     before = _counts(session)
     response = _upload(client, b"case_ref\r\n" + b"A1\r\n" * 5000, "cases.csv")
     soup = check_page(response)
@@ -277,3 +277,35 @@ def test_preview_names_new_teams_and_setting_types(client_as: ClientAs, make_cas
     assert "not used before" in soup.select_one(".govuk-warning-text").get_text()
     response = _upload(client, b"case_ref,team\r\nNV-3,North\r\n", "known.csv")
     assert check_page(client.get(response.headers["Location"])).select_one("#new-values") is None
+
+
+def test_a_20_mb_upload_is_taken_and_its_reader_limits_answer(
+        app: Flask, client_as: ClientAs, session: Session) -> None:
+    """The import route takes a 20 MB SEN2 return (MAX_CONTENT_LENGTH is 16 MB for every other form);
+    this 20 MB CSV's one long line is then refused by the reader, with the upload page, unparsed."""
+    client, _ = client_as(Role.ADMIN)
+    assert app.config["MAX_CONTENT_LENGTH"] < 20 * 1024 * 1024 < app.config["CASE_IMPORT_MAX_CONTENT_LENGTH"]
+    before = _counts(session)
+    # The body is built here: the test client would spool a large one to a temporary file it never closes.
+    token = client.csrf_token().encode()  # type: ignore[attr-defined]
+    body = (b'--B\r\nContent-Disposition: form-data; name="csrf_token"\r\n\r\n' + token + b"\r\n"
+            b'--B\r\nContent-Disposition: form-data; name="case_file"; filename="wide.csv"\r\n'
+            b"Content-Type: text/csv\r\n\r\ncase_ref" + b",a" * (10 * 1024 * 1024) + b"\r\n\r\n--B--\r\n")
+    response = client.post("/admin/case-import", data=body, content_type="multipart/form-data; boundary=B")
+    soup = check_page(response)
+    assert response.status_code == 200
+    message = "The file has 1 problem. Nothing has been imported. Fix the file and upload it again."
+    assert error_summary(soup) == [(message, "#case_file")]
+    assert "the line has 20,971,530 characters" in soup.select_one("#problems + p + div table").get_text()
+    assert _counts(session) == before
+
+
+def test_problems_past_200_are_counted_not_listed(client_as: ClientAs) -> None:
+    client, _ = client_as(Role.ADMIN)
+    data = ("case_ref,year_group\r\n" + "".join(f"A{n},year 42\r\n" for n in range(450))).encode()
+    soup = check_page(_upload(client, data, "bad.csv"))
+    assert error_summary(soup)[0][0] == ("The file has 450 problems. Nothing has been imported. "
+                                         "Fix the file and upload it again.")
+    assert len(soup.select("#problems + p + div tbody tr")) == 200
+    texts = [p.get_text(" ", strip=True) for p in soup.select("p.govuk-body")]
+    assert "And 250 more problems, not listed. Fix these and upload the file again to see the rest." in texts

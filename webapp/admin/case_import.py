@@ -17,6 +17,7 @@ from werkzeug.exceptions import RequestEntityTooLarge
 from qaframework.case_import import COLUMN_LABELS, COLUMNS, DATE_COLUMNS, CaseFileError, CaseRow, ImportProblem
 from qaframework.exports import csv_text
 from qaframework.framework import RequestOutcome, Role, TimelinessException
+from qaframework.import_limits import size_text
 from qaframework.operations.cases import (
     check_case_file,
     existing_case_refs,
@@ -34,7 +35,6 @@ from webapp.errors import handle_http_error
 ALLOWED_SUFFIXES = (".csv", ".xlsx", ".xml")
 FIELD = "case_file"
 PREVIEW_ROWS = 20
-MAX_PROBLEMS_SHOWN = 500
 HEADINGS = {**COLUMN_LABELS, "date_of_birth": "Academic year of birth"}
 #: Short values that read badly when broken across lines.
 NOWRAP = frozenset({"case_ref", "date_of_birth", "academic_year_of_birth", *DATE_COLUMNS})
@@ -59,8 +59,9 @@ def _store() -> UploadStore:
 
 
 def _max_upload_text() -> str:
-    limit = current_app.config.get("MAX_CONTENT_LENGTH") or 0
-    return f"{limit // (1024 * 1024)} MB" if limit >= 1024 * 1024 else f"{max(1, limit // 1024)} KB"
+    config = current_app.config
+    limit = config.get("CASE_IMPORT_MAX_CONTENT_LENGTH") or config.get("MAX_CONTENT_LENGTH") or 0
+    return size_text(int(limit))
 
 
 def _key() -> bytes:
@@ -68,11 +69,13 @@ def _key() -> bytes:
     return load_or_create_key(Path(current_app.instance_path))
 
 
-def _upload_page(error: str | None = None, problems: list[ImportProblem] | None = None, filename: str | None = None,
+def _upload_page(error: str | None = None, failure: CaseFileError | None = None, filename: str | None = None,
                  status: int = 200) -> tuple[str, int]:
+    """The upload form; after a refused file, its problems (the first ones kept, and how many in all)."""
     return render_template(
-        "admin/case_import/upload.html", error=error, problems=(problems or [])[:MAX_PROBLEMS_SHOWN],
-        problem_count=len(problems or []), filename=filename, max_size=_max_upload_text(), columns=COLUMNS,
+        "admin/case_import/upload.html", error=error, problems=failure.problems if failure else [],
+        problem_count=failure.total if failure else 0, filename=filename, max_size=_max_upload_text(),
+        columns=COLUMNS,
         sen2=bool(filename) and is_sen2_file(filename or ""),
     ), status
 
@@ -98,7 +101,7 @@ def upload_cases() -> Any:
     try:
         _check(filename, data)
     except CaseFileError as failure:
-        return _upload_page(_problems_message(failure.problems), failure.problems, filename)
+        return _upload_page(_problems_message(failure), failure, filename)
     token = _store().save(data, filename, current_actor().id)
     return redirect(url_for("admin.preview_import", token=token))
 
@@ -118,10 +121,11 @@ def _check(filename: str, data: bytes) -> list[CaseRow]:
         raise CaseFileError([ImportProblem(None, None, message)]) from exc
 
 
-def _problems_message(problems: list[ImportProblem]) -> str:
-    if len(problems) == 1 and problems[0].row is None:
+def _problems_message(failure: CaseFileError) -> str:
+    problems = failure.problems
+    if failure.total == 1 and problems[0].row is None:
         return problems[0].message
-    count = f"{len(problems)} problems" if len(problems) != 1 else "1 problem"
+    count = f"{failure.total:,} problems" if failure.total != 1 else "1 problem"
     return f"The file has {count}. Nothing has been imported. Fix the file and upload it again."
 
 
@@ -182,7 +186,7 @@ def preview_import(token: str) -> Any:
         rows = _check(stored.filename, stored.data)
     except CaseFileError as failure:  # only if the checks changed since upload
         _store().discard(token)
-        return _upload_page(_problems_message(failure.problems), failure.problems, stored.filename)
+        return _upload_page(_problems_message(failure), failure, stored.filename)
     preview = _preview(stored.filename, rows)
     return render_template(
         "admin/case_import/preview.html",
@@ -208,7 +212,7 @@ def confirm_import() -> Any:
         report = import_cases(db_session(), current_actor(), stored.filename, stored.data, _key())
     except CaseFileError as failure:
         store.discard(stored.token)
-        return _upload_page(_problems_message(failure.problems), failure.problems, stored.filename)
+        return _upload_page(_problems_message(failure), failure, stored.filename)
     store.discard(stored.token)
     return render_template("admin/case_import/done.html", report=report, filename=stored.filename)
 

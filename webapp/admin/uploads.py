@@ -15,12 +15,30 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
+from flask import Flask, request
 from werkzeug.utils import secure_filename
 
 TOKEN_RE = re.compile(r"[A-Za-z0-9_-]{32}")
 MAX_AGE_SECONDS = 60 * 60
 #: The audit trail keeps the file name in a 40-character column.
 MAX_FILENAME = 40
+
+
+#: The routes that take a whole case file, and so the larger CASE_IMPORT_MAX_CONTENT_LENGTH.
+LARGE_UPLOAD_ENDPOINTS = frozenset({"admin.upload_cases"})
+
+
+def init_app(app: Flask) -> None:
+    """Give the case-file upload route its own, larger, body limit.
+
+    Registered before the NUL check and CSRF protection read the form, so the limit is in force when the body is
+    parsed; every other route keeps MAX_CONTENT_LENGTH.
+    """
+
+    @app.before_request
+    def _large_upload_limit() -> None:
+        if request.endpoint in LARGE_UPLOAD_ENDPOINTS:
+            request.max_content_length = app.config["CASE_IMPORT_MAX_CONTENT_LENGTH"]
 
 
 @dataclass(frozen=True)
