@@ -8,15 +8,20 @@ HOST ?= 127.0.0.1
 PORT ?= 5000
 WORKERS ?= 2
 
-.PHONY: run test lint install assets db demo templates-check bench clean
+.PHONY: run serve test lint install assets db demo templates-check bench load clean
 
 run: install assets db
 	@echo
 	@echo "Serving EHC plan quality assurance on http://$(HOST):$(PORT)/ (Ctrl+C to stop)"
 	@echo "Sign in as any demo user listed in README.md; the password is demo-password-2026"
-	@# Plain http on this machine only: let the session cookie travel without TLS.
-	QA_SESSION_COOKIE_SECURE=false $(BIN)/gunicorn --workers $(WORKERS) --bind $(HOST):$(PORT) \
+	@# Development: plain http on this machine only, and a secret key generated in instance/.
+	QA_DEVELOPMENT=true $(BIN)/gunicorn --workers $(WORKERS) --bind $(HOST):$(PORT) \
 		--access-logfile - "webapp:create_app()"
+
+# Production: gunicorn (WEB_CONCURRENCY workers, default 4) and the job worker on PostgreSQL and
+# Redis, after `qa init`. Needs DATABASE_URL, REDIS_URL and SECRET_KEY (README, Deployment).
+serve: install assets
+	bash scripts/serve.sh
 
 test: install assets lint
 	bash scripts/install-test-deps.sh

@@ -76,7 +76,7 @@ def main() -> int:
         accounts = prepare(Path(tmp), 1)
         import os
 
-        os.environ["QA_SESSION_COOKIE_SECURE"] = "false"
+        os.environ["QA_DEVELOPMENT"] = "true"
         from bench.baseline_app import app as baseline
         from webapp import create_app
 

@@ -96,7 +96,7 @@ BARE_DB_SAVE_REQ_S = "156 (130-168)"
 
 
 def serve(app: str, port: int, workers: int, instance: Path | None) -> subprocess.Popen[bytes]:
-    env = {**os.environ, "QA_SESSION_COOKIE_SECURE": "false", "PYTHONPATH": str(ROOT)}
+    env = {**os.environ, "QA_DEVELOPMENT": "true", "PYTHONPATH": str(ROOT)}
     if instance is not None:
         env["QA_INSTANCE_PATH"] = str(instance)
     process = subprocess.Popen(

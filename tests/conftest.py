@@ -4,6 +4,11 @@
 from __future__ import annotations
 
 import itertools
+import os
+import shutil
+import socket
+import subprocess
+import time
 from collections.abc import Iterator
 
 import pytest
@@ -44,6 +49,35 @@ def engine(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Engine]:
             sync_templates(session, None, load_directory(DEFAULT_TEMPLATE_DIR))
         yield engine
         engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def redis_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """A throwaway Redis for the run, as PostgreSQL is: Debian's ``redis-server`` on a free loopback
+    port, nothing saved to disk, stopped afterwards (``QA_TEST_REDIS_URL`` names another instead)."""
+    if os.environ.get("QA_TEST_REDIS_URL"):
+        yield os.environ["QA_TEST_REDIS_URL"]
+        return
+    server = shutil.which("redis-server")
+    if server is None:
+        pytest.skip("redis-server is not installed (scripts/install-test-deps.sh installs it)")
+    folder = tmp_path_factory.mktemp("redis")
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    process = subprocess.Popen([server, "--bind", "127.0.0.1", "--port", str(port), "--save", "", "--appendonly",
+                                "no", "--dir", str(folder)], stdout=subprocess.DEVNULL)
+    try:
+        for _ in range(200):
+            try:
+                with socket.create_connection(("127.0.0.1", port), timeout=0.5):
+                    break
+            except OSError:
+                time.sleep(0.05)
+        yield f"redis://127.0.0.1:{port}/0"
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
 
 
 @pytest.fixture

@@ -1,15 +1,11 @@
 """The password throttle's policy and its shared stores (security review, findings 4 and 6).
 
 The database store runs on SQLite and PostgreSQL with the rest of the suite; the Redis store runs
-against a throwaway ``redis-server`` when one is installed (``scripts/install-test-deps.sh``).
+against the suite's throwaway ``redis-server`` (``redis_url`` in tests/conftest.py).
 """
 
 from __future__ import annotations
 
-import shutil
-import subprocess
-import time
-from collections.abc import Iterator
 from datetime import timedelta
 
 import pytest
@@ -27,27 +23,6 @@ from tests.support import savepoint_session
 
 LIMITS = ThrottleLimits(per_ip=8, ip_window=timedelta(minutes=15), free_tries=3, first_delay=timedelta(seconds=30),
                         max_delay=timedelta(minutes=15), per_account=6, account_window=timedelta(hours=1))
-
-
-@pytest.fixture(scope="session")
-def redis_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """A private redis-server on a Unix socket (no TCP port), stopped afterwards."""
-    server = shutil.which("redis-server")
-    if server is None:
-        pytest.skip("redis-server is not installed (scripts/install-test-deps.sh installs it)")
-    folder = tmp_path_factory.mktemp("redis")
-    socket = folder / "redis.sock"
-    process = subprocess.Popen([server, "--port", "0", "--unixsocket", str(socket), "--save", "", "--appendonly",
-                                "no", "--dir", str(folder)], stdout=subprocess.DEVNULL)
-    try:
-        for _ in range(100):
-            if socket.exists():
-                break
-            time.sleep(0.05)
-        yield f"unix://{socket}"
-    finally:
-        process.terminate()
-        process.wait(timeout=10)
 
 
 @pytest.fixture(params=["database", "redis"])

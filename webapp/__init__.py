@@ -43,9 +43,14 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
 
 
 def _load_config(app: Flask, test_config: Mapping[str, Any] | None) -> None:
-    """Later sources win, so an instance file or env var can override any default."""
+    """Later sources win, so an instance file or env var can override any default.
+
+    ``SECRET_KEY`` is also read without the prefix, like ``DATABASE_URL`` and ``REDIS_URL``.
+    """
     app.config.from_object(DefaultConfig)
     app.config.from_pyfile("config.py", silent=True)
+    if os.environ.get("SECRET_KEY"):
+        app.config["SECRET_KEY"] = os.environ["SECRET_KEY"]
     app.config.from_prefixed_env("QA")
     if test_config is not None:
         app.config.from_mapping(test_config)

@@ -1,7 +1,12 @@
 """Configuration defaults and the settings that must be derived after all sources are loaded.
 
 Order of precedence (lowest first): `DefaultConfig` here, `config.py` in the instance folder,
-`QA_*` environment variables, then the mapping passed to `create_app` (tests).
+`SECRET_KEY` from the environment, `QA_*` environment variables, then the mapping passed to
+`create_app` (tests).
+
+Production is the default. Only development (`make run`, which sets ``QA_DEVELOPMENT=true``), the
+debug server and the tests may run without a configured secret key (one is then generated in the
+instance folder) or with cookies that travel over plain http.
 """
 
 from __future__ import annotations
@@ -15,12 +20,23 @@ from pathlib import Path
 from flask import Flask
 
 SECRET_KEY_FILENAME = "secret_key"
+#: A production secret key must be at least this long (``secrets.token_hex(32)`` gives 64).
+MIN_SECRET_KEY_LENGTH = 32
+MIN_SECRET_KEY_DISTINCT = 10
+GENERATE_KEY_HINT = "python3 -c 'import secrets; print(secrets.token_hex(32))'"
+
+
+class ConfigError(RuntimeError):
+    """A setting the service cannot safely start with; the message says which and what to do."""
 
 
 class DefaultConfig:
     """Safe defaults: a council can run the app with no configuration and get secure cookies."""
 
     SERVICE_NAME = "EHC plan quality assurance"
+    # Development (make run, set QA_DEVELOPMENT=true): a secret key is generated in the instance
+    # folder if none is set, and cookies may travel over plain http. Never in production.
+    DEVELOPMENT = False
     # Who runs this installation, e.g. "Anytown Council"; shown in the footer and the
     # accessibility statement. Unset means "your local authority".
     ORGANISATION_NAME: str | None = None
@@ -30,11 +46,12 @@ class DefaultConfig:
     # When the statement was last checked against the service (shown if set).
     ACCESSIBILITY_STATEMENT_REVIEWED: str | None = "27 November 2026"
 
-    # None means "not configured": `finalise_config` generates and persists one.
+    # Signs the session cookie and CSRF tokens. Required in production (SECRET_KEY or QA_SECRET_KEY,
+    # at least 32 random characters); in development `finalise_config` generates and persists one.
     SECRET_KEY: str | None = None
 
     # Children's data: cookies never readable by scripts, never sent cross-site on POSTs,
-    # and HTTPS-only unless running tests or the debug server (None = decide from TESTING/DEBUG).
+    # and HTTPS-only unless in development, tests or the debug server (None = decide from those).
     SESSION_COOKIE_NAME = "qa_session"
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"
@@ -75,15 +92,46 @@ class DefaultConfig:
     PROXY_FIX_COUNT = 0
 
 
+def is_development(app: Flask) -> bool:
+    """Development, tests or the debug server: the only places production's rules are relaxed."""
+    return bool(app.config.get("DEVELOPMENT") or app.config.get("TESTING") or app.debug)
+
+
 def finalise_config(app: Flask) -> None:
-    """Fill in settings that depend on the others, once every source has been loaded."""
-    relaxed = bool(app.config.get("TESTING") or app.debug)
+    """Fill in settings that depend on the others, once every source has been loaded.
+
+    Raises :class:`ConfigError` in production when the secret key is missing or weak, so the
+    service refuses to start rather than sign cookies with a key someone could guess.
+    """
+    relaxed = is_development(app)
     for key in ("SESSION_COOKIE_SECURE", "REMEMBER_COOKIE_SECURE"):
         if app.config.get(key) is None:
             app.config[key] = not relaxed
     app.config["PERMANENT_SESSION_LIFETIME"] = timedelta(hours=float(app.config["SESSION_ABSOLUTE_HOURS"]))
-    if not app.config.get("SECRET_KEY"):
-        app.config["SECRET_KEY"] = load_or_create_secret_key(Path(app.instance_path))
+    if relaxed:
+        if not app.config.get("SECRET_KEY"):
+            app.config["SECRET_KEY"] = load_or_create_secret_key(Path(app.instance_path))
+    else:
+        problem = secret_key_problem(app.config.get("SECRET_KEY"))
+        if problem:
+            raise ConfigError(problem)
+
+
+def secret_key_problem(key: object) -> str | None:
+    """Why ``key`` cannot sign production cookies, or None if it can.
+
+    Missing, short or repetitive keys are refused: with a guessable key anyone could forge a
+    session cookie's contents or a CSRF token.
+    """
+    how = (f"Set SECRET_KEY (or QA_SECRET_KEY) to a long random value, e.g. the output of {GENERATE_KEY_HINT}, "
+           "the same on every server. Only development (QA_DEVELOPMENT=true, as make run sets) runs without one.")
+    if not isinstance(key, str) or not key.strip():
+        return f"SECRET_KEY is not set. {how}"
+    if len(key) < MIN_SECRET_KEY_LENGTH:
+        return f"SECRET_KEY is too short: {len(key)} characters, at least {MIN_SECRET_KEY_LENGTH} are needed. {how}"
+    if len(set(key)) < MIN_SECRET_KEY_DISTINCT:
+        return f"SECRET_KEY is too easy to guess: it repeats a few characters. {how}"
+    return None
 
 
 def load_or_create_secret_key(instance_path: Path) -> str:

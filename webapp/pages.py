@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from flask import Blueprint, Response, current_app, jsonify, render_template
 
+from qaframework.store.db import ping
 from webapp.access import public
+from webapp.db import db_session
+from webapp.extensions import redis_client
 
 bp = Blueprint("pages", __name__)
 
@@ -30,6 +35,25 @@ def cookies() -> str:
 
 @bp.get("/healthz")
 @public
-def healthz() -> Response:
-    """Liveness probe for load balancers; says nothing about the installation."""
-    return jsonify(status="ok")
+def healthz() -> tuple[Response, int]:
+    """Health check for load balancers and monitoring: can this worker reach the database and Redis?
+
+    200 with ``"status": "ok"`` when both answer (Redis only if the installation has one); 503 with
+    ``"status": "unavailable"`` and the part that failed otherwise. No login, no data, no cookie:
+    the reason for a failure goes to the log, not the response.
+    """
+    checks = {"database": _check("database", lambda: ping(db_session()))}
+    client = redis_client(current_app)
+    if client is not None:
+        checks["redis"] = _check("redis", client.ping)
+    healthy = all(result == "ok" for result in checks.values())
+    return jsonify(status="ok" if healthy else "unavailable", checks=checks), 200 if healthy else 503
+
+
+def _check(name: str, probe: Callable[[], object]) -> str:
+    try:
+        probe()
+    except Exception:  # any failure means "not healthy"; the detail is for the log, not the caller
+        current_app.logger.exception("Health check: %s unavailable", name)
+        return "unavailable"
+    return "ok"

@@ -8,7 +8,6 @@ The policy itself is ``qaframework.throttle``; views call ``qaframework.operatio
 
 from __future__ import annotations
 
-import os
 from datetime import timedelta
 
 from flask import Flask, current_app, request
@@ -20,6 +19,7 @@ from qaframework.throttle import (
     ThrottleLimits,
     ThrottleStore,
 )
+from webapp.extensions import redis_client
 
 
 def limits_from(config: dict[str, object]) -> ThrottleLimits:
@@ -36,11 +36,9 @@ def limits_from(config: dict[str, object]) -> ThrottleLimits:
 
 
 def _store(app: Flask) -> ThrottleStore:
-    redis_url = app.config.get("REDIS_URL") or os.environ.get("REDIS_URL")
-    if redis_url:
-        import redis  # only installations with Redis need the client
-
-        return RedisThrottleStore(redis.Redis.from_url(redis_url))
+    client = redis_client(app)
+    if client is not None:
+        return RedisThrottleStore(client)
     return DatabaseThrottleStore(app.extensions["qa_session_factory"])
 
 

@@ -10,7 +10,7 @@ import os
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.orm import Session, sessionmaker
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
@@ -78,3 +78,8 @@ def writer(engine: Engine) -> Engine:
 def session_factory(engine: Engine, *, writes: bool = True) -> sessionmaker[Session]:
     """Sessions for the CLI and scripts (which write); the web app asks for readers on GET."""
     return sessionmaker(bind=writer(engine) if writes else engine, expire_on_commit=False)
+
+
+def ping(session: Session) -> None:
+    """Raise unless the database answers (the health check): one round trip, nothing read."""
+    session.execute(text("SELECT 1"))

@@ -19,6 +19,7 @@ from webapp.config import SECRET_KEY_FILENAME
 ROOT = Path(__file__).resolve().parents[2]
 STATIC = ROOT / "webapp" / "static" / "govuk"
 SERVICE = "EHC plan quality assurance"
+STRONG_KEY = "5f0c2b9e8d7a6f5e4d3c2b1a09f8e7d6c5b4a3928170f6e5"
 
 
 def _h1(soup: BeautifulSoup) -> str:
@@ -71,7 +72,7 @@ def test_nonce_is_fresh_for_every_request(client: FlaskClient) -> None:
 
 
 def test_production_app_sends_hsts_and_secure_cookies(instance_path: Path) -> None:
-    app = create_app({"SECRET_KEY": "x"})
+    app = create_app({"SECRET_KEY": STRONG_KEY})
     assert app.config["SESSION_COOKIE_SECURE"] is True
     assert app.config["REMEMBER_COOKIE_SECURE"] is True
     assert app.config["SESSION_COOKIE_HTTPONLY"] is True
@@ -179,8 +180,21 @@ def test_cookies_page_lists_only_the_session_cookie(client: FlaskClient) -> None
 def test_healthz(client: FlaskClient) -> None:
     response = client.get("/healthz")
     assert response.status_code == 200
-    assert response.is_json and response.get_json() == {"status": "ok"}
+    assert response.is_json and response.get_json() == {"status": "ok", "checks": {"database": "ok"}}
     assert response.headers["Cache-Control"] == "no-store"
+    assert "Set-Cookie" not in response.headers  # no session started for a probe
+
+
+def test_healthz_is_503_naming_the_part_that_is_down(instance_path: Path, tmp_path: Path) -> None:
+    """A database that cannot be opened and a Redis that refuses connections: 503, each named, and
+    nothing about why (that is in the log)."""
+    app = create_app({"TESTING": True, "SECRET_KEY": "x",
+                      "DATABASE_URL": f"sqlite:///{tmp_path / 'no-such-folder' / 'qa.sqlite'}",
+                      "REDIS_URL": "redis://127.0.0.1:1/0"})
+    response = app.test_client().get("/healthz")
+    assert response.status_code == 503
+    assert response.get_json() == {"status": "unavailable", "checks": {"database": "unavailable",
+                                                                       "redis": "unavailable"}}
 
 
 def test_layout_is_council_neutral_with_footer_links(client: FlaskClient) -> None:
