@@ -53,7 +53,9 @@ templates-check: install
 	$(BIN)/qa templates check
 
 bench: install assets
+	$(BIN)/pip install --quiet --disable-pip-version-check -e '.[bench]'
 	$(BIN)/python bench/web.py
+	$(BIN)/python bench/board.py
 
 clean:
 	rm -rf $(VENV) node_modules webapp/static/govuk .pytest_cache .mypy_cache .ruff_cache

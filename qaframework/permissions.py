@@ -243,6 +243,12 @@ def is_qa_lead(user: User) -> bool:
     return is_panel_lead(user)
 
 
+def can_download_extract(user: User) -> bool:
+    """The analysts' extract (one row per response, pseudonymous case keys): administrators and QA
+    leads only. It is record-level data about children, so board viewers get the aggregated pack."""
+    return user.active and (role_of(user) is Role.ADMIN or is_qa_lead(user))
+
+
 def can_record_consent(user: User, case_id: int, assigned_case_ids: Collection[int] = ()) -> bool:
     """Whoever carries out Tier 4 reviews records the family's decision, on a case they may see."""
     return (

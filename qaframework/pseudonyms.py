@@ -73,3 +73,19 @@ def person_reference(
     if surname and forename and birth_date:
         return _reference(key, "name", f"{_fold(surname)}\x1f{_fold(forename)}\x1f{birth_date.isoformat()}")
     return None
+
+
+#: Case keys in the analysts' extract start with this (never a case reference: a different prefix).
+CASE_KEY_PREFIX = "K-"
+
+
+def case_key(key: bytes, case_ref: str) -> str:
+    """The analysts' extract's key for a case: an HMAC of its case reference under the instance key.
+
+    Stable from one extract to the next (analysts can follow a case over the years and join two
+    extracts), but not the council's reference: an analyst cannot look the child up in the
+    case-management system, nor test a guessed reference, without the key. Kept apart from
+    :func:`person_reference` by its ``case:`` label, so no key is ever also a stored reference.
+    """
+    digest = hmac.new(key, f"case:{case_ref}".encode(), hashlib.sha256).digest()
+    return CASE_KEY_PREFIX + base64.b32encode(digest[:15]).decode("ascii")

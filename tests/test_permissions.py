@@ -469,3 +469,21 @@ def test_who_reads_and_decides_exemplars(
     assert p.can_decide_exemplar(user) is may_decide
     assert p.can_nominate_exemplar(user, audit(agency_code="send_service")) is (role is not Role.BOARD_VIEWER)
     assert p.can_decide_exemplar(person(role, "send_service", leads_panel=leads, active=False)) is False
+
+
+# (role, leads the panel?) -> may produce the analysts' extract (record-level, pseudonymous)
+EXTRACT = [
+    (Role.ADMIN, False, True),
+    (Role.PANEL_MEMBER, True, True),  # the panel's lead is the QA lead
+    (Role.PANEL_MEMBER, False, False),
+    (Role.SYSTEM_LEADER, False, False),
+    (Role.AUDITOR, False, False),
+    (Role.BOARD_VIEWER, False, False),  # aggregates only: the board pack
+    (Role.PARENT_CARER_FORUM, False, False),
+]
+
+
+@pytest.mark.parametrize(("role", "leads", "expected"), EXTRACT)
+def test_who_may_produce_the_analysts_extract(role: Role, leads: bool, expected: bool) -> None:
+    assert p.can_download_extract(person(role, leads_panel=leads)) is expected
+    assert p.can_download_extract(person(role, leads_panel=leads, active=False)) is False
