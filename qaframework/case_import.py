@@ -140,6 +140,8 @@ class CaseRow:
     row: int
     case_ref: str
     values: dict[str, Any] = field(default_factory=dict)
+    #: The collection year of the SEN2 return the row came from (None for a spreadsheet).
+    collection_year: int | None = None
 
 
 class CaseFileError(Exception):

@@ -387,7 +387,21 @@ class _TooBig(Exception):
     """The return breaks one of the XML limits; it is not read further."""
 
 
-def _persons(data: bytes, problems: list[ImportProblem], limits: ImportLimits) -> Iterator[tuple[int, Element]]:
+def _collection_year(header: Element, problems: list[ImportProblem]) -> int | None:
+    """``Header/CollectionDetails/Year``: which return this is, so an older one never overwrites a newer."""
+    for element in header.iter():
+        if _local(element.tag) == "Year":
+            text = (element.text or "").strip()
+            if re.fullmatch(r"20\d\d", text):
+                return int(text)
+            problems.append(Sen2Problem(None, "Header/CollectionDetails/Year",
+                                        f"“{text}” is not a collection year; write it like 2026"))
+            return None
+    return None
+
+
+def _persons(data: bytes, problems: list[ImportProblem], limits: ImportLimits,
+             header: dict[str, int | None] | None = None) -> Iterator[tuple[int, Element]]:
     """Each ``<Person>`` element as it is read, then emptied, so a large return stays small in memory.
 
     The stream is watched as it is parsed: nesting deeper than ``max_xml_depth``, a Person of more
@@ -428,6 +442,8 @@ def _persons(data: bytes, problems: list[ImportProblem], limits: ImportLimits) -
                 position += 1
                 yield position, element
                 element.clear()  # keep only an empty shell of each person already read
+            elif not person_depth and header is not None and _local(element.tag) == "Header":
+                header["year"] = _collection_year(element, problems)
             depth -= 1
     except ParseError as exc:
         line, column = exc.position
@@ -452,7 +468,8 @@ def read_return(data: bytes, key: bytes, limits: ImportLimits | None = None) -> 
     rows: list[CaseRow] = []
     seen: dict[tuple[str, date], int] = {}
     people: dict[str, int] = {}
-    for position, element in _persons(data, problems, limits):
+    header: dict[str, int | None] = {}
+    for position, element in _persons(data, problems, limits, header):
         person = _Person(position, element, key)
         reference, person_rows = person.rows()
         problems += person.problems
@@ -474,4 +491,7 @@ def read_return(data: bytes, key: bytes, limits: ImportLimits | None = None) -> 
         rows += person_rows
     if problems:
         raise CaseFileError(problems, limits.max_problems)
+    year = header.get("year")
+    for row in rows:
+        row.collection_year = year
     return rows

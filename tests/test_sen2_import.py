@@ -261,3 +261,51 @@ def test_the_command_lists_the_first_200_problems_then_how_many_more(tmp_path: P
     assert lines[0] == "bad.xml: person 1, element UPN: is not a UPN (a letter, 11 digits, then a digit or letter)"
     assert lines[199].startswith("bad.xml: person 200,") and lines[200] == "... and 30 more problems."
     assert lines[201] == "Nothing was imported: 230 problem(s)."
+
+
+def _snapshot(session: Session) -> dict[str, object]:
+    """Every stored value of every case, its requests, needs and reviews (no ids or timestamps)."""
+    skip = {"id", "case_id", "created_at", "updated_at"}
+
+    def values(record: object) -> tuple[tuple[str, object], ...]:
+        state = inspect(record)
+        return tuple(sorted((a.key, getattr(record, a.key)) for a in state.mapper.column_attrs if a.key not in skip))
+
+    session.expire_all()
+    return {case.case_ref: (values(case), *(sorted(repr(values(item)) for item in items)
+                                            for items in (case.requests, case.needs, case.reviews)))
+            for case in session.scalars(select(Case))}
+
+
+def test_returns_imported_in_either_order_give_the_same_database(session: Session) -> None:
+    """A request in two yearly returns is one request, set by the later return whichever is imported first."""
+    def returns() -> tuple[str, str]:
+        early = Sen2Person("Quillfeather", "Rosalind", "2014-02-02", upn="Q123456789012", requests=[
+            Sen2Request("2023-03-01", "Y", "2023-04-10", "A", active_plans=False),
+            Sen2Request("2023-09-01", "N", "2023-10-02")])
+        only_early = Sen2Person("Tamsworth", "Ulric", "2012-05-05", upn="T123456789012", requests=[
+            Sen2Request("2023-06-01", "A", source=None)])
+        old = sen2_return(2024, [early, only_early])
+        early.requests = [
+            Sen2Request("2023-03-01", "Y", "2023-04-10", "Y", "2023-07-01", week20="1", plan_start="2023-08-01",
+                        source="2", active_plans=True, need="SEMH", review_meeting="2024-07-01",
+                        review_outcome="M", last_review="2024-07-08")]
+        return old, sen2_return(2025, [early])
+
+    old, new = returns()
+    _import(session, old, "sen2-2024.xml")
+    _import(session, new, "sen2-2025.xml")
+    in_order = _snapshot(session)
+    for case in session.scalars(select(Case)):
+        session.delete(case)
+    session.flush()
+    _import(session, new, "sen2-2025.xml")
+    _import(session, old, "sen2-2024.xml")
+    assert _snapshot(session) == in_order
+    case = _case(session, "Q123456789012")
+    assert [(r.request_date, r.outcome, r.final_issued_date, r.exception, r.request_source, r.sen2_year)
+            for r in case.requests] == [
+        (date(2023, 3, 1), "issued", date(2023, 8, 1), "unspecified", 2, 2025),  # the 2025 return's values
+        (date(2023, 9, 1), "refused_to_assess", None, None, None, 2024),  # only in the 2024 return
+    ]
+    assert (case.primary_need, case.sen2_year, case.last_review_decision_date) == ("SEMH", 2025, date(2024, 7, 8))

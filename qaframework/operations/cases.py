@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
 from pathlib import Path
+from typing import Any
 
-from sqlalchemy import Select, func, select
+from sqlalchemy import Select, func, insert, inspect, select
 from sqlalchemy.orm import InstrumentedAttribute, Session, selectinload
+from sqlalchemy.sql.schema import ScalarElementColumnDefault
 
 from qaframework.case_import import REVIEW_COLUMNS, CaseFileError, CaseRow, ImportProblem, parse_case_rows, read_table
 from qaframework.framework import DEFAULT_SETTING_TYPES, PHASES, RequestOutcome
@@ -24,6 +26,7 @@ from qaframework.permissions import (
 from qaframework.pseudonyms import load_or_create_key
 from qaframework.sen2 import read_return
 from qaframework.store import AdviceRequest, Agency, Audit, Case, CaseNeed, Request, Review, User
+from qaframework.store.base import Base, utcnow
 from qaframework.store.cases import cohort_of
 from qaframework.store.db import instance_path
 
@@ -115,24 +118,79 @@ def import_cases(
                 selectinload(Case.requests).selectinload(Request.advice), selectinload(Case.needs),
                 selectinload(Case.reviews))):
             existing[found.case_ref.upper()] = found
+    created: dict[str, Case] = {}  # built outside the session, then inserted in bulk
     for row in rows:
         case = existing.get(row.case_ref.upper())
         if case is None:
-            case = Case(case_ref=row.case_ref)
-            session.add(case)
-            existing[row.case_ref.upper()] = case
-            report.cases_created.append(row.case_ref)
-        elif case.case_ref not in report.cases_updated and case.case_ref not in report.cases_created:
+            case = created.get(row.case_ref.upper())
+            if case is None:
+                case = created[row.case_ref.upper()] = Case(case_ref=row.case_ref)
+                report.cases_created.append(row.case_ref)
+        elif case.case_ref not in report.cases_updated:
             report.cases_updated.append(case.case_ref)
         _apply_case_values(case, row, known)
         if "request_date" in row.values:
             _apply_request(case, row, report)
     session.flush()
+    insert_new_cases(session, list(created.values()))
     record(session, actor, "cases.import", "case_file", filename, after={
         "rows": report.rows, "cases_created": report.cases_created, "cases_updated": report.cases_updated,
         "requests_created": report.requests_created, "requests_updated": report.requests_updated,
     })
     return report
+
+
+def _column_values(obj: Base, now: datetime) -> dict[str, Any]:
+    """An unsaved object's column values, every column present (as executemany needs), defaults filled in."""
+    state = inspect(obj)
+    values: dict[str, Any] = {}
+    for column in state.mapper.local_table.columns:
+        if column.primary_key:
+            continue
+        attribute = state.mapper.get_property_by_column(column).key
+        value = state.dict.get(attribute)
+        if value is None and column.name in {"created_at", "updated_at"}:
+            value = now
+        elif value is None and isinstance(column.default, ScalarElementColumnDefault):
+            value = column.default.arg
+        values[column.name] = value
+    return values
+
+
+def _insert_returning_ids(session: Session, model: type[Base], rows: list[dict[str, Any]]) -> list[int]:
+    """Insert many rows in one executemany (batched by SQLAlchemy), their new ids in the rows' order."""
+    if not rows:
+        return []
+    table = model.metadata.tables[str(model.__tablename__)]
+    statement = insert(table).returning(table.c.id, sort_by_parameter_order=True)
+    return list(session.execute(statement, rows).scalars())
+
+
+def insert_new_cases(session: Session, cases: list[Case]) -> None:
+    """Insert cases built outside the session (with their needs, reviews, requests and advice) in bulk.
+
+    The unit of work flushes objects one by one with bookkeeping for each: for a SEN2 return's
+    20,000 new cases that was most of the import. Here each table takes one executemany with
+    RETURNING (SQLite 3.35+ and PostgreSQL), in the same transaction, so all-or-nothing still holds.
+    """
+    now = utcnow()
+    case_ids = _insert_returning_ids(session, Case, [_column_values(case, now) for case in cases])
+    needs: list[dict[str, Any]] = []
+    reviews: list[dict[str, Any]] = []
+    requests: list[dict[str, Any]] = []
+    request_objects: list[Request] = []
+    for case, case_id in zip(cases, case_ids, strict=True):
+        needs += [{**_column_values(need, now), "case_id": case_id} for need in case.needs]
+        reviews += [{**_column_values(review, now), "case_id": case_id} for review in case.reviews]
+        for request in case.requests:
+            requests.append({**_column_values(request, now), "case_id": case_id})
+            request_objects.append(request)
+    _insert_returning_ids(session, CaseNeed, needs)
+    _insert_returning_ids(session, Review, reviews)
+    request_ids = _insert_returning_ids(session, Request, requests)
+    advice = [{**_column_values(item, now), "request_id": request_id}
+              for request, request_id in zip(request_objects, request_ids, strict=True) for item in request.advice]
+    _insert_returning_ids(session, AdviceRequest, advice)
 
 
 def _check_agencies(session: Session, rows: list[CaseRow]) -> None:
@@ -186,32 +244,56 @@ REQUEST_FIELDS = {
 }
 
 
+def _older(stored_year: int | None, row: CaseRow) -> bool:
+    """Is the row from an older SEN2 return than the one that last set the record?
+
+    Then it only fills what is still blank, so importing 2024 after 2025 gives the same database as
+    2024 then 2025 (the later return wins every value both set).
+    """
+    return stored_year is not None and row.collection_year is not None and row.collection_year < stored_year
+
+
+def _set(record: object, attribute: str, value: object, fill_only: bool) -> None:
+    if not fill_only or getattr(record, attribute) is None:
+        setattr(record, attribute, value)
+
+
+def _stamp(record: Case | Request | Review, row: CaseRow) -> None:
+    """Record the collection year of the newest return that has set the record."""
+    if row.collection_year is not None and (record.sen2_year is None or record.sen2_year < row.collection_year):
+        record.sen2_year = row.collection_year
+
+
 def _apply_case_values(case: Case, row: CaseRow, known: KnownValues) -> None:
     v = row.values
+    older = _older(case.sen2_year, row)
     for name in CASE_FIELDS:
         if name in v:
-            setattr(case, name, v[name])
+            _set(case, name, v[name], older)
     if "team" in v:
-        case.team = known.spelling("team", v["team"])
+        _set(case, "team", known.spelling("team", v["team"]), older)
     if "setting_type" in v:
-        case.setting_type = known.spelling("setting_type", v["setting_type"])
+        _set(case, "setting_type", known.spelling("setting_type", v["setting_type"]), older)
     if "date_of_birth" in v:
-        case.birth_cohort = cohort_of(v["date_of_birth"])  # only the academic year is kept: data minimisation
+        # only the academic year is kept: data minimisation
+        _set(case, "birth_cohort", cohort_of(v["date_of_birth"]), older)
     if "academic_year_of_birth" in v:
-        case.birth_cohort = v["academic_year_of_birth"]
+        _set(case, "birth_cohort", v["academic_year_of_birth"], older)
     if any(name in v for name in REVIEW_COLUMNS):
-        _apply_review(case, v)
-    if "primary_need" in v:
+        _apply_review(case, row)
+    if "primary_need" in v and not (older and case.primary_need is not None):
         case.primary_need = v["primary_need"]
         primary = next((n for n in case.needs if n.rank == 1), None)
         if primary is None:
             case.needs.append(CaseNeed(need=v["primary_need"], rank=1))
         else:
             primary.need = v["primary_need"]
+    _stamp(case, row)
 
 
-def _apply_review(case: Case, v: dict[str, object]) -> None:
+def _apply_review(case: Case, row: CaseRow) -> None:
     """The file's review columns describe one review, matched by meeting date, else decision date."""
+    v = row.values
     meeting, decision = v.get("review_meeting_date"), v.get("review_decision_date")
     review = None
     if meeting is not None:
@@ -225,9 +307,11 @@ def _apply_review(case: Case, v: dict[str, object]) -> None:
     if review is None:
         review = Review()
         case.reviews.append(review)
+    older = _older(review.sen2_year, row)
     for column, attribute in REVIEW_FIELDS.items():
         if column in v:
-            setattr(review, attribute, v[column])
+            _set(review, attribute, v[column], older)
+    _stamp(review, row)
 
 
 def _apply_request(case: Case, row: CaseRow, report: ImportReport) -> None:
@@ -240,9 +324,10 @@ def _apply_request(case: Case, row: CaseRow, report: ImportReport) -> None:
     elif request not in report.seen_requests:
         report.requests_updated += 1
     report.seen_requests.add(request)
+    older = _older(request.sen2_year, row)
     for column, attribute in REQUEST_FIELDS.items():
         if column in v:
-            setattr(request, attribute, v[column])
+            _set(request, attribute, v[column], older)
     if "advice_agency" in v:
         advice = next((a for a in request.advice if a.agency_code == v["advice_agency"]), None)
         if advice is None:
@@ -253,10 +338,13 @@ def _apply_request(case: Case, row: CaseRow, report: ImportReport) -> None:
             advice.received_date = v["advice_received_date"]
         if "advice_exception" in v:
             advice.exception = v["advice_exception"]
-    if "outcome" in v:
+    if older:  # the newer return's outcome stands
+        pass
+    elif "outcome" in v:
         request.outcome = v["outcome"]
     elif request.final_issued_date:
         request.outcome = RequestOutcome.ISSUED.value
+    _stamp(request, row)
 
 
 @dataclass

@@ -57,6 +57,9 @@ class Case(Base):
     transferred_in_date: Mapped[date | None] = mapped_column(Date)
     transfer_from_la: Mapped[str | None] = mapped_column(String(3))
     transfer_family_told_date: Mapped[date | None] = mapped_column(Date)
+    #: The SEN2 collection year of the return that last set these values (None: a spreadsheet or the
+    #: app): an older return imported later only fills what is blank (docs/architecture.md).
+    sen2_year: Mapped[int | None] = mapped_column(Integer)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 
@@ -144,6 +147,9 @@ class Request(Base):
     cease_date: Mapped[date | None] = mapped_column(Date)
     #: SEN2 CeaseReason 1-9.
     cease_reason: Mapped[int | None] = mapped_column(Integer)
+    #: The SEN2 collection year of the return that last set these values (None: a spreadsheet or the
+    #: app): an older return imported later only fills what is blank (docs/architecture.md).
+    sen2_year: Mapped[int | None] = mapped_column(Integer)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 
@@ -281,6 +287,9 @@ class Review(Base):
     amended_plan_date: Mapped[date | None] = mapped_column(Date)
     phase_transfer_due_date: Mapped[date | None] = mapped_column(Date)
     phase_transfer_final_date: Mapped[date | None] = mapped_column(Date)
+    #: The SEN2 collection year of the return that last set these values (None: a spreadsheet or the
+    #: app): an older return imported later only fills what is blank (docs/architecture.md).
+    sen2_year: Mapped[int | None] = mapped_column(Integer)
 
     def facts(self) -> ReviewFacts:
         return ReviewFacts(
