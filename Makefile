@@ -14,7 +14,9 @@ run: install assets db
 	@echo
 	@echo "Serving EHC plan quality assurance on http://$(HOST):$(PORT)/ (Ctrl+C to stop)"
 	@echo "Sign in as any demo user listed in README.md; the password is demo-password-2026"
-	@# Development: plain http on this machine only, and a secret key generated in instance/.
+	@# Development: plain http on this machine only, and a secret key generated in instance/. The job
+	@# worker (board packs, extracts, large imports) runs beside the web server and stops with it.
+	$(BIN)/qa jobs worker & worker=$$!; trap 'kill $$worker 2>/dev/null; wait $$worker' EXIT INT TERM; \
 	QA_DEVELOPMENT=true $(BIN)/gunicorn --workers $(WORKERS) --bind $(HOST):$(PORT) \
 		--access-logfile - "webapp:create_app()"
 

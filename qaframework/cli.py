@@ -216,6 +216,38 @@ def _progress_bar(label: str) -> Iterator[Callable[[int, int], None]]:
 
 
 @main.group()
+def jobs() -> None:
+    """The background job queue (board packs, extracts, large imports)."""
+
+
+@jobs.command("worker")
+@click.option("--workers", type=click.IntRange(1, 16), default=2, show_default=True,
+              help="Jobs run at the same time (threads).")
+@click.option("--redis-url", envvar="REDIS_URL", default=None,
+              help="The queue's Redis (as the web app's REDIS_URL); default: a SQLite file in the instance folder.")
+@click.pass_context
+def jobs_worker(ctx: click.Context, workers: int, redis_url: str | None) -> None:
+    """Run queued jobs until stopped (Ctrl+C or SIGTERM finishes the jobs in hand, then exits).
+
+    `make run` starts one beside the web server; in production run one or more as a service
+    (docs/operations.md). Jobs wait in the queue while no worker runs.
+    """
+    import logging
+
+    from qaframework.jobs.queue import JobQueue
+    from qaframework.store.db import instance_path
+
+    _need_database(ctx)
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
+    queue = JobQueue.for_instance(session_factory(_engine(ctx), writes=False), instance_path(), redis_url)
+    broker = "Redis" if redis_url else f"{queue.huey.storage.filename}"
+    click.echo(f"Job worker: {workers} at a time, queue in {broker}; results in {queue.results_folder}")
+    queue.tidy()
+    # The SQLite queue is polled: at most every 2 s when idle, so a job starts within about that.
+    queue.consumer(workers, worker_type="thread", max_delay=2.0).run()
+
+
+@main.group()
 def retention() -> None:
     """Deleting what is kept only for a while (Tier 4 conversation notes)."""
 

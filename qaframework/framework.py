@@ -216,6 +216,34 @@ class AuditStatus(enum.StrEnum):
         return self.value.capitalize()
 
 
+class JobStatus(enum.StrEnum):
+    """Where a background job (``qaframework.jobs``) has got to."""
+
+    QUEUED = "queued"
+    RUNNING = "running"
+    DONE = "done"
+    FAILED = "failed"
+    #: Done, but its file has been deleted after the time results are kept.
+    EXPIRED = "expired"
+
+    @property
+    def label(self) -> str:
+        return JOB_STATUS_LABELS[self]
+
+    @property
+    def finished(self) -> bool:
+        return self in (JobStatus.DONE, JobStatus.FAILED, JobStatus.EXPIRED)
+
+
+JOB_STATUS_LABELS: dict[JobStatus, str] = {
+    JobStatus.QUEUED: "Waiting to start",
+    JobStatus.RUNNING: "In progress",
+    JobStatus.DONE: "Ready",
+    JobStatus.FAILED: "Failed",
+    JobStatus.EXPIRED: "Expired",
+}
+
+
 #: Allowed status moves; anything else is refused by the operations layer.
 AUDIT_TRANSITIONS: dict[AuditStatus, frozenset[AuditStatus]] = {
     AuditStatus.DRAFT: frozenset({AuditStatus.SUBMITTED}),

@@ -24,7 +24,7 @@ from qaframework.framework import (
 
 if TYPE_CHECKING:
     from qaframework.checklists.model import Template
-    from qaframework.store import Action, Audit, Exemplar, PeerChallenge, User
+    from qaframework.store import Action, Audit, Exemplar, Job, PeerChallenge, User
 
 #: Roles that see every agency's audits (panels moderate across agencies; admins support everyone).
 CROSS_AGENCY_ROLES = frozenset({Role.PANEL_MEMBER, Role.SYSTEM_LEADER, Role.ADMIN})
@@ -394,3 +394,21 @@ def can_assign_sample(user: User, kind: SampleKind | str) -> bool:
 def can_be_assigned_sample(user: User, kind: SampleKind | str) -> bool:
     """Whether a sample of this kind (or one of its items) may be given to this person."""
     return user.active and role_of(user) in SAMPLE_ASSIGNEES[SampleKind(kind)]
+
+
+# --- Reports and background jobs -----------------------------------------------------------------
+
+#: Who reads the board's aggregates and so may make the board pack (and the timeliness figures):
+#: the board, system leaders and administrators; QA leads too (:func:`can_make_board_pack`).
+BOARD_PACK_ROLES = frozenset({Role.BOARD_VIEWER, Role.SYSTEM_LEADER, Role.ADMIN})
+
+
+def can_make_board_pack(user: User) -> bool:
+    """The board pack holds aggregates only (small cells suppressed): the board and those who lead QA."""
+    return user.active and (role_of(user) in BOARD_PACK_ROLES or is_qa_lead(user))
+
+
+def can_view_job(user: User, job: Job) -> bool:
+    """A job and its result are the requester's; an administrator may see them too, to help.
+    Nobody else, whatever their role: an extract is for the person who asked for it."""
+    return user.active and (job.requested_by_id == user.id or role_of(user) is Role.ADMIN)

@@ -18,7 +18,7 @@ from qaframework.framework import AuditStatus, ExemplarStatus, PeerChallengeStat
 
 if TYPE_CHECKING:
     from qaframework.checklists.model import Template
-    from qaframework.store import Action, Audit, Exemplar, PeerChallenge, User
+    from qaframework.store import Action, Audit, Exemplar, Job, PeerChallenge, User
 
 ME, COLLEAGUE = 1, 2
 ALL_STATUSES = list(AuditStatus)
@@ -487,3 +487,42 @@ EXTRACT = [
 def test_who_may_produce_the_analysts_extract(role: Role, leads: bool, expected: bool) -> None:
     assert p.can_download_extract(person(role, leads_panel=leads)) is expected
     assert p.can_download_extract(person(role, leads_panel=leads, active=False)) is False
+
+
+# --- Reports and background jobs -----------------------------------------------------------------
+
+BOARD_PACK = [
+    # role, leads the panel, active, may make the board pack
+    (Role.BOARD_VIEWER, False, True, True),
+    (Role.SYSTEM_LEADER, False, True, True),
+    (Role.ADMIN, False, True, True),
+    (Role.PANEL_MEMBER, True, True, True),  # the QA lead
+    (Role.PANEL_MEMBER, False, True, False),
+    (Role.AUDITOR, False, True, False),
+    (Role.PARENT_CARER_FORUM, False, True, False),
+    (Role.BOARD_VIEWER, False, False, False),  # deactivated
+]
+
+
+@pytest.mark.parametrize(("role", "leads", "active", "expected"), BOARD_PACK)
+def test_who_may_make_the_board_pack(role: Role, leads: bool, active: bool, expected: bool) -> None:
+    assert p.can_make_board_pack(person(role, leads_panel=leads, active=active)) is expected
+
+
+JOBS = [
+    # role, asked for it, active, may see it and download its file
+    (Role.BOARD_VIEWER, True, True, True),
+    (Role.BOARD_VIEWER, False, True, False),
+    (Role.SYSTEM_LEADER, False, True, False),
+    (Role.PANEL_MEMBER, False, True, False),
+    (Role.AUDITOR, True, True, True),
+    (Role.ADMIN, False, True, True),  # administrators help with anyone's
+    (Role.ADMIN, True, False, False),  # deactivated: not even their own
+]
+
+
+@pytest.mark.parametrize(("role", "mine", "active", "expected"), JOBS)
+def test_who_may_see_a_job_and_download_its_file(role: Role, mine: bool, active: bool, expected: bool) -> None:
+    job = Record(requested_by_id=ME if mine else COLLEAGUE)
+    user = person(role, "health" if role is Role.AUDITOR else None, active=active)
+    assert p.can_view_job(user, cast("Job", job)) is expected

@@ -13,7 +13,7 @@ from govuk_frontend_wtf.main import WTFormsHelpers
 from jinja2 import ChoiceLoader, FileSystemLoader, PackageLoader, PrefixLoader
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from webapp import access, auth, components, db, errors, navigation, pages, presenters, security, throttling
+from webapp import access, auth, components, db, errors, jobs, navigation, pages, presenters, security, throttling
 from webapp.config import DefaultConfig, finalise_config
 from webapp.extensions import csrf, login_manager
 
@@ -95,6 +95,7 @@ def _init_extensions(app: Flask) -> None:
     login_manager.init_app(app)
     db.init_app(app)
     throttling.init_app(app)
+    jobs.init_app(app)
     access.init_app(app)
     navigation.init_app(app)
 
@@ -105,10 +106,23 @@ def _register_blueprints(app: Flask) -> None:
     The journeys are imported here, not at the top of the module, because each imports
     ``webapp.access`` and the extensions, which must exist before the app does.
     """
-    from webapp import actions, admin, audits, cases, home, learning, moderation, oversight, panels, peer, reviews
+    from webapp import (
+        actions,
+        admin,
+        audits,
+        cases,
+        home,
+        learning,
+        moderation,
+        oversight,
+        panels,
+        peer,
+        reports,
+        reviews,
+    )
 
     for blueprint in (pages.bp, auth.bp, home.bp, cases.bp, audits.bp, admin.bp, peer.bp, actions.bp, oversight.bp,
-                      learning.bp, moderation.bp, panels.bp, reviews.bp):
+                      learning.bp, moderation.bp, panels.bp, reviews.bp, reports.bp, jobs.bp):
         app.register_blueprint(blueprint)
 
 

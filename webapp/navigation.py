@@ -20,6 +20,8 @@ NAV: tuple[tuple[str, str, frozenset[Role] | None, str], ...] = (
     ("oversight.team", "Team", None, "oversight."),
     ("moderation.agreement", "Moderation",
      frozenset({Role.PANEL_MEMBER, Role.SYSTEM_LEADER, Role.ADMIN, Role.BOARD_VIEWER}), "moderation."),
+    ("reports.index", "Reports", frozenset({Role.BOARD_VIEWER, Role.SYSTEM_LEADER, Role.ADMIN, Role.PANEL_MEMBER}),
+     "reports."),
     ("admin.index", "Admin", frozenset({Role.ADMIN}), "admin."),
     ("auth.sign_out", "Sign out", None, "auth."),
 )
@@ -55,6 +57,8 @@ def nav_items() -> list[dict[str, Any]]:
             continue
         if target == "oversight.team" and not (role is Role.ADMIN or current_user.is_team_manager):
             continue
+        if target == "reports.index" and role is Role.PANEL_MEMBER and not current_user.leads_panel:
+            continue  # of the panel, only its lead (the QA lead) makes reports
         if target in hrefs:
             items.append(
                 {

@@ -3,6 +3,7 @@
 from qaframework.store.audits import Audit, PeerChallenge, PeerComment, Response, SectionGrade, TemplateVersion
 from qaframework.store.base import Base, utcnow
 from qaframework.store.cases import AdviceRequest, Case, CaseNeed, Placement, Request, Review
+from qaframework.store.jobs import Job
 from qaframework.store.learning import Exemplar
 from qaframework.store.panel import (
     Action,
@@ -35,6 +36,7 @@ __all__ = [
     "CaseNeed",
     "ConsentRecord",
     "Exemplar",
+    "Job",
     "ModerationRating",
     "ModerationRecord",
     "ModerationSectionGrade",

@@ -1,0 +1,81 @@
+"""The reports that run as background jobs, registered with the queue: the area's 20-week
+timeliness figures (CSV), and the board pack and the analysts' extract as they are added to
+``qaframework.reports``.
+
+Each kind checks its request on the page (so a mistake is shown on the form, not as a failed job),
+re-checks permission with the requester when it runs, and writes its file where the queue says.
+"""
+
+from __future__ import annotations
+
+import csv
+from collections.abc import Mapping
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from qaframework.exports import safe_row
+from qaframework.jobs.kinds import JobKind, JobOutput, Params, register
+from qaframework.operations.base import FieldError, InvalidInput
+from qaframework.permissions import can_make_board_pack
+from qaframework.reports import Progress
+from qaframework.store import User
+
+CSV_TYPE = "text/csv; charset=utf-8"
+XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+# --- 20-week timeliness by year or month (the same figures as `qa timeliness --format csv`) --------
+
+TIMELINESS_BY = {"year": "calendar year", "month": "month"}
+
+
+def _check_timeliness(_session: Session, params: Mapping[str, Any]) -> Params:
+    by = str(params.get("by") or "")
+    if by not in TIMELINESS_BY:
+        raise InvalidInput([FieldError("by", "Choose whether to show the figures by year or by month")])
+    return {"by": by}
+
+
+def _run_timeliness(session: Session, actor: User, params: Params, path: Path, progress: Progress) -> JobOutput:
+    from qaframework.operations.timeliness import CSV_COLUMNS, PeriodKind, timeliness_by_period
+
+    progress(0, 1)
+    table = timeliness_by_period(session, actor, PeriodKind(params["by"]))
+    with path.open("w", encoding="utf-8", newline="") as out:
+        writer = csv.writer(out, lineterminator="\n")
+        writer.writerow(CSV_COLUMNS)
+        writer.writerows(safe_row(row.csv_row()) for row in table.rows)
+    progress(1, 1)
+    periods = len(table.rows)
+    summary = f"The file has {periods} row{'s' if periods != 1 else ''}, one for each {TIMELINESS_BY[params['by']]}."
+    if table.skipped:
+        summary += (f" {table.skipped} request{'s' if table.skipped != 1 else ''} left out: the recorded dates "
+                    "contradict each other (each case page says how).")
+    return JobOutput(f"timeliness-by-{params['by']}-{date.today().isoformat()}.csv", CSV_TYPE, summary)
+
+
+TIMELINESS = register(JobKind(
+    name="timeliness",
+    allowed=can_make_board_pack,
+    check=_check_timeliness,
+    title=lambda params: f"20-week timeliness by {params.get('by', 'year')} (CSV)",
+    extension=lambda _params: "csv",
+    run=_run_timeliness,
+))
+
+
+# --- Choices the report forms offer ---------------------------------------------------------------
+
+
+def academic_year_of(day: date) -> str:
+    """The academic year a day falls in, e.g. "2025-26" (September to August)."""
+    start = day.year if day.month >= 9 else day.year - 1
+    return f"{start}-{str(start + 1)[-2:]}"
+
+
+def recent_academic_years(today: date, count: int = 4) -> list[str]:
+    """This academic year and the ``count - 1`` before it, newest first."""
+    start = int(academic_year_of(today)[:4])
+    return [f"{year}-{str(year + 1)[-2:]}" for year in range(start, start - count, -1)]
