@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 from qaframework.exports import safe_row
 from qaframework.jobs.kinds import JobKind, JobOutput, Params, register
 from qaframework.operations.base import FieldError, InvalidInput
-from qaframework.permissions import can_make_board_pack
+from qaframework.permissions import can_download_extract, can_make_board_pack
 from qaframework.reports import Progress
 from qaframework.store import User
 
@@ -63,6 +63,49 @@ TIMELINESS = register(JobKind(
     title=lambda params: f"20-week timeliness by {params.get('by', 'year')} (CSV)",
     extension=lambda _params: "csv",
     run=_run_timeliness,
+))
+
+
+# --- The analysts' extract (qaframework.reports.extract; the same file as `qa report extract`) ------
+
+
+def _check_extract(_session: Session, params: Mapping[str, Any]) -> Params:
+    from qaframework.reports.extract import EXTRACT_FORMATS, parse_year
+
+    errors: list[FieldError] = []
+    year = str(params.get("year") or "").strip()
+    if not year:
+        errors.append(FieldError("year", "Choose the academic year"))
+    else:
+        try:
+            year = parse_year(year)
+        except InvalidInput as exc:
+            errors.extend(exc.errors)
+    fmt = str(params.get("format") or "")
+    if fmt not in EXTRACT_FORMATS:
+        errors.append(FieldError("format", "Choose an Excel workbook or a CSV file"))
+    if errors:
+        raise InvalidInput(errors)
+    return {"year": year, "format": fmt}
+
+
+def _run_extract(session: Session, actor: User, params: Params, path: Path, progress: Progress) -> JobOutput:
+    from qaframework.reports.extract import write_extract
+
+    written = write_extract(session, actor, params["year"], path, fmt=params["format"], progress=progress)
+    data_sheets = len(written.sheets) - 1  # the workbook's last sheet is Definitions
+    sheets = f", on {data_sheets} data sheets (past Excel’s row limit)" if data_sheets > 1 else ""
+    return JobOutput(f"qa-extract-{params['year']}.{written.fmt}", XLSX_TYPE if written.fmt == "xlsx" else CSV_TYPE,
+                     f"{written.rows:,} response{'s' if written.rows != 1 else ''}{sheets}.")
+
+
+EXTRACT = register(JobKind(
+    name="extract",
+    allowed=can_download_extract,
+    check=_check_extract,
+    title=lambda params: f"Analysts’ extract, {params.get('year', '')} ({str(params.get('format', '')).upper()})",
+    extension=lambda params: str(params["format"]),
+    run=_run_extract,
 ))
 
 

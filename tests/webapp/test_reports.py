@@ -7,6 +7,7 @@ import csv
 import io
 import re
 from datetime import timedelta
+from pathlib import Path
 
 from bs4 import BeautifulSoup
 from flask import Flask
@@ -18,7 +19,8 @@ from qaframework.jobs.queue import JobQueue
 from qaframework.operations.timeliness import CSV_COLUMNS
 from qaframework.store import Job, TrailEntry, utcnow
 from tests.jobs_support import run_queued
-from tests.support import ClientAs, MakeCase
+from tests.support import ClientAs, MakeCase, MakeUser
+from tests.test_extract import make_dataset, read_xlsx
 from webapp.jobs import queue_of
 
 
@@ -159,3 +161,47 @@ def test_a_failed_job_page_says_why(app: Flask, client_as: ClientAs, session: Se
     text = _text(page)
     assert "This was not finished" in text and "Something went wrong" in text and "Traceback" not in text
     _ = user
+
+
+def test_the_analysts_extract_is_made_in_the_background_and_read_back(
+        app: Flask, client_as: ClientAs, make_user: MakeUser, session: Session, tmp_path: Path) -> None:
+    dataset = make_dataset(session, make_user(Role.AUDITOR))
+    admin, _ = client_as(Role.ADMIN)
+    assert "Create the extract" in _text(admin.get("/reports"))
+    asked = admin.post("/reports/extract", data={"year": "2025-26", "format": "xlsx"})
+    assert asked.status_code == 302, asked.get_data(as_text=True)[:800]
+    job_id = int(asked.headers["Location"].rsplit("/", 1)[1])
+    run_queued(_queue(app))
+
+    page = _text(admin.get(f"/jobs/{job_id}"))
+    assert "Ready to download" in page and f"{len(dataset.expected)} responses." in page
+    download = admin.get(f"/jobs/{job_id}/download")
+    assert download.status_code == 200
+    assert download.mimetype == "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    assert download.headers["Content-Disposition"] == "attachment; filename=qa-extract-2025-26.xlsx"
+    saved = tmp_path / "downloaded.xlsx"
+    saved.write_bytes(download.get_data())
+    download.close()
+    sheets = read_xlsx(saved)  # openpyxl reads it; no cell is a formula
+    assert list(sheets) == ["Data", "Definitions"]
+    data = sheets["Data"]
+    assert len(data) == 1 + len(dataset.expected)
+    assert [row[0] for row in data[1:]] == [row[0] for row in dataset.expected]  # audit ids, in order
+    assert {row[1] for row in data[1:]}.isdisjoint({row[1] for row in dataset.expected})  # case keys, not references
+
+
+def test_only_admins_and_qa_leads_are_offered_the_extract(client_as: ClientAs, session: Session) -> None:
+    for role in (Role.BOARD_VIEWER, Role.SYSTEM_LEADER):
+        client, user = client_as(role)
+        assert "Create the extract" not in _text(client.get("/reports"))
+        assert client.post("/reports/extract", data={"year": "2025-26", "format": "csv"}).status_code == 404
+        assert session.query(Job).filter_by(requested_by_id=user.id).count() == 0
+    lead, user = client_as(Role.PANEL_MEMBER)
+    user.leads_panel = True
+    session.commit()
+    page = lead.post("/reports/extract", data={"year": "2025-6", "format": "pdf"})
+    assert page.status_code == 400
+    soup = BeautifulSoup(page.get_data(as_text=True), "html.parser")
+    assert [a["href"] for a in soup.select(".govuk-error-summary a")] == ["#extract-year", "#extract-format"]
+    assert "is not an academic year like 2025-26" in soup.select_one("#extract-year-error").get_text()
+    assert lead.post("/reports/extract", data={"year": "2025-26", "format": "csv"}).status_code == 302
