@@ -35,7 +35,6 @@ from qaframework.reports import Progress
 from qaframework.store import Job, TrailEntry, User, utcnow
 from tests.jobs_support import run_queued
 from tests.support import MakeCase, MakeUser, savepoint_session
-from tests.test_throttle import redis_url  # noqa: F401  # the private redis-server fixture, shared
 
 #: What the test kinds saw of their own job's row while running (read from another session).
 SEEN: dict[str, tuple[int, int]] = {}
@@ -86,7 +85,7 @@ def broker_url(request: pytest.FixtureRequest) -> str | None:
     import redis
 
     url: str = request.getfixturevalue("redis_url")
-    redis.Redis.from_url(url).flushall()
+    redis.Redis.from_url(url).flushdb()
     return url
 
 
