@@ -267,6 +267,45 @@ def retention_purge(ctx: click.Context, today: datetime | None) -> None:
                    f"{retention_days(session)} days, {result.consent_ended} whose consent to notes ended.")
 
 
+@main.command("backup")
+@click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
+@click.pass_context
+def backup_command(ctx: click.Context, file: Path) -> None:
+    """Write a consistent backup of the whole database to FILE (safe while the service runs).
+
+    SQLite: a SQLite file made with the online backup API. PostgreSQL: a pg_dump custom-format
+    archive. FILE is created readable by you only: it holds children's data.
+    """
+    from qaframework.backup import BackupError, backup
+
+    _need_database(ctx)
+    try:
+        counts = backup(_engine(ctx), file)
+    except BackupError as exc:
+        raise click.ClickException(str(exc)) from exc
+    click.echo(f"Backed up {len(counts)} tables ({sum(c.rows for c in counts):,} rows) to {file} "
+               f"({file.stat().st_size:,} bytes).")
+
+
+@main.command("restore")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--force", is_flag=True, help="Replace a database that already holds data.")
+@click.pass_context
+def restore_command(ctx: click.Context, file: Path, force: bool) -> None:
+    """Restore the backup in FILE into the database (refused if it holds data, unless --force)."""
+    from qaframework.backup import BackupError, restore
+    from qaframework.store.migrate import current_revision, head_revision
+
+    engine = _engine(ctx)
+    try:
+        counts = restore(engine, file, force=force)
+    except BackupError as exc:
+        raise click.ClickException(str(exc)) from exc
+    click.echo(f"Restored {len(counts)} tables ({sum(c.rows for c in counts):,} rows) from {file}.")
+    if current_revision(engine) != head_revision():
+        click.echo("The backup is from an older version: run `qa init` to upgrade it.")
+
+
 @users.command("list")
 @click.pass_context
 def users_list(ctx: click.Context) -> None:

@@ -160,7 +160,7 @@ def _moderate(
     audit.moderated_grade = agreed
     audit.status = AuditStatus.MODERATED.value
     entry = record(session, moderators[0], "moderation.agree", "audit", audit.id, before,
-                   {"status": audit.status, "moderated_grade": agreed, "reason": reason})
+                   {"status": audit.status, "moderated_grade": agreed, "moderation_reason": reason})
     entry.at = agreed_at
 
 

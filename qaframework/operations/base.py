@@ -91,7 +91,12 @@ def record(
     before: dict[str, Any] | None = None,
     after: dict[str, Any] | None = None,
 ) -> TrailEntry:
-    """Append one audit-trail entry in the current transaction (so it commits or fails with the change)."""
+    """Append one audit-trail entry in the current transaction (so it commits or fails with the change).
+
+    Free text and case references in ``before`` and ``after`` are kept only as keyed fingerprints
+    (``qaframework.trail_text``, applied as the entry is flushed, ``store.trail``): the trail can
+    never be edited, so the words never go into it.
+    """
     entry = TrailEntry(
         actor_id=actor.id if actor is not None else None,
         action=action,

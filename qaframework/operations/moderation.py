@@ -400,7 +400,7 @@ def record_agreement(session: Session, actor: User, audit_id: int, agreed: Agree
         {
             "status": audit.status,
             "moderated_grade": audit.moderated_grade,
-            "reason": overall_reason,
+            "moderation_reason": overall_reason,
             "sections": {sid: row.moderated_grade for sid, row in stored.items()},
             "version": audit.version_id,
         },

@@ -13,7 +13,6 @@ The rules (docs/domain-notes.md §6):
 
 from __future__ import annotations
 
-import hashlib
 import re
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
@@ -307,8 +306,9 @@ def conversation_view(session: Session, actor: User, audit_id: int, today: date 
 
 
 def _fingerprint(text: str) -> str | None:
-    """What the trail keeps of free text about a family: that it changed, never the words."""
-    return hashlib.sha256(text.encode()).hexdigest()[:16] if text else None
+    """Free text about a family as handed to the trail, which keeps only a keyed fingerprint of it
+    (``operations.base.record``, ``qaframework.trail_text``): that it changed, never the words."""
+    return text or None
 
 
 def _conversation_errors(audit: Audit, state: ConsentState, given: ConversationInput, today: date) -> list[FieldError]:
@@ -386,7 +386,7 @@ def save_conversation(
 
 
 def _conversation_trail(conversation: ReviewConversation) -> dict[str, object]:
-    """The conversation as the trail keeps it: raw notes and words as fingerprints only."""
+    """The conversation for the trail, which keeps raw notes and words as keyed fingerprints only."""
     return {
         "held_on": conversation.held_on,
         "participants": list(conversation.participants or []),

@@ -20,6 +20,7 @@ from qaframework.numbers import whole_number
 from qaframework.operations.base import require
 from qaframework.permissions import can_administer
 from qaframework.store import Action, Audit, Case, PeerChallenge, TemplateVersion, TrailEntry, User
+from qaframework.trail_text import PSEUDONYM_PREFIX, case_pseudonym, trail_key
 
 #: Actions that record someone signing in, not a change to a record.
 SIGN_IN_ACTIONS = ("user.sign_in",)
@@ -99,8 +100,9 @@ def _about_case(session: Session, case_ref: str) -> ColumnElement[bool] | None:
     audit_ids = {str(i) for i in session.scalars(of_case)}
     discards = select(TrailEntry.entity_id, TrailEntry.before).where(TrailEntry.action == "audit.discard")
     discarded = session.execute(discards)
+    kept_as = {ref, case_pseudonym(trail_key(session), ref).upper()}  # the trail keeps a pseudonym
     audit_ids |= {entity_id for entity_id, before in discarded
-                  if entity_id and str((before or {}).get("case_ref", "")).upper() == ref}
+                  if entity_id and str((before or {}).get("case_ref", "")).upper() in kept_as}
     numbers = [int(i) for i in audit_ids]
     action_ids = [str(i) for i in session.scalars(select(Action.id).where(Action.audit_id.in_(numbers)))]
     challenges = select(PeerChallenge.id).where(PeerChallenge.audit_id.in_(numbers))
@@ -215,11 +217,20 @@ def _audit_names(session: Session, audit_ids: set[int]) -> dict[int, str]:
         names[audit_id] = f"case {case_ref}, {title}"
     gone = {str(i) for i in audit_ids - set(names)}
     if gone:
+        refs = _refs_of_pseudonyms(session)
         for entity_id, before in session.execute(
             select(TrailEntry.entity_id, TrailEntry.before)
             .where(TrailEntry.entity == "audit", TrailEntry.action == "audit.discard", TrailEntry.entity_id.in_(gone))
         ):
             kept = before or {}
             checklist = kept.get("template_title", "checklist")
-            names[int(entity_id)] = f"case {kept.get('case_ref', '?')}, {checklist} (discarded draft)"
+            kept_ref = str(kept.get("case_ref", "?"))
+            ref = refs.get(kept_ref, "no longer held" if kept_ref.startswith(PSEUDONYM_PREFIX) else kept_ref)
+            names[int(entity_id)] = f"case {ref}, {checklist} (discarded draft)"
     return names
+
+
+def _refs_of_pseudonyms(session: Session) -> dict[str, str]:
+    """Pseudonym -> case reference for the cases held now (an erased case's pseudonym stays unknown)."""
+    key = trail_key(session)
+    return {case_pseudonym(key, ref): ref for ref in session.scalars(select(Case.case_ref))}

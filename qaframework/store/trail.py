@@ -34,3 +34,21 @@ def _refuse_trail_edits(session: Session, _context: Any, _instances: Any) -> Non
     for obj in list(session.dirty) + list(session.deleted):
         if isinstance(obj, TrailEntry) and (obj in session.deleted or session.is_modified(obj)):
             raise TrailIsAppendOnly("the audit trail is append-only; entries cannot be changed or deleted")
+
+
+@event.listens_for(Session, "before_flush")
+def _keep_no_free_text(session: Session, _context: Any, _instances: Any) -> None:
+    """However an entry is made (``operations.base.record``, the demo loader, a script), free text
+    and case references are replaced by keyed fingerprints before it is written
+    (``qaframework.trail_text``)."""
+    new = [obj for obj in session.new if isinstance(obj, TrailEntry)]
+    if not new:
+        return
+    from qaframework.trail_text import redact, trail_key  # it imports the store
+
+    key = trail_key(session)
+    for entry in new:
+        if entry.before is not None:
+            entry.before = redact(key, entry.before)
+        if entry.after is not None:
+            entry.after = redact(key, entry.after)

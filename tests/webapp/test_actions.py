@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 
 from qaframework.framework import Role
 from qaframework.store import Action, Audit, TrailEntry, User
+from qaframework.trail_text import fingerprint, trail_key
 from tests.support import ClientAs, MakeUser
 from tests.webapp.journey import error_links, page
 from webapp.actions import parse_due_date
@@ -242,8 +243,9 @@ def test_owner_updates_the_status(
         .where(TrailEntry.entity == "action", TrailEntry.action == "action.update")
         .order_by(TrailEntry.id.desc())
     ).first()
-    assert entry.after == {"status": "done", "closing_note": "Therapy hours added to section F.",
-                           "outcome": "New plans state weekly therapy hours."}
+    key = trail_key(session)
+    assert entry.after == {"status": "done", "closing_note": fingerprint(key, "Therapy hours added to section F."),
+                           "outcome": fingerprint(key, "New plans state weekly therapy hours.")}
     outcome_row = soup.find("dt", string=lambda s: s and "What changed as a result" in s)
     assert outcome_row.find_next("dd").get_text(strip=True) == "New plans state weekly therapy hours."
     # Cancelling needs a reason too.

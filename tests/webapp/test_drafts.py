@@ -11,6 +11,7 @@ from werkzeug.test import TestResponse
 from qaframework.framework import Role
 from qaframework.operations.audits import ResponseInput, save_answers
 from qaframework.store import Audit, TrailEntry
+from qaframework.trail_text import case_pseudonym, fingerprint, trail_key
 from tests.support import ClientAs, MakeCase
 from tests.webapp.journey import T1_TITLE, check_page, form_values, start_via_pages
 
@@ -65,8 +66,9 @@ def test_author_discards_a_draft_after_confirming_and_the_trail_keeps_it(
         select(TrailEntry).where(TrailEntry.action == "audit.discard", TrailEntry.entity_id == str(audit_id))
     )
     assert entry is not None and entry.actor_id == user.id
-    assert entry.before["case_ref"] == "DIS-001" and entry.before["answers"][first] == {
-        "rating": "not_met", "evidence": "No views recorded.", "na_reason": ""}
+    key = trail_key(session)  # the trail keeps a pseudonym and fingerprints, never the words
+    assert entry.before["case_ref"] == case_pseudonym(key, "DIS-001") and entry.before["answers"][first] == {
+        "rating": "not_met", "evidence": fingerprint(key, "No views recorded."), "na_reason": None}
     home = check_page(client.get("/")).get_text(" ", strip=True)
     assert "The draft audit of case DIS-001 has been discarded." in home
     assert f"Discarded a draft audit: case DIS-001, {T1_TITLE} (discarded draft)" in home

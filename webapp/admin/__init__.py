@@ -11,6 +11,7 @@ from webapp.admin import (  # noqa: F401 - registers the routes
     case_import,
     checklists,
     clock_settings,
+    erasure,
     home,
     retention,
     term_dates,

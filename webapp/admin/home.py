@@ -10,6 +10,7 @@ from flask import render_template
 from qaframework.framework import Role
 from qaframework.operations.cases import case_count
 from qaframework.operations.clocks import local_milestones
+from qaframework.operations.erasure import retention_months
 from qaframework.operations.settings import configured_cycles, current_cycle, tier1_target
 from qaframework.operations.templates import all_versions, current_versions
 from qaframework.operations.tier4 import retention_days
@@ -40,5 +41,6 @@ def index() -> Any:
         cases=case_count(session),
         at_risk_week=local_milestones(session).at_risk_from_week,
         notes_retention_days=retention_days(session),
+        case_retention_months=retention_months(session),
         last_import=latest_entry(session, actor, "cases.import"),
     )

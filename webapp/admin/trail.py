@@ -24,6 +24,7 @@ from qaframework.operations.trail import (
     trail_page,
 )
 from qaframework.operations.users import list_users
+from qaframework.trail_text import FINGERPRINT_PREFIX, PSEUDONYM_PREFIX, is_fingerprint
 from webapp.access import current_actor, requires
 from webapp.admin.blueprint import bp
 from webapp.admin.dates import parse_date_text
@@ -83,6 +84,11 @@ AGENCY_NAMES = {agency.code: agency.name for agency in DEFAULT_AGENCIES}
 
 
 def _text(key: str, value: Any) -> str:
+    if is_fingerprint(value):  # free text: the trail keeps a keyed fingerprint, never the words
+        digest, _, size = str(value).removeprefix(FINGERPRINT_PREFIX).partition(" ")
+        return f"Text {size.strip('()')}, fingerprint {digest[:10]}"
+    if isinstance(value, str) and value.startswith(PSEUDONYM_PREFIX):
+        return f"Case pseudonym {value.removeprefix(PSEUDONYM_PREFIX)[:10]}"
     if key == "role" and value in {r.value for r in Role}:
         return ROLE_LABELS[Role(value)]
     if key == "agency_code" and isinstance(value, str):
