@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
@@ -17,6 +19,7 @@ def test_admin_erases_a_case_after_confirming(
     auditor_client, auditor = client_as(Role.AUDITOR)
     case = make_case("ERASE-01")
     audit = submitted_check(session, auditor, case.id, template_version("t1-coordinator-plan-check").id)
+    case_id, audit_id, answers = case.id, audit.id, len(audit.template.questions())
     assert auditor_client.get(f"/admin/erase-case/{case.id}").status_code == 403
     client, _ = client_as(Role.ADMIN)
     find = page(client.get("/admin/erase-case"))
@@ -29,18 +32,17 @@ def test_admin_erases_a_case_after_confirming(
     confirm = page(client.get(found.headers["Location"]))
     assert confirm.h1.get_text(strip=True) == "Are you sure you want to erase case ERASE-01?"
     listed = [li.get_text(strip=True) for li in confirm.select("ul.govuk-list--bullet li")]
-    answers = len(audit.template.questions())
     assert "1 audit" in listed and f"{answers} answers" in listed and "1 request for assessment" in listed
     assert session.get(Case, case.id) is not None  # nothing deleted by looking
     done = client.post(f"/admin/erase-case/{case.id}", data=form_values(confirm.select_one("form[method=post]")))
     assert done.status_code == 302 and done.headers["Location"] == "/admin"
     assert "Case ERASE-01 and everything about it has been erased." in page(client.get("/admin")).get_text()
     session.expire_all()
-    assert session.get(Case, case.id) is None and session.get(Audit, audit.id) is None
-    assert session.scalar(select(Response.id).where(Response.audit_id == audit.id)) is None
+    assert session.get(Case, case_id) is None and session.get(Audit, audit_id) is None
+    assert session.scalar(select(Response.id).where(Response.audit_id == audit_id)) is None
     erased = session.scalars(select(TrailEntry).where(TrailEntry.action == "case.erase")).all()
     assert erased and all("ERASE-01" not in str(e.after) for e in erased)
-    assert client.get(f"/admin/erase-case/{case.id}").status_code == 404
+    assert client.get(f"/admin/erase-case/{case_id}").status_code == 404
 
 
 def test_retention_report_lists_old_cases_and_deletes_them_after_confirming(
@@ -48,7 +50,8 @@ def test_retention_report_lists_old_cases_and_deletes_them_after_confirming(
 ) -> None:
     client, _ = client_as(Role.ADMIN)
     old, recent = make_case("OLD-RET-1"), make_case("NEW-RET-1")
-    session.execute(update(Case).where(Case.id == old.id).values(updated_at="2001-01-01 00:00:00+00:00"))
+    old_id, recent_id = old.id, recent.id
+    session.execute(update(Case).where(Case.id == old.id).values(updated_at=datetime(2001, 1, 1, tzinfo=UTC)))
     session.commit()
     bad = page(client.post("/admin/case-retention", data={"months": "2"}))
     assert "between 6 and 600" in bad.select_one(".govuk-error-summary").get_text()
@@ -62,9 +65,9 @@ def test_retention_report_lists_old_cases_and_deletes_them_after_confirming(
     assert "OLD-RET-1" in [li.get_text(strip=True) for li in confirm.select("ul.govuk-list--bullet li")]
     form = confirm.select_one("form[method=post]")
     values = form_values(form)
-    assert str(old.id) in (values["case_id"] if isinstance(values["case_id"], list) else [values["case_id"]])
-    done = client.post("/admin/case-retention/delete", data={**values, "case_id": [str(old.id), str(recent.id)]})
+    assert str(old_id) in (values["case_id"] if isinstance(values["case_id"], list) else [values["case_id"]])
+    done = client.post("/admin/case-retention/delete", data={**values, "case_id": [str(old_id), str(recent_id)]})
     assert done.status_code == 302
     session.expire_all()
-    assert session.get(Case, old.id) is None
-    assert session.get(Case, recent.id) is not None  # posted, but not past retention: kept
+    assert session.get(Case, old_id) is None
+    assert session.get(Case, recent_id) is not None  # posted, but not past retention: kept
