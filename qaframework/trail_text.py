@@ -27,7 +27,7 @@ from sqlalchemy.orm import Session
 
 from qaframework.store.settings import AreaSetting
 
-#: The ``area_settings`` row holding the key (hex). Created by migration 0013, or on first use.
+#: The ``area_settings`` row holding the key (hex). Created by migration 0015, or on first use.
 KEY_SETTING = "trail_text_key"
 
 #: Keys whose values are free text wherever they appear in a trail entry (at any depth). Every
@@ -64,7 +64,7 @@ def trail_key(session: Session) -> bytes:
     if key is None:
         with session.no_autoflush:  # also called while the session flushes (store.trail)
             setting = session.get(AreaSetting, KEY_SETTING)
-        if setting is None:  # migration 0013 makes it; this is for a schema made some other way
+        if setting is None:  # migration 0015 makes it; this is for a schema made some other way
             setting = AreaSetting(key=KEY_SETTING, value=new_key())
             session.add(setting)
             return bytes.fromhex(str(setting.value))  # not cached until it is surely stored

@@ -137,7 +137,7 @@ def test_migration_rewrites_free_text_already_in_the_trail(tmp_path: Path) -> No
     with scratch_database(tmp_path, "qa_migration_trail_text") as url:
         engine = make_engine(url)
         try:
-            upgrade(engine, "0012")
+            upgrade(engine, "0014")
             old = {
                 "audit.save": ({"Q1": {"rating": None, "evidence": "", "na_reason": ""}},
                                {"Q1": {"rating": "met", "evidence": SECRET_EVIDENCE, "na_reason": ""}}),
@@ -154,7 +154,7 @@ def test_migration_rewrites_free_text_already_in_the_trail(tmp_path: Path) -> No
                         "VALUES ('2026-01-01', :action, 'audit', '1', :before, :after)"
                     ), {"action": action, "before": json.dumps(before) if before else None,
                         "after": json.dumps(after)})
-            upgrade(engine, "0013")
+            upgrade(engine, "0015")
             with engine.connect() as conn:
                 rows = conn.execute(text("SELECT action, before, after FROM audit_trail")).all()
                 key_hex = conn.execute(text("SELECT value FROM area_settings WHERE key = :k"),

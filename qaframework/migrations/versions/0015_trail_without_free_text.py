@@ -9,8 +9,8 @@ chance of testing guessed short texts. A moderation agreement's reason was recor
 now ``moderation_reason``. Not reversible: the words are gone from the trail (the records
 themselves still hold the current text).
 
-Revision ID: 0013
-Revises: 0012
+Revision ID: 0015
+Revises: 0014
 Create Date: 2026-11-27 22:45:00
 """
 
@@ -23,8 +23,8 @@ from alembic import op
 
 from qaframework.trail_text import KEY_SETTING, new_key, redact
 
-revision = '0013'
-down_revision = '0012'
+revision = '0015'
+down_revision = '0014'
 branch_labels = None
 depends_on = None
 
