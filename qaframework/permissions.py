@@ -408,6 +408,12 @@ def can_make_board_pack(user: User) -> bool:
     return user.active and (role_of(user) in BOARD_PACK_ROLES or is_qa_lead(user))
 
 
+def can_view_board_dashboard(user: User) -> bool:
+    """The board's dashboard shows the pack's own figures on screen (aggregates, small cells
+    suppressed), so whoever may make the pack reads it, and nobody else: one rule for both."""
+    return can_make_board_pack(user)
+
+
 def can_view_job(user: User, job: Job) -> bool:
     """A job and its result are the requester's; an administrator may see them too, to help.
     Nobody else, whatever their role: an extract is for the person who asked for it."""

@@ -526,3 +526,20 @@ def test_who_may_see_a_job_and_download_its_file(role: Role, mine: bool, active:
     job = Record(requested_by_id=ME if mine else COLLEAGUE)
     user = person(role, "health" if role is Role.AUDITOR else None, active=active)
     assert p.can_view_job(user, cast("Job", job)) is expected
+# (role, leads the panel) -> may read the board's dashboard
+BOARD_DASHBOARD = [
+    (Role.BOARD_VIEWER, False, True),
+    (Role.SYSTEM_LEADER, False, True),
+    (Role.ADMIN, False, True),
+    (Role.PANEL_MEMBER, True, True),  # the QA lead answers to the board
+    (Role.PANEL_MEMBER, False, False),
+    (Role.AUDITOR, False, False),
+    (Role.AUDITOR, True, False),  # "leads the panel" means nothing for an auditor
+    (Role.PARENT_CARER_FORUM, False, False),
+]
+
+
+@pytest.mark.parametrize(("role", "leads", "expected"), BOARD_DASHBOARD)
+def test_who_reads_the_board_dashboard(role: Role, leads: bool, expected: bool) -> None:
+    assert p.can_view_board_dashboard(person(role, "health", leads_panel=leads)) is expected
+    assert p.can_view_board_dashboard(person(role, "health", leads_panel=leads, active=False)) is False

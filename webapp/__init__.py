@@ -110,6 +110,7 @@ def _register_blueprints(app: Flask) -> None:
         actions,
         admin,
         audits,
+        board,
         cases,
         home,
         learning,
@@ -122,7 +123,7 @@ def _register_blueprints(app: Flask) -> None:
     )
 
     for blueprint in (pages.bp, auth.bp, home.bp, cases.bp, audits.bp, admin.bp, peer.bp, actions.bp, oversight.bp,
-                      learning.bp, moderation.bp, panels.bp, reviews.bp, reports.bp, jobs.bp):
+                      learning.bp, moderation.bp, panels.bp, reviews.bp, reports.bp, jobs.bp, board.bp):
         app.register_blueprint(blueprint)
 
 

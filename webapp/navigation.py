@@ -8,6 +8,7 @@ from flask import Flask, current_app, request, url_for
 from flask_login import current_user
 
 from qaframework.framework import Role
+from qaframework.permissions import can_view_board_dashboard
 
 #: (endpoint, label, roles that see it, blueprint prefix that marks it current)
 NAV: tuple[tuple[str, str, frozenset[Role] | None, str], ...] = (
@@ -20,6 +21,8 @@ NAV: tuple[tuple[str, str, frozenset[Role] | None, str], ...] = (
     ("oversight.team", "Team", None, "oversight."),
     ("moderation.agreement", "Moderation",
      frozenset({Role.PANEL_MEMBER, Role.SYSTEM_LEADER, Role.ADMIN, Role.BOARD_VIEWER}), "moderation."),
+    ("board.dashboard", "Board", frozenset({Role.BOARD_VIEWER, Role.SYSTEM_LEADER, Role.ADMIN, Role.PANEL_MEMBER}),
+     "board."),
     ("reports.index", "Reports", frozenset({Role.BOARD_VIEWER, Role.SYSTEM_LEADER, Role.ADMIN, Role.PANEL_MEMBER}),
      "reports."),
     ("admin.index", "Admin", frozenset({Role.ADMIN}), "admin."),
@@ -57,6 +60,8 @@ def nav_items() -> list[dict[str, Any]]:
             continue
         if target == "oversight.team" and not (role is Role.ADMIN or current_user.is_team_manager):
             continue
+        if target == "board.dashboard" and not can_view_board_dashboard(current_user):
+            continue  # of the panel, only its lead (the QA lead) answers to the board
         if target == "reports.index" and role is Role.PANEL_MEMBER and not current_user.leads_panel:
             continue  # of the panel, only its lead (the QA lead) makes reports
         if target in hrefs:

@@ -24,7 +24,7 @@ from qaframework.framework import (
     Subject,
     Tier,
 )
-from qaframework.permissions import can_start_audits
+from qaframework.permissions import can_start_audits, can_view_board_dashboard
 from qaframework.scoring import explain_grading, grading_rule_name
 
 UK = ZoneInfo("Europe/London")
@@ -166,6 +166,7 @@ STATUS_ENUMS = {e.__name__: e for e in (ActionStatus, AuditStatus, CommentKind, 
 def init_app(app: Flask) -> None:
     app.jinja_env.globals["no_identifiers_hint"] = NO_IDENTIFIERS_HINT
     app.add_template_global(can_start_audits, "can_start_audits")
+    app.add_template_global(can_view_board_dashboard, "can_view_board_dashboard")
     app.jinja_env.globals.update(STATUS_ENUMS)
     app.add_template_filter(plan_sections_text, "plan_sections_text")
     app.add_template_filter(explain_grading, "grading_sentences")

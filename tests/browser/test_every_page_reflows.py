@@ -67,19 +67,22 @@ ROLES = {
     "panel-member": Role("panel.chair@qa-demo.example",
                          READER_PAGES | PANEL_PAGES | LEARNING_PAGES | {"learning.show_exemplar"}
                          | {"moderation.agreement", "moderation.questions", "moderation.audit"}, ERRORS),
-    "system-leader": Role("system.leader@qa-demo.example", READER_PAGES | PANEL_PAGES | {"reports.index"}, ERRORS),
+    "system-leader": Role("system.leader@qa-demo.example", READER_PAGES | PANEL_PAGES | {"reports.index", "board.dashboard"},
+                          ERRORS),
     "parent-forum": Role("parent.forum@qa-demo.example",
                          READER_PAGES | {"reviews.conversation", "reviews.board_summary"}, ERRORS),
     "board-viewer": Role("board.viewer@qa-demo.example",
                          frozenset({"home.index", "moderation.agreement", "learning.index", "learning.theme_list",
-                                    "reports.index"}),
-                         (*ERRORS, "/cases", "/learning/actions")),
+                                    "reports.index", "board.dashboard"}),
+                         (*ERRORS, "/cases", "/learning/actions", "/board?cycle=Autumn+1&phase=primary",
+                          "/board?year=1999-00")),
     "admin": Role("admin@qa-demo.example", frozenset({
         "home.index", "admin.index", "admin.users", "admin.show_user", "admin.add_user", "admin.edit_user",
         "admin.reset_password", "admin.deactivate_user", "admin.list_templates", "admin.show_template",
         "admin.term_dates", "admin.edit_term_dates", "admin.edit_target", "admin.case_import",
         "admin.preview_import", "admin.audit_trail", "auth.change_password", "admin.edit_notes_retention",
         "reports.index",
+        "board.dashboard",
     }), ERRORS),
 }
 
