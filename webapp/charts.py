@@ -42,7 +42,7 @@ def nice_step(span: float, count: int) -> float:
     if span <= 0 or count <= 0:
         return 1.0
     raw = span / count
-    power = 10 ** math.floor(math.log10(raw))
+    power = 10.0 ** math.floor(math.log10(raw))
     for multiple in (1, 2, 2.5, 5, 10):
         if raw <= multiple * power:
             return multiple * power
@@ -147,7 +147,7 @@ def stacked_bars(
     )
     maximum = nice_maximum(largest, 4)
     span = right - left
-    y = TOP
+    y: float = TOP
     laid: list[StackedRow] = []
     for label, total, parts in rows:
         label_y = y + FONT

@@ -149,7 +149,8 @@ def test_the_chart_draws_the_numbers_in_its_table(client_as: ClientAs, area: Non
     written = [t.get_text() for t in soup.select("#grades-chart .app-chart__value")]
     assert written == ["7", "6", "5", "5"]
     # every bar's segments fill the chart's width in proportion to the table's counts
-    widths = {g["data-key"]: float(g.find("rect")["width"]) for g in soup.select("#grades-chart .app-chart__segment")}
+    widths = {str(g["data-key"]): float(str(g.select_one("rect")["width"]))
+              for g in soup.select("#grades-chart .app-chart__segment")}
     assert widths["outstanding"] / widths["inadequate"] == pytest.approx(7 / 5, rel=1e-3)
     # the trend's markers carry the rates the trend table prints
     table_rate = soup.select_one("#trend-table tbody tr:first-child td[data-tier='2']").get_text(" ", strip=True)
