@@ -13,7 +13,7 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
-from flask import Blueprint, current_app, render_template, request, url_for
+from flask import Blueprint, render_template, request
 
 from qaframework.framework import HALF_TERMS, Role
 from qaframework.operations.base import InvalidInput
@@ -86,17 +86,10 @@ def select_items(pairs: Sequence[tuple[str, str]], chosen: str, everything: str)
     ]
 
 
-def _reports_url() -> str:
-    """The reports page, where the board pack is made (its own journey, webapp/reports.py)."""
-    if "reports.index" in current_app.view_functions:
-        return url_for("reports.index")
-    return request.script_root + "/reports"
-
-
 def _page(form: BoardForm, view: BoardDashboard | None, errors: dict[str, str], given: dict[str, str]) -> Any:
     context: dict[str, Any] = {"form": form, "view": view, "errors": errors, "given": given,
                                "half_terms": HALF_TERMS, "figure": figure,
-                               "select_items": select_items, "reports_url": _reports_url()}
+                               "select_items": select_items}
     if view is not None:
         tiers = {row.tier: _short_tier(row.label) for row in view.done}
         context.update(

@@ -67,8 +67,8 @@ ROLES = {
     "panel-member": Role("panel.chair@qa-demo.example",
                          READER_PAGES | PANEL_PAGES | LEARNING_PAGES | {"learning.show_exemplar"}
                          | {"moderation.agreement", "moderation.questions", "moderation.audit"}, ERRORS),
-    "system-leader": Role("system.leader@qa-demo.example", READER_PAGES | PANEL_PAGES | {"reports.index", "board.dashboard"},
-                          ERRORS),
+    "system-leader": Role("system.leader@qa-demo.example",
+                          READER_PAGES | PANEL_PAGES | {"reports.index", "board.dashboard"}, ERRORS),
     "parent-forum": Role("parent.forum@qa-demo.example",
                          READER_PAGES | {"reviews.conversation", "reviews.board_summary"}, ERRORS),
     "board-viewer": Role("board.viewer@qa-demo.example",
