@@ -9,8 +9,8 @@ pausing ``--think`` seconds (±50%) between clicks as people read. Afterwards th
 checked: every save the server confirmed is there exactly once (the audit's version counts saves,
 and the evidence is the last confirmed save's), so no save was lost or applied twice.
 
-    make load                                       # 50 people, 60 s, 4 workers, 1 s think time
-    .venv/bin/python bench/load.py [--clients 50] [--seconds 60] [--workers 4] [--think 1.0]
+    make load                      # 50 people, 60 s, 4 workers, 1 s think time, sign-ins over 10 s
+    .venv/bin/python bench/load.py [--clients 50] [--seconds 60] [--workers 4] [--think 1.0] [--ramp 10]
 
 Targets: 0 errors, 0 lost or duplicated saves, page p99 < 200 ms. The generator shares the machine
 with the server (its threads need CPU too), so print the load average beside the figures.
@@ -19,6 +19,7 @@ with the server (its threads need CPU too), so print the load average beside the
 from __future__ import annotations
 
 import argparse
+import http.client
 import os
 import random
 import re
@@ -155,7 +156,7 @@ def save_form(person: Person, csrf: str, marker: str) -> list[tuple[str, str]]:
     return form
 
 
-def simulate(port: int, person: Person, tally: Tally, stop: float, think: float, seed: int) -> None:
+def simulate(port: int, person: Person, tally: Tally, stop: float, think: float, ramp: float, seed: int) -> None:
     """One person's session: sign in, then the loop of clicks until ``stop``."""
     rng = random.Random(seed)
     client = Client("127.0.0.1", port)
@@ -165,8 +166,9 @@ def simulate(port: int, person: Person, tally: Tally, stop: float, think: float,
         t0 = time.perf_counter()
         try:
             status, body, _ = client.request(method, path, form)
-        except OSError as error:
+        except (OSError, http.client.HTTPException) as error:  # a timeout (30 s) counts as an error
             tally.add(kind, 0, False, f"{path}: {error!r}")
+            client.connection.close()  # the next click starts on a fresh connection
             return None
         ms = (time.perf_counter() - t0) * 1000
         ok = status == expect and (expect != 200 or b"</html>" in body)
@@ -176,7 +178,7 @@ def simulate(port: int, person: Person, tally: Tally, stop: float, think: float,
     def pause() -> None:
         time.sleep(think * rng.uniform(0.5, 1.5) if think else 0)
 
-    time.sleep(rng.uniform(0, max(think, 0.05) * 2))  # people do not all arrive in the same millisecond
+    time.sleep(rng.uniform(0, ramp))  # people arrive over the first ``ramp`` seconds, not all at once
     page = timed("sign-in page", "GET", "/sign-in")
     if page is None or timed("sign in", "POST", "/sign-in", {"csrf_token": found(TOKEN_RE, page),
                                                              "email": person.email, "password": PASSWORD},
@@ -270,9 +272,10 @@ def stop_server(process: subprocess.Popen[bytes]) -> None:
         os.killpg(process.pid, 9)
 
 
-def report(tally: Tally, seconds: float, clients: int, workers: int, think: float, lost: int, duplicated: int,
-           loads: tuple[str, str]) -> bool:
-    print(f"\n{clients} people, {seconds:.0f} s, {workers} gunicorn workers, PostgreSQL + Redis, think {think} s")
+def report(tally: Tally, seconds: float, clients: int, workers: int, think: float, ramp: float, lost: int,
+           duplicated: int, loads: tuple[str, str]) -> bool:
+    print(f"\n{clients} people, {seconds:.0f} s, {workers} gunicorn workers, PostgreSQL + Redis, think {think} s, "
+          f"sign-ins spread over {ramp:.0f} s")
     print(f"{'request':28} {'n':>6} {'req/s':>7} {'p50 ms':>8} {'p99 ms':>8} {'errors':>6}")
     pages: list[float] = []
     total = errors = 0
@@ -308,6 +311,7 @@ def main() -> int:
     parser.add_argument("--seconds", type=float, default=60.0)
     parser.add_argument("--workers", type=int, default=4)
     parser.add_argument("--think", type=float, default=1.0, help="seconds between clicks (±50%%); 0 = none")
+    parser.add_argument("--ramp", type=float, default=10.0, help="people sign in at random within this many seconds")
     args = parser.parse_args()
     database_url = os.environ.get("QA_TEST_DATABASE_URL", "")
     if not database_url.startswith("postgresql"):
@@ -334,7 +338,7 @@ def main() -> int:
             print(f"Running {args.clients} people for {args.seconds:.0f} s (load average {before}) ...")
             started = time.perf_counter()
             stop = started + args.seconds
-            threads = [threading.Thread(target=simulate, args=(port, p, tally, stop, args.think, n))
+            threads = [threading.Thread(target=simulate, args=(port, p, tally, stop, args.think, args.ramp, n))
                        for n, p in enumerate(people)]
             for thread in threads:
                 thread.start()
@@ -343,7 +347,8 @@ def main() -> int:
             elapsed = time.perf_counter() - started
             after = load_average()
             lost, duplicated = check_saves(database_url, people, first_versions)
-            met = report(tally, elapsed, len(people), args.workers, args.think, lost, duplicated, (before, after))
+            met = report(tally, elapsed, len(people), args.workers, args.think, args.ramp, lost, duplicated,
+                         (before, after))
         finally:
             if server is not None:
                 stop_server(server)
