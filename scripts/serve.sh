@@ -31,10 +31,8 @@ stop() {
 trap 'stop; exit 143' TERM
 trap 'stop; exit 130' INT
 
-if "$BIN/qa" jobs --help >/dev/null 2>&1; then
-  "$BIN/qa" jobs worker &
-  children+=($!)
-fi
+"$BIN/qa" jobs worker --workers "${JOB_WORKERS:-2}" &   # reports and large imports
+children+=($!)
 "$BIN/gunicorn" --config python:webapp.gunicorn_conf "webapp:create_app()" &
 children+=($!)
 
