@@ -22,22 +22,23 @@ esac
 "$BIN/python" -m webapp.preflight   # the secret key, and that the database and Redis answer
 "$BIN/qa" init                      # migrations and checklist templates; safe to run every start
 
-children=()
+web="" jobs=""
 stop() {
   trap - TERM INT
-  [ ${#children[@]} -gt 0 ] && kill -TERM "${children[@]}" 2>/dev/null || true
+  [ -z "$web" ] || kill -TERM "$web" 2>/dev/null || true   # gunicorn: finish requests in hand, then exit
+  [ -z "$jobs" ] || kill -INT "$jobs" 2>/dev/null || true   # job worker: finish jobs in hand, then exit
   wait || true
 }
 trap 'stop; exit 143' TERM
 trap 'stop; exit 130' INT
 
 "$BIN/qa" jobs worker --workers "${JOB_WORKERS:-2}" &   # reports and large imports
-children+=($!)
+jobs=$!
 "$BIN/gunicorn" --config python:webapp.gunicorn_conf "webapp:create_app()" &
-children+=($!)
+web=$!
 
 status=0
-wait -n "${children[@]}" || status=$?
+wait -n "$web" "$jobs" || status=$?
 echo "make serve: a process stopped (status $status); stopping the others" >&2
 stop
 exit "$status"
