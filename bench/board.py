@@ -70,11 +70,19 @@ class Run:
 
 
 def build(url: str, audits: int, requests: int, seed: int = 2026) -> None:
-    """The schema via ``qa init``, then cases, requests, audits and responses by bulk insert."""
-    subprocess.run([BIN / "qa", "--database-url", url, "init"], check=True, stdout=subprocess.DEVNULL)
+    """The schema and templates as ``qa init`` makes them, then cases, requests, audits and responses in bulk."""
+    from qaframework.checklists.loader import DEFAULT_TEMPLATE_DIR, load_directory
+    from qaframework.operations.templates import sync_templates
+    from qaframework.operations.users import ensure_default_agencies
+    from qaframework.store.migrate import upgrade
+
     rng = random.Random(seed)
     engine = make_engine(url)
+    upgrade(engine)  # what `qa init` does, with this checkout's code
     with session_factory(engine)() as session:
+        ensure_default_agencies(session)
+        sync_templates(session, None, load_directory(DEFAULT_TEMPLATE_DIR))
+        session.commit()
         versions = session.scalars(select(TemplateVersion).where(TemplateVersion.tier <= 3)).all()
         auditor = User(email="bench@example.test", display_name="Bench", password_hash="x", role="auditor",
                        agency_code="send_service", team="North")
