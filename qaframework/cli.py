@@ -215,6 +215,48 @@ def _progress_bar(label: str) -> Iterator[Callable[[int, int], None]]:
         yield update
 
 
+@report.command("board")
+@click.option("--year", required=True, help="The academic year, like 2025-26.")
+@click.option("--cycle", default=None, help='One half term of it, like "Summer 1" (default: the whole year).')
+@click.option("-o", "--output", "output", required=True, type=click.Path(dir_okay=False, path_type=Path),
+              help="The workbook to write (.xlsx).")
+@click.option("--today", type=click.DateTime(formats=["%Y-%m-%d"]), default=None,
+              help="Figures as at this day (YYYY-MM-DD; overdue actions, requests at risk); defaults to today.")
+@click.option("--agency", default=None, help="Only this agency's audits (its code, e.g. health).")
+@click.option("--phase", default=None, help="Only children in this phase: early_years, primary, secondary, post_16.")
+@click.option("--primary-need", default=None, help="Only children with this primary need (SEN2 code, e.g. ASD).")
+@click.option("--setting-type", default=None, help="Only children in this type of setting.")
+@click.pass_context
+def report_board(ctx: click.Context, year: str, cycle: str | None, output: Path, today: datetime | None,
+                 agency: str | None, phase: str | None, primary_need: str | None, setting_type: str | None) -> None:
+    """The board pack: an Excel workbook of aggregates (small counts suppressed) for a year or half term.
+
+    The reports page's button makes the same workbook. A progress bar shows on a terminal.
+    """
+    from qaframework.reports.board_pack import write_board_pack
+    from qaframework.reports.figures import BoardFilters
+
+    if output.suffix.lower() != ".xlsx":
+        raise click.BadParameter(f"the board pack is an Excel workbook: name it .xlsx, not {output.name!r}",
+                                 param_hint="-o")
+    if not output.parent.is_dir():
+        raise click.BadParameter(f"no such folder: {output.parent}", param_hint="-o")
+    filters, errors = BoardFilters.parse({"agency": agency or "", "phase": phase or "",
+                                          "primary_need": primary_need or "", "setting_type": setting_type or ""})
+    if errors:
+        hint = "--" + errors[0].field.replace("_", "-")
+        raise click.BadParameter("; ".join(e.message for e in errors), param_hint=hint)
+    _need_database(ctx)
+    with _session(ctx) as session, _progress_bar("Building the board pack") as progress:
+        try:
+            summary = write_board_pack(session, year, cycle, output, progress, filters=filters,
+                                       today=today.date() if today else None)
+        except ValueError as exc:
+            raise click.ClickException(str(exc)) from None
+    click.echo(f"Wrote the {summary.period} board pack to {output}: {len(summary.sheets)} sheets, "
+               f"{summary.hidden} small figure(s) suppressed.")
+
+
 @main.group()
 def jobs() -> None:
     """The background job queue (board packs, extracts, large imports)."""

@@ -1,15 +1,13 @@
-"""The board's figures against a small hand-made set of audits and actions (both databases)."""
+"""The board's figures against a small hand-made set of audits and actions (tests/board_data.py; both databases)."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import date
 from decimal import Decimal
 
 import pytest
 from sqlalchemy.orm import Session
 
-from qaframework.framework import AuditStatus
 from qaframework.reports.figures import (
     OTHER_THEMES,
     BoardFilters,
@@ -25,80 +23,15 @@ from qaframework.reports.figures import (
     trend_by_half_term,
 )
 from qaframework.reports.suppression import SUPPRESSED
-from qaframework.store import Action, Audit, ReviewConversation, User
-from tests.support import MakeCase, MakeUser, TemplateVersionOf
+from qaframework.store import Action
+from tests.board_data import FORMULA_THEME, S1, SP2, TODAY, Made, make_board_data
 
 C = SUPPRESSED
-S1 = "2025-26 Summer 1"
-SP2 = "2025-26 Spring 2"
-TODAY = date(2026, 6, 1)
-
-
-@dataclass
-class Made:
-    coordinator: User
-    audits: list[Audit]
-
-
-def _audit(session: Session, case_id: int, tv_id: int, auditor: User, *, tier: int, cycle: str, grade: str,
-           moderated: str | None = None, agency: str | None = "send_service",
-           status: AuditStatus = AuditStatus.SUBMITTED) -> Audit:
-    audit = Audit(case_id=case_id, template_version_id=tv_id, subject="final_plan", tier=tier, agency_code=agency,
-                  auditor_id=auditor.id, status=status.value, cycle=cycle, auditor_grade=grade,
-                  moderated_grade=moderated, submitted_at=datetime(2026, 5, 1, tzinfo=UTC))
-    session.add(audit)
-    session.flush()
-    return audit
 
 
 @pytest.fixture
-def made(session: Session, make_user: MakeUser, make_case: MakeCase, template_version: TemplateVersionOf) -> Made:
-    coordinator = make_user(agency="send_service")
-    health = make_user(agency="health")
-    primary = make_case(year_group="5").id
-    secondary = make_case(year_group="9").id
-    t1 = template_version("t1-coordinator-plan-check").id
-    t2 = template_version("t2-health-advice-audit").id
-    t3 = template_version("t3-multi-agency-new-plan").id
-    t4 = template_version("t4-system-leader-review").id
-    audits = []
-    # Tier 1 in Summer 1: (auditor's grade, moderated grade). Reported: 1 outstanding, 5 good, 3 RI, 1 inadequate.
-    for grade, moderated in [("outstanding", None), ("good", "good"), ("good", "good"), ("good", "good"),
-                             ("good", None), ("good", None), ("good", "requires_improvement"),
-                             ("requires_improvement", "requires_improvement"), ("requires_improvement", None)]:
-        audits.append(_audit(session, primary, t1, coordinator, tier=1, cycle=S1, grade=grade, moderated=moderated))
-    audits.append(_audit(session, secondary, t1, coordinator, tier=1, cycle=S1, grade="inadequate"))
-    # Not counted: a draft and returned work.
-    _audit(session, primary, t1, coordinator, tier=1, cycle=S1, grade="good", status=AuditStatus.DRAFT)
-    _audit(session, primary, t1, coordinator, tier=1, cycle=S1, grade="good", status=AuditStatus.RETURNED)
-    # Tier 1 in Spring 2: 5 good of 8.
-    for grade in ["good"] * 5 + ["requires_improvement"] * 3:
-        _audit(session, primary, t1, coordinator, tier=1, cycle=SP2, grade=grade)
-    # Tier 2 (health) in Summer 1: 5 good (primary), 2 RI (secondary).
-    for grade, case_id in [("good", primary)] * 5 + [("requires_improvement", secondary)] * 2:
-        _audit(session, case_id, t2, health, tier=2, cycle=S1, grade=grade, agency="health")
-    # Tier 3: a good and an RI, no single agency.
-    for grade in ("good", "requires_improvement"):
-        _audit(session, primary, t3, coordinator, tier=3, cycle=S1, grade=grade, agency=None)
-    # Tier 4: two Positive reviews, only one with its board summary approved.
-    for approved in (True, False):
-        review = _audit(session, primary, t4, coordinator, tier=4, cycle=S1, grade="positive", agency=None)
-        session.add(ReviewConversation(audit_id=review.id, board_summary="A summary.",
-                                       board_approved_at=datetime(2026, 5, 2, tzinfo=UTC) if approved else None))
-    # Actions from the first Tier 1 audit: "Child's voice" 10 open (5 overdue on 1 June); five done,
-    # each with a theme typed once (one of them a name), so they are only "Other themes".
-    source = audits[0].id
-    for n in range(10):
-        session.add(Action(audit_id=source, description=f"Gather the child's views {n}", owner_id=coordinator.id,
-                           agency_code="send_service", due_date=date(2026, 5, 1) if n < 5 else date(2026, 7, 1),
-                           status="open" if n % 2 else "in_progress", theme="Child's voice",
-                           created_by_id=coordinator.id))
-    for n, theme in enumerate(["Ask Jo Bloggs", "Spelling", "Dates", "Tone", "Layout"]):
-        session.add(Action(audit_id=source, description=f"Done {n}", owner_id=coordinator.id,
-                           agency_code="send_service", due_date=date(2026, 5, 1), status="done", theme=theme,
-                           created_by_id=coordinator.id, closing_note="Done."))
-    session.flush()
-    return Made(coordinator, audits)
+def made(session: Session) -> Made:
+    return make_board_data(session)
 
 
 @pytest.fixture
@@ -199,13 +132,18 @@ def test_tier4_counts_only_approved_summaries(session: Session, made: Made, summ
 
 def test_actions_by_status_and_theme_with_rag(session: Session, made: Made, summer: ReportPeriod) -> None:
     figures = actions_summary(session, summer, today=TODAY)
-    assert (figures.open, figures.on_time, figures.overdue, figures.done, figures.total) == (10, 5, 5, 5, 15)
-    themes = [(r.label, r.open, r.on_time, r.overdue, r.done, r.total, r.rag) for r in figures.by_theme]
+    assert (figures.open, figures.on_time, figures.overdue, figures.done, figures.cancelled, figures.total) == (
+        10, 5, 5, 5, 5, 20)
+    themes = [(r.label, r.open, r.on_time, r.overdue, r.done, r.cancelled, r.total, r.rag) for r in figures.by_theme]
     # A theme typed on fewer than 5 actions is never shown by its words (it may be a name).
     # 5 of 10 open overdue is more than a quarter: red.
-    assert themes == [("Child's voice", 10, 5, 5, 0, 10, "red"), (OTHER_THEMES, 0, 0, 0, 5, 5, None)]
-    assert [(r.label, r.total) for r in figures.by_owner_role] == [("Auditor", 15)]
-    assert [(r.label, r.total) for r in figures.by_agency] == [("SEND and EHC service", 15)]
+    assert themes == [  # themes in alphabetical order ("=" first), others last
+        (FORMULA_THEME, 0, 0, 0, 0, 5, 5, None),
+        ("Child's voice", 10, 5, 5, 0, 0, 10, "red"),
+        (OTHER_THEMES, 0, 0, 0, 5, 0, 5, None),
+    ]
+    assert [(r.label, r.total) for r in figures.by_owner_role] == [("Auditor", 20)]
+    assert [(r.label, r.total) for r in figures.by_agency] == [("Health", 5), ("SEND and EHC service", 15)]
 
 
 def test_rag_is_red_past_a_quarter_overdue_amber_for_any() -> None:
@@ -221,6 +159,6 @@ def test_a_hidden_part_hides_the_open_figure_and_its_rag(session: Session, made:
                            agency_code="send_service", due_date=date(2026, 5, 1), status="cancelled",
                            theme="Child's voice", created_by_id=made.coordinator.id, closing_note="Not needed."))
     session.flush()
-    row = actions_summary(session, summer, today=TODAY).by_theme[0]
+    row = next(r for r in actions_summary(session, summer, today=TODAY).by_theme if r.label == "Child's voice")
     assert (row.on_time, row.overdue, row.cancelled, row.total) == (C, 5, C, 13)
     assert row.open is C and row.rag is None
