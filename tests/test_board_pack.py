@@ -62,7 +62,7 @@ def _rows_under(ws: Worksheet, heading: str) -> list[list[object]]:
             continue
         if all(v is None for v in row):
             break
-        cells = list(row)
+        cells: list[object] = list(row)
         while cells and cells[-1] is None:
             cells.pop()
         rows.append(cells)
