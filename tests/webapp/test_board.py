@@ -188,6 +188,9 @@ def test_the_twenty_week_table_and_chart_agree(client_as: ClientAs, area: None) 
     table = [td.get_text(" ", strip=True).split(" (")[0] for td in soup.select("#week20-table td[data-rate]")]
     chart = [t.get_text() for t in soup.select("#week20-chart .app-chart__value")]
     assert len(table) == 12 and chart == table
+    # the hand-made area has audits but no request: no plan was issued, said in words
+    summary = soup.select_one("#week20-summary").get_text(" ", strip=True)
+    assert summary.startswith("No EHC plans were issued in 2025-26.")
 
 
 def test_no_case_reference_name_or_free_text_reaches_the_page(client_as: ClientAs, area: None,
