@@ -18,13 +18,60 @@ from sqlalchemy.orm import Session
 
 from qaframework.exports import safe_row
 from qaframework.jobs.kinds import JobKind, JobOutput, Params, register
-from qaframework.operations.base import FieldError, InvalidInput
+from qaframework.operations.base import FieldError, InvalidInput, OperationError, require
 from qaframework.permissions import can_download_extract, can_make_board_pack
 from qaframework.reports import Progress
 from qaframework.store import User
 
 CSV_TYPE = "text/csv; charset=utf-8"
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+# --- The board pack (qaframework.reports.board_pack; the same workbook as `qa report board`) --------
+
+
+def _check_board_pack(session: Session, params: Mapping[str, Any]) -> Params:
+    from qaframework.reports.figures import report_period
+
+    year = str(params.get("year") or "").strip()
+    cycle = str(params.get("cycle") or "").strip() or None
+    if not year:
+        raise InvalidInput([FieldError("year", "Choose the academic year")])
+    try:
+        period = report_period(session, year, cycle)
+    except ValueError as exc:
+        message = str(exc)
+        raise InvalidInput([FieldError("cycle" if cycle and "half term" in message else "year",
+                                       message[:1].upper() + message[1:])]) from None
+    return {"year": period.year, "cycle": period.cycle.removeprefix(f"{period.year} ") if period.cycle else None}
+
+
+def _board_pack_label(params: Params) -> str:
+    return f"{params.get('year', '')} {params['cycle']}" if params.get("cycle") else str(params.get("year", ""))
+
+
+def _run_board_pack(session: Session, actor: User, params: Params, path: Path, progress: Progress) -> JobOutput:
+    from qaframework.reports.board_pack import write_board_pack
+
+    require(can_make_board_pack(actor), "You can no longer make the board pack.")
+    try:
+        written = write_board_pack(session, params["year"], params.get("cycle"), path, progress)
+    except ValueError as exc:  # the term dates changed since the request was checked
+        raise OperationError(str(exc)[:1].upper() + str(exc)[1:]) from None
+    name = "board-pack-" + _board_pack_label(params).lower().replace(" ", "-") + ".xlsx"
+    hidden = f" {written.hidden} small number{'s are' if written.hidden != 1 else ' is'} hidden (see Definitions)." \
+        if written.hidden else ""
+    return JobOutput(name, XLSX_TYPE, f"{len(written.sheets)} sheets for {written.period}.{hidden}")
+
+
+BOARD_PACK = register(JobKind(
+    name="board_pack",
+    allowed=can_make_board_pack,
+    check=_check_board_pack,
+    title=lambda params: f"Board pack, {_board_pack_label(params)}",
+    extension=lambda _params: "xlsx",
+    run=_run_board_pack,
+))
+
 
 # --- 20-week timeliness by year or month (the same figures as `qa timeliness --format csv`) --------
 

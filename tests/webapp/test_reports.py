@@ -12,6 +12,7 @@ from pathlib import Path
 from bs4 import BeautifulSoup
 from flask import Flask
 from flask.testing import FlaskClient
+from openpyxl import load_workbook
 from sqlalchemy.orm import Session
 
 from qaframework.framework import JobStatus, Role
@@ -205,3 +206,41 @@ def test_only_admins_and_qa_leads_are_offered_the_extract(client_as: ClientAs, s
     assert [a["href"] for a in soup.select(".govuk-error-summary a")] == ["#extract-year", "#extract-format"]
     assert "is not an academic year like 2025-26" in soup.select_one("#extract-year-error").get_text()
     assert lead.post("/reports/extract", data={"year": "2025-26", "format": "csv"}).status_code == 302
+
+
+def test_the_board_pack_is_made_in_the_background_and_opens_in_openpyxl(
+        app: Flask, client_as: ClientAs, session: Session, tmp_path: Path) -> None:
+    client, user = client_as(Role.BOARD_VIEWER)
+    page = BeautifulSoup(client.get("/reports").get_data(as_text=True), "html.parser")
+    assert page.select_one("form[action='/reports/board_pack'] button").get_text(strip=True) == "Create the board pack"
+    year = page.select_one("#board_pack-year option[selected]")["value"]
+    asked = client.post("/reports/board_pack", data={"year": year, "cycle": "Autumn 1"})
+    assert asked.status_code == 302, asked.get_data(as_text=True)[:800]
+    job_id = int(asked.headers["Location"].rsplit("/", 1)[1])
+    assert f"Board pack, {year} Autumn 1" in _text(client.get(f"/jobs/{job_id}"))
+    run_queued(_queue(app))
+
+    job = session.get(Job, job_id)
+    assert job is not None and job.status == JobStatus.DONE.value, job and job.error
+    assert job.done == job.total > 0  # the pack reported its steps
+    download = client.get(f"/jobs/{job_id}/download")
+    assert download.status_code == 200
+    assert download.mimetype == "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    assert download.headers["Content-Disposition"] == f"attachment; filename=board-pack-{year}-autumn-1.xlsx"
+    saved = tmp_path / "pack.xlsx"
+    saved.write_bytes(download.get_data())
+    download.close()
+    workbook = load_workbook(saved)
+    assert workbook.sheetnames[0] == "Summary" and "Definitions" in workbook.sheetnames
+    assert user.id == job.requested_by_id
+
+
+def test_a_board_pack_for_a_half_term_that_is_not_one_is_refused_on_the_form(
+        client_as: ClientAs, session: Session) -> None:
+    client, user = client_as(Role.SYSTEM_LEADER)
+    page = client.post("/reports/board_pack", data={"year": "2025-26", "cycle": "Winter 3"})
+    assert page.status_code == 400
+    soup = BeautifulSoup(page.get_data(as_text=True), "html.parser")
+    assert soup.select_one(".govuk-error-summary a")["href"] == "#board_pack-cycle"
+    assert "is not a half term" in soup.select_one("#board_pack-cycle-error").get_text()
+    assert session.query(Job).filter_by(requested_by_id=user.id).count() == 0
