@@ -13,13 +13,14 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
+from qaframework import limits
 from qaframework.checklists.model import Section, Template
 from qaframework.framework import GradeScale, Tier
 
 #: The choice that says an agency had no part in this plan (instead of a grade).
 NOT_INVOLVED = "not_involved"
 #: A short note: the panel's finding in a sentence or two, not a report.
-MAX_NOTE = 2_000
+MAX_NOTE = limits.CONTRIBUTION_NOTE
 #: The question of each Tier 3 checklist that asks for agencies' contributions to be graded.
 #: Question ids are permanent across versions (audit_templates/README.md), so later versions keep it.
 CONTRIBUTION_QUESTIONS = frozenset({"T3-N-24", "T3-AR-04", "T3-RD-06"})

@@ -5,6 +5,8 @@ from __future__ import annotations
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
+from qaframework import limits
+
 _hasher = PasswordHasher()
 
 MIN_LENGTH = 12
@@ -29,8 +31,8 @@ def password_problem(password: str, email: str = "") -> str | None:
     """Why a password is not acceptable, or None. Length beats complexity rules (NCSC guidance)."""
     if len(password) < MIN_LENGTH:
         return f"Password must be {MIN_LENGTH} characters or more"
-    if len(password) > 256:
-        return "Password must be 256 characters or fewer"
+    if limits.too_long(password, limits.PASSWORD):
+        return f"Password must be {limits.PASSWORD} characters or fewer"
     if email and password.lower() == email.lower():
         return "Password must not be your email address"
     return None

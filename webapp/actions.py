@@ -17,6 +17,7 @@ from qaframework.numbers import whole_number
 from qaframework.operations import actions as ops
 from qaframework.operations.audits import get_audit
 from qaframework.operations.base import InvalidInput
+from qaframework.operations.submissions import FIELD as FORM_TOKEN
 from qaframework.operations.users import list_agencies
 from qaframework.permissions import CASEWORK_ROLES, can_update_action
 from qaframework.store import Action, Audit
@@ -138,6 +139,7 @@ def new_action(audit_id: int) -> Any:
                 due_date=due,
                 agency_code=values.get("agency") or None,
                 theme=values.get("theme"),
+                form_token=values.get(FORM_TOKEN),
             )
         except InvalidInput as exc:
             found = {e.field: e.message for e in exc.errors}

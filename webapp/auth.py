@@ -19,6 +19,7 @@ from govuk_frontend_wtf.wtforms_widgets import GovPasswordInput, GovSubmitInput,
 from wtforms import EmailField, PasswordField, SubmitField
 from wtforms.validators import DataRequired, EqualTo, Length, Regexp
 
+from qaframework import limits
 from qaframework.operations.base import InvalidInput
 from qaframework.operations.sessions import (
     EndReason,
@@ -108,16 +109,22 @@ def _begin_session(user: User) -> None:
     session.permanent = True  # the cookie lasts the absolute lifetime (PERMANENT_SESSION_LIFETIME)
 
 
+_password_length = Length(max=limits.PASSWORD, message=f"Password must be {limits.PASSWORD} characters or fewer")
+
+
 class SignInForm(FlaskForm):
     email = EmailField(
         "Email address",
         widget=GovTextInput(),
+        render_kw={"maxlength": limits.EMAIL},
         validators=[
             DataRequired("Enter your email address"),
+            Length(max=limits.EMAIL, message=f"Email address must be {limits.EMAIL} characters or fewer"),
             Regexp(EMAIL_RE, message="Enter an email address in the correct format, like name@example.gov.uk"),
         ],
     )
-    password = PasswordField("Password", widget=GovPasswordInput(), validators=[DataRequired("Enter your password")])
+    password = PasswordField("Password", widget=GovPasswordInput(), render_kw={"maxlength": limits.PASSWORD},
+                             validators=[DataRequired("Enter your password"), _password_length])
     submit = SubmitField("Sign in", widget=GovSubmitInput())
 
 
@@ -183,21 +190,27 @@ def sign_out() -> Any:
 
 class ChangePasswordForm(FlaskForm):
     current = PasswordField(
-        "Current password", widget=GovPasswordInput(), validators=[DataRequired("Enter your current password")]
+        "Current password", widget=GovPasswordInput(), render_kw={"maxlength": limits.PASSWORD},
+        validators=[DataRequired("Enter your current password"), _password_length],
     )
     new = PasswordField(
         "New password",
         widget=GovPasswordInput(),
         description=f"Use {MIN_LENGTH} characters or more. A few random words make a strong password.",
+        render_kw={"maxlength": limits.PASSWORD},
         validators=[
             DataRequired("Enter a new password"),
             Length(min=MIN_LENGTH, message=f"Password must be {MIN_LENGTH} characters or more"),
+            _password_length,
         ],
     )
     confirm = PasswordField(
         "Confirm new password",
         widget=GovPasswordInput(),
-        validators=[DataRequired("Confirm your new password"), EqualTo("new", "Passwords must match")],
+        render_kw={"maxlength": limits.PASSWORD},
+        validators=[
+            DataRequired("Confirm your new password"), EqualTo("new", "Passwords must match"), _password_length,
+        ],
     )
     submit = SubmitField("Change password", widget=GovSubmitInput())
 

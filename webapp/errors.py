@@ -11,13 +11,14 @@ from collections.abc import Iterable
 from typing import Any
 from urllib.parse import urlsplit
 
-from flask import Flask, current_app, render_template, request, url_for
+from flask import Flask, current_app, flash, redirect, render_template, request, url_for
 from flask_wtf.csrf import CSRFError
 from sqlalchemy.exc import DataError
 from werkzeug.exceptions import Forbidden, HTTPException
 
 from qaframework.operations.base import NotFound, OperationError, PermissionDenied
 from qaframework.operations.blinding import BlindModeration
+from qaframework.operations.submissions import AlreadySubmitted
 from webapp.security import csp_nonce
 
 # Headers of an HTTP exception worth passing on (e.g. Allow on a 405, Retry-After on a 429).
@@ -118,6 +119,24 @@ def handle_operation_error(error: OperationError) -> Any:
     return render_error("errors/generic.html", 400, error={"code": 400, "name": "Bad request"}, message=error.message)
 
 
+#: Where to show what a create form made when the same form is sent again (``AlreadySubmitted``).
+RESULT_PAGES = {
+    "action": ("actions.show_action", "action_id"),
+    "peer_challenge": ("peer.show_challenge", "challenge_id"),
+    "audit": ("audits.show_audit", "audit_id"),
+}
+
+
+def handle_already_submitted(error: AlreadySubmitted) -> Any:
+    """A create form sent twice: show what the first one made, and say that nothing was added."""
+    flash("You already sent this form, so nothing was added again. This is what it saved.", "info")
+    endpoint, argument = RESULT_PAGES.get(error.kind, ("home.index", ""))
+    if error.entity_id is None or not argument:
+        return redirect(url_for("home.index"), 303)
+    values: dict[str, Any] = {argument: error.entity_id}
+    return redirect(url_for(endpoint, **values), 303)
+
+
 def handle_data_error(error: DataError) -> Any:
     """A value the database cannot hold (too long, out of range): the input's fault, so a 400.
 
@@ -133,6 +152,7 @@ def handle_data_error(error: DataError) -> Any:
 def init_app(app: Flask) -> None:
     """Register the handlers; CSRFError is more specific than 400 so Flask prefers it."""
     app.register_error_handler(OperationError, handle_operation_error)
+    app.register_error_handler(AlreadySubmitted, handle_already_submitted)
     app.register_error_handler(CSRFError, handle_csrf_error)
     app.register_error_handler(DataError, handle_data_error)
     app.register_error_handler(HTTPException, handle_http_error)

@@ -17,6 +17,7 @@ from qaframework.numbers import whole_number
 from qaframework.operations import peer
 from qaframework.operations.audits import get_audit
 from qaframework.operations.base import InvalidInput, PermissionDenied, WorkflowError
+from qaframework.operations.submissions import FIELD as FORM_TOKEN
 from qaframework.permissions import CASEWORK_ROLES, can_respond_to_challenge, can_review_challenge, is_author
 from qaframework.store import Audit, PeerChallenge, User
 from webapp.access import current_actor, requires
@@ -55,14 +56,19 @@ def request_challenge(audit_id: int) -> Any:
         raise PermissionDenied(refusal or "Only the author of a check can ask for peer challenge.")
     errors: dict[str, str] = {}
     chosen = request.form.get("reviewer", "")
-    if request.method == "POST" and refusal is None:
+    # A form sent again after it worked is refused by the library with AlreadySubmitted (its token),
+    # which shows the challenge it made; without a token the refusal above is shown.
+    if request.method == "POST" and (refusal is None or request.form.get(FORM_TOKEN)):
         if not chosen:
             errors["reviewer"] = "Choose a colleague to challenge your check"
         else:
             try:
-                challenge = peer.request_challenge(session, user, audit.id, whole_number(chosen) or 0)
+                challenge = peer.request_challenge(session, user, audit.id, whole_number(chosen) or 0,
+                                                   form_token=request.form.get(FORM_TOKEN))
             except InvalidInput as exc:
                 errors = {"reviewer": exc.errors[-1].message} if exc.errors else {}
+            except WorkflowError as exc:
+                refusal = exc.message
             else:
                 flash(f"You asked {challenge.reviewer.display_name} to challenge your check.", "success")
                 return redirect(url_for("peer.show_challenge", challenge_id=challenge.id))

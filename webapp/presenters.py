@@ -8,6 +8,7 @@ from zoneinfo import ZoneInfo
 
 from flask import Flask
 
+from qaframework import limits
 from qaframework.checklists.model import PLAN_SECTIONS
 from qaframework.framework import (
     GRADE_SCALES,
@@ -24,6 +25,7 @@ from qaframework.framework import (
     Subject,
     Tier,
 )
+from qaframework.operations.submissions import new_form_token
 from qaframework.permissions import can_start_audits, can_view_board_dashboard
 from qaframework.scoring import explain_grading, grading_rule_name
 
@@ -165,6 +167,8 @@ STATUS_ENUMS = {e.__name__: e for e in (ActionStatus, AuditStatus, CommentKind, 
 
 def init_app(app: Flask) -> None:
     app.jinja_env.globals["no_identifiers_hint"] = NO_IDENTIFIERS_HINT
+    app.jinja_env.globals["limits"] = limits  # maxlength and character counts agree with the library
+    app.jinja_env.globals["new_form_token"] = new_form_token  # one per drawing of a create form
     app.add_template_global(can_start_audits, "can_start_audits")
     app.add_template_global(can_view_board_dashboard, "can_view_board_dashboard")
     app.jinja_env.globals.update(STATUS_ENUMS)

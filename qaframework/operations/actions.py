@@ -8,6 +8,7 @@ from datetime import date
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
+from qaframework import limits
 from qaframework.framework import ACTION_OPEN, ActionStatus
 from qaframework.operations.audits import get_audit
 from qaframework.operations.base import (
@@ -20,6 +21,7 @@ from qaframework.operations.base import (
     snapshot,
 )
 from qaframework.operations.blinding import refuse_if_blind
+from qaframework.operations.submissions import claim_form, made
 from qaframework.permissions import (
     CASEWORK_ROLES,
     can_own_action,
@@ -32,7 +34,7 @@ from qaframework.store import Action, Agency, Response, User, utcnow
 
 #: Status value → label, in the order the status form offers them.
 STATUSES = {s.value: s.label for s in ActionStatus}
-THEME_MAX = 80  # the column's width: longer text would fail on PostgreSQL
+THEME_MAX = limits.ACTION_THEME  # the column's width: longer text would fail on PostgreSQL
 ACTION_FIELDS = ("description", "owner_id", "agency_code", "due_date", "status", "theme", "closing_note")
 
 
@@ -49,11 +51,14 @@ def raise_action(
     agency_code: str | None = None,
     theme: str | None = None,
     today: date | None = None,
+    form_token: str | None = None,
 ) -> Action:
-    """Raise an action from an audit (optionally from one question). The actor must see the audit."""
+    """Raise an action from an audit (optionally from one question). The actor must see the audit.
+    With ``form_token`` (the web form's), the same form sent again raises nothing new."""
     audit = get_audit(session, actor, audit_id)
     if not can_raise_action(actor, audit):
         raise PermissionDenied("Board viewers see the figures only; they cannot raise actions.")
+    claim = claim_form(session, actor, form_token, "action")
     errors: list[FieldError] = []
     if question_id:
         try:
@@ -62,8 +67,8 @@ def raise_action(
             errors.append(FieldError("question_id", f"{question_id} is not a question in this audit"))
     if not description.strip():
         errors.append(FieldError("description", "Describe what needs to be done"))
-    elif len(description) > 2000:
-        errors.append(FieldError("description", "Keep the description to 2,000 characters or fewer"))
+    elif limits.too_long(description, limits.ACTION_DESCRIPTION):
+        errors.append(FieldError("description", limits.keep_within("the description", limits.ACTION_DESCRIPTION)))
     owner = session.get(User, owner_id)
     if owner is None or not can_own_action(owner):
         errors.append(FieldError("owner", "Choose who will do this"))
@@ -90,6 +95,7 @@ def raise_action(
     )
     session.add(action)
     session.flush()
+    made(claim, action.id)
     record(
         session,
         actor,
@@ -112,7 +118,7 @@ def get_action(session: Session, actor: User, action_id: int) -> Action:
 
 #: Statuses that close an action; closing needs a note saying what was done or why not.
 CLOSED = frozenset(ActionStatus) - ACTION_OPEN
-NOTE_MAX = 2000
+NOTE_MAX = limits.ACTION_NOTE
 
 
 @operation

@@ -10,6 +10,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, joinedload, selectinload
 from sqlalchemy.orm.interfaces import ORMOption
 
+from qaframework import limits
 from qaframework.checklists.model import Template
 from qaframework.consent import (
     ConsentState,
@@ -61,7 +62,7 @@ from qaframework.store import (
     utcnow,
 )
 
-MAX_TEXT = 10_000
+MAX_TEXT = limits.EVIDENCE
 
 
 @dataclass(frozen=True)
@@ -348,9 +349,10 @@ def _validate_responses(audit: Audit, responses: Mapping[str, ResponseInput]) ->
             errors.append(FieldError(question_id, f"{given.rating!r} is not a rating"))
         elif given.rating == Rating.NOT_APPLICABLE and not question.not_applicable.allowed:
             errors.append(FieldError(question_id, f"{question_id} cannot be answered “Not applicable”"))
-        for name, text in (("evidence", given.evidence), ("na_reason", given.na_reason)):
-            if len(text) > MAX_TEXT:
-                message = f"Keep {name.replace('_', ' ')} to {MAX_TEXT:,} characters or fewer"
+        for name, text, limit in (("evidence", given.evidence, limits.EVIDENCE),
+                                  ("na_reason", given.na_reason, limits.NOT_APPLICABLE_REASON)):
+            if limits.too_long(text, limit):
+                message = limits.keep_within(name.replace("_", " "), limit)
                 errors.append(FieldError(f"{question_id}-{name}", message))
     return errors
 
@@ -488,9 +490,12 @@ def save_judgement(session: Session, actor: User, audit_id: int, expected_versio
         errors.append(FieldError("exemplary", f"{template.title} has no exemplary grade"))
     if judgement.auditor_grade and judgement.auditor_grade not in template.scale.codes:
         errors.append(FieldError("auditor_grade", "Choose a grade from the list"))
-    for name, text in (("override_rationale", judgement.override_rationale), ("summary", judgement.summary)):
-        if len(text) > MAX_TEXT:
-            errors.append(FieldError(name, f"Keep the {name.replace('_', ' ')} to {MAX_TEXT:,} characters or fewer"))
+    for name, what, text, limit in (
+        ("override_rationale", "the reasons", judgement.override_rationale, limits.OVERRIDE_RATIONALE),
+        ("summary", "the summary", judgement.summary, limits.SUMMARY),
+    ):
+        if limits.too_long(text, limit):
+            errors.append(FieldError(name, limits.keep_within(what, limit)))
     if errors:
         raise InvalidInput(errors)
     old, new = Judgement.of(audit).normalised(), judgement.normalised()
@@ -594,6 +599,8 @@ def return_audit(session: Session, actor: User, audit_id: int, comment: str) -> 
         raise PermissionDenied("Only a panel member can return a submitted audit.")
     if not comment.strip():
         raise InvalidInput([FieldError("comment", "Explain what the auditor needs to change")])
+    if limits.too_long(comment.strip(), limits.RETURN_COMMENT):
+        raise InvalidInput([FieldError("comment", limits.keep_within("your comments", limits.RETURN_COMMENT))])
     before = {"status": audit.status, "return_comment": audit.return_comment}
     move_to(audit, AuditStatus.RETURNED)
     audit.return_comment = comment.strip()

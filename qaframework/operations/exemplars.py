@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from sqlalchemy import select
 from sqlalchemy.orm import Session, joinedload
 
+from qaframework import limits
 from qaframework.framework import GOOD_OR_BETTER, ExemplarStatus
 from qaframework.operations.audits import get_audit
 from qaframework.operations.base import (
@@ -44,8 +45,8 @@ ANONYMISATION_CHECKS: dict[str, str] = {
     "no_rare_details": "No rare condition or unusual detail that would identify the child in this area",
     "no_quotes": "No word-for-word quotation from the family or child",
 }
-EXTRACT_MIN, EXTRACT_MAX = 40, 4000
-REASON_MAX = 2000
+EXTRACT_MIN, EXTRACT_MAX = 40, limits.EXEMPLAR_EXTRACT
+REASON_MAX = limits.EXEMPLAR_REASON
 #: A written date (12/03/2025, 12-3-25) or a date of birth: something the anonymising missed.
 _DATE = re.compile(r"\b\d{1,2}[/.-]\d{1,2}[/.-]\d{2,4}\b")
 _FIELDS = ("status", "decided_by_id", "decision_reason")

@@ -18,9 +18,10 @@ from itertools import combinations
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
+from qaframework import limits
 from qaframework.checklists.model import Template
 from qaframework.framework import AuditStatus, Rating
-from qaframework.operations.audits import MAX_TEXT, _check_version, move_to
+from qaframework.operations.audits import _check_version, move_to
 from qaframework.operations.base import (
     FieldError,
     InvalidInput,
@@ -364,14 +365,15 @@ def record_agreement(session: Session, actor: User, audit_id: int, agreed: Agree
         if row is not None and grade != row.suggested_grade and not reason.strip():
             errors.append(FieldError(f"reason-{section.id}",
                                      f"Explain why the agreed grade for {section.title} differs from the original"))
-        if len(reason) > MAX_TEXT:
-            errors.append(FieldError(f"reason-{section.id}", f"Keep the reason to {MAX_TEXT:,} characters or fewer"))
+        if limits.too_long(reason, limits.MODERATION_REASON):
+            message = limits.keep_within("the reason", limits.MODERATION_REASON)
+            errors.append(FieldError(f"reason-{section.id}", message))
     if agreed.overall not in codes:
         errors.append(FieldError("agreed-overall", "Choose the agreed overall grade"))
     elif agreed.overall != original_grade(audit) and not agreed.reason.strip():
         errors.append(FieldError("reason-overall", "Explain why the agreed overall grade differs from the original"))
-    if len(agreed.reason) > MAX_TEXT:
-        errors.append(FieldError("reason-overall", f"Keep the reason to {MAX_TEXT:,} characters or fewer"))
+    if limits.too_long(agreed.reason, limits.MODERATION_REASON):
+        errors.append(FieldError("reason-overall", limits.keep_within("the reason", limits.MODERATION_REASON)))
     if errors:
         raise InvalidInput(errors)
     before = {

@@ -12,6 +12,7 @@ from collections.abc import Mapping, Sequence
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from qaframework import limits
 from qaframework.framework import PEER_OPEN, PEER_REVIEWABLE, AuditStatus, CommentKind, PeerChallengeStatus, Role, Tier
 from qaframework.operations.audits import get_audit, move_to
 from qaframework.operations.base import (
@@ -23,6 +24,7 @@ from qaframework.operations.base import (
     operation,
     record,
 )
+from qaframework.operations.submissions import claim_form, locked, made
 from qaframework.store import Audit, PeerChallenge, PeerComment, User, utcnow
 
 #: Exchanges still going: the reviewer or the author has something to do. Only "agreed" ends one:
@@ -68,6 +70,14 @@ def get_challenge(session: Session, actor: User, challenge_id: int) -> PeerChall
     return challenge
 
 
+def _locked_challenge(session: Session, actor: User, challenge_id: int) -> PeerChallenge:
+    """The challenge as committed now, locked for this transaction (see ``operations.submissions``)."""
+    challenge = get_challenge(session, actor, challenge_id)
+    fresh = locked(session, PeerChallenge, challenge.id)
+    assert fresh is not None  # a challenge is never deleted while its audit exists
+    return fresh
+
+
 def request_refusal(actor: User, audit: Audit, challenges: Sequence[PeerChallenge]) -> str | None:
     """Why ``actor`` cannot ask for peer challenge on ``audit`` now, or None when they can.
 
@@ -85,8 +95,13 @@ def request_refusal(actor: User, audit: Audit, challenges: Sequence[PeerChalleng
 
 
 @operation
-def request_challenge(session: Session, actor: User, audit_id: int, reviewer_id: int) -> PeerChallenge:
+def request_challenge(
+    session: Session, actor: User, audit_id: int, reviewer_id: int, form_token: str | None = None
+) -> PeerChallenge:
+    """Ask a colleague to review a submitted check; the same form sent twice asks once."""
     audit = get_audit(session, actor, audit_id)
+    claim = claim_form(session, actor, form_token, "peer_challenge")
+    locked(session, Audit, audit.id)  # two requests at once: the second sees the first's challenge
     refusal = request_refusal(actor, audit, challenges_for_audit(session, audit))
     if refusal is not None:
         raise (PermissionDenied if audit.auditor_id != actor.id else WorkflowError)(refusal)
@@ -97,6 +112,7 @@ def request_challenge(session: Session, actor: User, audit_id: int, reviewer_id:
     )
     session.add(challenge)
     session.flush()
+    made(claim, challenge.id)
     record(
         session,
         actor,
@@ -118,11 +134,10 @@ def _clean_comments(audit: Audit, comments: Mapping[str | None, str]) -> list[tu
             continue
         if question_id is not None and question_id not in known:
             errors.append(FieldError(question_id, f"{question_id} is not a question in this check"))
-        elif len(body) > 5000:
-            where = f"on {question_id} " if question_id else ""
-            errors.append(
-                FieldError(question_id or "comment", f"Keep your comment {where}to 5,000 characters or fewer")
-            )
+        elif limits.too_long(body, limits.PEER_COMMENT):
+            where = f" on {question_id}" if question_id else ""
+            message = limits.keep_within(f"your comment{where}", limits.PEER_COMMENT)
+            errors.append(FieldError(question_id or "comment", message))
         else:
             cleaned.append((question_id, body))
     if errors:
@@ -146,8 +161,9 @@ def review_challenge(
     session: Session, actor: User, challenge_id: int, *, agree: bool, comments: Mapping[str | None, str]
 ) -> PeerChallenge:
     """The colleague's answer: agree (optionally with comments) or challenge with at least one
-    comment. After the author's response this is the next round: confirm the changes, or challenge again."""
-    challenge = get_challenge(session, actor, challenge_id)
+    comment. After the author's response this is the next round: confirm the changes, or challenge again.
+    The challenge is locked and its status read afresh, so the same review posted twice applies once."""
+    challenge = _locked_challenge(session, actor, challenge_id)
     if challenge.reviewer_id != actor.id:
         raise PermissionDenied("Only the colleague asked can review this check.")
     audit = get_audit(session, actor, challenge.audit_id)
@@ -188,8 +204,8 @@ def respond_to_challenge(
 ) -> PeerChallenge:
     """The author answers the challenge; the reviewer then confirms or challenges again. With
     ``revise`` the check is reopened (returned to its author) so the changes can be made and it can
-    be resubmitted; the reviewer's next round waits for the resubmission."""
-    challenge = get_challenge(session, actor, challenge_id)
+    be resubmitted; the reviewer's next round waits for the resubmission. Locked like a review."""
+    challenge = _locked_challenge(session, actor, challenge_id)
     if challenge.requested_by_id != actor.id:
         raise PermissionDenied("Only the author of the check can respond to the challenge.")
     if challenge.status != PeerChallengeStatus.CHALLENGED:

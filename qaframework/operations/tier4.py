@@ -20,6 +20,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from qaframework import limits
 from qaframework.consent import ConsentState, conversation_ids, conversation_questions
 from qaframework.framework import (
     CONVERSATION_ROLES,
@@ -54,7 +55,6 @@ from qaframework.permissions import (
 )
 from qaframework.store import Audit, Case, ConsentRecord, ReviewConversation, User, utcnow
 
-MAX_TEXT = 10_000
 NOT_APPLICABLE = "not_applicable"
 #: Family-experience ratings a conversation question takes (the area SEND inspection outcomes'
 #: words), or not applicable with a reason (a child who communicates verbally, for T4-17).
@@ -110,8 +110,8 @@ def _consent_errors(given: ConsentInput, today: date) -> list[FieldError]:
         errors.append(FieldError("asked_on", "The date they were asked must be today or in the past"))
     if not given.method.strip():
         errors.append(FieldError("method", "Say how they were asked, for example by phone then in writing"))
-    elif len(given.method.strip()) > 120:
-        errors.append(FieldError("method", "Keep how they were asked to 120 characters or fewer"))
+    elif limits.too_long(given.method.strip(), limits.CONSENT_METHOD):
+        errors.append(FieldError("method", limits.keep_within("how they were asked", limits.CONSENT_METHOD)))
     unknown = set(given.scope) - {s.value for s in ConsentScope}
     if unknown:
         errors.append(FieldError("scope", "Choose what they agreed to from the list"))
@@ -333,8 +333,8 @@ def _conversation_errors(audit: Audit, state: ConsentState, given: ConversationI
                                           "words: give your ratings and reflection only"))
     texts = [("notes", given.notes), ("reflection", given.reflection), ("system_actions", given.system_actions)]
     texts += [(f"words-{k}", v) for k, v in words.items()]
-    errors += [FieldError(name, f"Keep this to {MAX_TEXT:,} characters or fewer") for name, text in texts
-               if len(text) > MAX_TEXT]
+    errors += [FieldError(name, limits.keep_within("this", limits.REVIEW_TEXT)) for name, text in texts
+               if limits.too_long(text, limits.REVIEW_TEXT)]
     return errors
 
 
@@ -436,8 +436,8 @@ def save_board_summary(session: Session, actor: User, audit_id: int, text: str) 
     """The reviewer writes the board summary; any change needs approving again."""
     audit = _tier4_audit(session, actor, audit_id)
     require(is_author(actor, audit), "Only the reviewer writes the board summary.")
-    if len(text) > MAX_TEXT:
-        raise InvalidInput([FieldError("board_summary", f"Keep the summary to {MAX_TEXT:,} characters or fewer")])
+    if limits.too_long(text, limits.REVIEW_TEXT):
+        raise InvalidInput([FieldError("board_summary", limits.keep_within("the summary", limits.REVIEW_TEXT))])
     conversation = audit.conversation
     if conversation is None:
         conversation = ReviewConversation(audit_id=audit.id, participants=[], ratings={}, family_words={},

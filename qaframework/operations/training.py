@@ -9,13 +9,14 @@ from datetime import date
 from sqlalchemy import case, func, select
 from sqlalchemy.orm import Session, joinedload
 
+from qaframework import limits
 from qaframework.operations.action_lists import visible_actions
 from qaframework.operations.actions import get_action
 from qaframework.operations.base import FieldError, InvalidInput, PermissionDenied, operation, record, snapshot
 from qaframework.permissions import can_manage_training, can_view_learning
 from qaframework.store import Action, Agency, User
 
-AREA_MAX = 120
+AREA_MAX = limits.TRAINING_AREA
 #: More people than this at one session is surely a typing slip.
 ATTENDEES_MAX = 10_000
 TRAINING_FIELDS = ("training_need", "training_area", "training_delivered_on", "training_attendees")

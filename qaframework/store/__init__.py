@@ -20,6 +20,7 @@ from qaframework.store.people import Agency, User
 from qaframework.store.reviews import ReviewConversation
 from qaframework.store.sessions import UserSession
 from qaframework.store.settings import AreaSetting
+from qaframework.store.submissions import FormSubmission
 from qaframework.store.throttle import ThrottleCounter
 from qaframework.store.trail import TrailEntry, TrailIsAppendOnly
 
@@ -36,6 +37,7 @@ __all__ = [
     "CaseNeed",
     "ConsentRecord",
     "Exemplar",
+    "FormSubmission",
     "Job",
     "ModerationRating",
     "ModerationRecord",

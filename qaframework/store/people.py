@@ -8,11 +8,12 @@ from datetime import datetime
 from sqlalchemy import Boolean, ForeignKey, String, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from qaframework import limits
 from qaframework.store.base import Base, utcnow
 
 #: Column sizes, which forms and operations check before PostgreSQL would refuse a longer value.
-AGENCY_CODE_LENGTH, AGENCY_NAME_LENGTH = 40, 120
-EMAIL_LENGTH, DISPLAY_NAME_LENGTH, TEAM_LENGTH = 254, 120, 80
+AGENCY_CODE_LENGTH, AGENCY_NAME_LENGTH = limits.AGENCY_CODE, limits.AGENCY_NAME
+EMAIL_LENGTH, DISPLAY_NAME_LENGTH, TEAM_LENGTH = limits.EMAIL, limits.DISPLAY_NAME, limits.TEAM
 
 
 class Agency(Base):

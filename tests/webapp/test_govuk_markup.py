@@ -161,6 +161,7 @@ MACROS = """
     "label": {"text": "Why is this not applicable?"},
     "hint": {"text": na_hint},
     "errorMessage": {"text": s.errors.na_reason} if s.errors.na_reason else false,
+    "attributes": {"maxlength": limits.NOT_APPLICABLE_REASON},
   }) -%}
   {%- set items = items + [
     {"divider": "or"},
@@ -186,6 +187,7 @@ MACROS = """
   },
   "hint": {"text": evidence_hint},
   "errorMessage": {"text": s.errors.evidence} if s.errors.evidence else false,
+  "attributes": {"maxlength": limits.EVIDENCE},
 }) }}
 """
 

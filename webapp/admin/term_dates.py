@@ -12,8 +12,9 @@ from flask_wtf import FlaskForm
 from govuk_frontend_wtf.wtforms_widgets import GovRadioInput, GovSubmitInput, GovTextInput
 from wtforms import RadioField, StringField, SubmitField
 from wtforms.fields.choices import SelectChoice  # type: ignore[attr-defined]  # WTForms 3.3; stubs describe 3.2
-from wtforms.validators import InputRequired, ValidationError
+from wtforms.validators import InputRequired, Length, ValidationError
 
+from qaframework import limits
 from qaframework.framework import HALF_TERMS, Cycle, Role, default_cycles
 from qaframework.operations.base import InvalidInput
 from qaframework.operations.settings import (
@@ -194,7 +195,10 @@ class TargetForm(FlaskForm):
     target = StringField(
         "How many Tier 1 plan checks a month?",
         widget=GovTextInput(),
-        validators=[_whole_number],
+        render_kw={"maxlength": limits.NUMBER},
+        validators=[
+            Length(max=limits.NUMBER, message="The monthly target must be a whole number, like 25"), _whole_number,
+        ],
         description=(
             f"A whole number from {TARGET_MIN} to {TARGET_MAX}. Only checks of draft and final plans count, "
             "once submitted; agencies' advice self-checks do not."

@@ -26,6 +26,7 @@ from wtforms import BooleanField, PasswordField, RadioField, SelectField, String
 from wtforms.fields.choices import SelectChoice  # type: ignore[attr-defined]
 from wtforms.validators import DataRequired, InputRequired, Length
 
+from qaframework import limits
 from qaframework.framework import ROLE_LABELS, Role
 from qaframework.operations.base import InvalidInput
 from qaframework.operations.cases import known_case_values
@@ -122,7 +123,7 @@ FORM_FIELDS = {"new_team": "new_team"}
 # Made before the other fields: WTForms orders fields by creation, and the email comes first on
 # the add page and in its error summary.
 _EMAIL_FIELD = StringField(
-    "Email address", widget=GovTextInput(), validators=[
+    "Email address", widget=GovTextInput(), render_kw={"maxlength": EMAIL_LENGTH}, validators=[
         InputRequired("Enter the person's email address"),
         Length(max=EMAIL_LENGTH, message=f"Email address must be {EMAIL_LENGTH} characters or fewer"),
     ]
@@ -136,6 +137,7 @@ class UserDetailsForm(FlaskForm):
         "Full name",
         widget=GovTextInput(),
         filters=[lambda text: text.strip() if text else text],
+        render_kw={"maxlength": DISPLAY_NAME_LENGTH},
         validators=[
             DataRequired("Enter the person's full name"),
             Length(max=DISPLAY_NAME_LENGTH, message=f"Full name must be {DISPLAY_NAME_LENGTH} characters or fewer"),
@@ -158,6 +160,7 @@ class UserDetailsForm(FlaskForm):
     ))
     new_team = StringField(
         "Name of the new team", widget=GovTextInput(), description="Only if you chose ‘Add a new team’.",
+        render_kw={"maxlength": TEAM_LENGTH},
         validators=[Length(max=TEAM_LENGTH, message=f"Keep the team name to {TEAM_LENGTH} characters or fewer")],
     )
     is_team_manager = BooleanField("Team manager", widget=GovCheckboxInput())
@@ -171,9 +174,11 @@ class AddUserForm(UserDetailsForm):
         "Password",
         widget=GovPasswordInput(),
         description=PASSWORD_HINT,
+        render_kw={"maxlength": limits.PASSWORD},
         validators=[
             InputRequired("Enter a password"),
             Length(min=MIN_LENGTH, message=f"Password must be {MIN_LENGTH} characters or more"),
+            Length(max=limits.PASSWORD, message=f"Password must be {limits.PASSWORD} characters or fewer"),
         ],
     )
     submit = SubmitField("Add user", widget=GovSubmitInput())
@@ -184,9 +189,11 @@ class PasswordForm(FlaskForm):
         "New password",
         widget=GovPasswordInput(),
         description=PASSWORD_HINT,
+        render_kw={"maxlength": limits.PASSWORD},
         validators=[
             InputRequired("Enter a new password"),
             Length(min=MIN_LENGTH, message=f"Password must be {MIN_LENGTH} characters or more"),
+            Length(max=limits.PASSWORD, message=f"Password must be {limits.PASSWORD} characters or fewer"),
         ],
     )
     submit = SubmitField("Set new password", widget=GovSubmitInput())

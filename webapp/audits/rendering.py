@@ -24,6 +24,7 @@ from typing import Protocol
 from flask import Flask, current_app
 from markupsafe import Markup, escape
 
+from qaframework import limits
 from qaframework.checklists.model import Question
 from webapp.presenters import NO_IDENTIFIERS_HINT
 
@@ -79,10 +80,10 @@ def _described(field_id: str, message: str | None) -> str:
     return f'{field_id}-hint {field_id}-error' if message else f'{field_id}-hint'
 
 
-def _textarea(field_id: str, value: str, message: str | None) -> str:
+def _textarea(field_id: str, value: str, message: str | None, limit: int) -> str:
     css = "govuk-textarea govuk-textarea--error" if message else "govuk-textarea"
     return (f'<textarea class="{css}" id="{field_id}" name="{field_id}" rows="3" '
-            f'aria-describedby="{_described(field_id, message)}">{escape(value)}</textarea>')
+            f'aria-describedby="{_described(field_id, message)}" maxlength="{limit}">{escape(value)}</textarea>')
 
 
 #: Placeholders for a question's values in its cached markup; escaping leaves them as they are.
@@ -190,7 +191,7 @@ def _question_fields_markup(state: QuestionState, action_href: str | None) -> Ma
             ),
             f'<div id="{nid}-hint" class="govuk-hint">{na_hint}</div>',
             _error(nid, na_error),
-            _textarea(nid, state.na_reason, na_error),
+            _textarea(nid, state.na_reason, na_error, limits.NOT_APPLICABLE_REASON),
             "</div></div>",
         ]
     parts += [
@@ -200,7 +201,7 @@ def _question_fields_markup(state: QuestionState, action_href: str | None) -> Ma
             f'<span class="govuk-visually-hidden"> for {qid}</span></label>'
         ),
         f'<div id="{eid}-hint" class="govuk-hint">{EVIDENCE_HINT}</div>',
-        _error(eid, evidence_error), _textarea(eid, state.evidence, evidence_error), "</div>",
+        _error(eid, evidence_error), _textarea(eid, state.evidence, evidence_error, limits.EVIDENCE), "</div>",
     ]
     if action_href:
         parts.append(f'<p class="govuk-body app-question__action"><a class="govuk-link" href="{escape(action_href)}" '
