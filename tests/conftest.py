@@ -158,3 +158,11 @@ def template_version(session: Session) -> TemplateVersionOf:
         return tv
 
     return get
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    """The fuzz tests' input counts (tests/webapp/test_fuzz.py), quoted in the closing note."""
+    from tests.fuzzcount import summary
+
+    for line in summary():
+        terminalreporter.write_line(line)

@@ -19,6 +19,7 @@ import re
 import secrets
 from typing import TypeVar
 
+from sqlalchemy import inspect, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -83,4 +84,9 @@ def locked(session: Session, model: type[Row], row_id: int) -> Row | None:
     """The row as it is now, locked until the operation ends (``SELECT … FOR UPDATE`` on
     PostgreSQL; on SQLite the operation already holds the write lock), so a state check made on it
     cannot be overtaken by a second post of the same form."""
-    return session.get(model, row_id, with_for_update=True, populate_existing=True)
+    key = inspect(model).primary_key[0]
+    # Lock with a bare SELECT of the key: the ORM's load may join other tables (an audit's
+    # checklist), and PostgreSQL cannot lock the nullable side of an outer join.
+    if session.execute(select(key).where(key == row_id).with_for_update()).first() is None:
+        return None
+    return session.get(model, row_id, populate_existing=True)
