@@ -81,9 +81,9 @@ ROLES = {
         "admin.reset_password", "admin.deactivate_user", "admin.list_templates", "admin.show_template",
         "admin.term_dates", "admin.edit_term_dates", "admin.edit_target", "admin.case_import",
         "admin.preview_import", "admin.audit_trail", "auth.change_password", "admin.edit_notes_retention",
-        "reports.index",
-        "board.dashboard",
-    }), ERRORS),
+        "reports.index", "board.dashboard", "admin.find_case_to_erase", "admin.case_retention",
+        "admin.erase_case_page",
+    }), (*ERRORS, "/admin/erase-case/1")),
 }
 
 

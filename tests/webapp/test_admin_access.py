@@ -10,7 +10,7 @@ from qaframework.framework import Role
 from tests.support import ClientAs
 from tests.webapp.pagecheck import check_page
 
-EXAMPLE_ARGS = {"user_id": 1, "version_id": 1, "token": "A" * 32, "academic_year": "2025-26"}
+EXAMPLE_ARGS = {"user_id": 1, "version_id": 1, "case_id": 1, "token": "A" * 32, "academic_year": "2025-26"}
 
 
 def _admin_urls(app: Flask) -> list[tuple[str, str]]:
