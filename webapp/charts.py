@@ -15,6 +15,8 @@ import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from qaframework.numbers import whole_number
+
 #: The drawing area of the column and line charts: wide enough for twelve months or six half terms,
 #: narrow enough that its text stays legible when a 320 px screen shrinks it.
 WIDTH = 480
@@ -219,9 +221,10 @@ def split_label(label: str) -> tuple[str, str]:
     head, _, tail = label.partition(" ")
     if tail and len(head) == 7 and head[4] == "-":
         return tail, head
-    if len(label) == 7 and label[4] == "-" and label[5:].isdigit() and 1 <= int(label[5:]) <= 12:
+    month = whole_number(label[5:], low=1, high=12) if len(label) == 7 and label[4] == "-" else None
+    if month is not None:
         months = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
-        return months[int(label[5:]) - 1], label[:4]
+        return months[month - 1], label[:4]
     return label, ""
 
 

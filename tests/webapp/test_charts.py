@@ -73,7 +73,7 @@ def test_a_narrow_segment_is_not_labelled_inside() -> None:
 @pytest.mark.parametrize(
     ("label", "lines"),
     [("2025-26 Autumn 1", ("Autumn 1", "2025-26")), ("2026-03", ("Mar", "2026")), ("2026", ("2026", "")),
-     ("Health", ("Health", ""))],
+     ("Health", ("Health", "")), ("2026-13", ("2026-13", "")), ("2026-²1", ("2026-²1", ""))],
 )
 def test_category_labels_split_in_two_short_lines(label: str, lines: tuple[str, str]) -> None:
     assert charts.split_label(label) == lines
