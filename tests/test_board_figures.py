@@ -14,6 +14,7 @@ from qaframework.reports.figures import (
     ReportPeriod,
     actions_summary,
     audits_by_tier,
+    computed_once,
     good_or_better_by_tier,
     grade_distribution,
     moderation_agreement,
@@ -162,3 +163,20 @@ def test_a_hidden_part_hides_the_open_figure_and_its_rag(session: Session, made:
     row = next(r for r in actions_summary(session, summer, today=TODAY).by_theme if r.label == "Child's voice")
     assert (row.on_time, row.overdue, row.cancelled, row.total) == (C, 5, C, 13)
     assert row.open is C and row.rag is None
+
+
+def test_a_figure_is_computed_once_per_report_and_afresh_after_it(
+    session: Session, made: Made, summer: ReportPeriod
+) -> None:
+    """The board pack shows the actions on the Summary and on their own sheet: one computation."""
+    with computed_once():
+        first = actions_summary(session, summer, today=TODAY)
+        assert actions_summary(session, summer, today=TODAY) is first
+        assert actions_summary(session, summer, today=date(2026, 1, 5)) is not first  # other arguments
+        session.add(Action(audit_id=made.audits[0].id, description="Raised after the first look",
+                           owner_id=made.coordinator.id, agency_code="send_service", due_date=date(2026, 7, 1),
+                           status="open", theme="Child's voice", created_by_id=made.coordinator.id))
+        session.flush()
+        assert actions_summary(session, summer, today=TODAY).total == 20  # one snapshot per report
+    assert first.total == 20
+    assert actions_summary(session, summer, today=TODAY).total == 21  # afresh outside

@@ -291,10 +291,11 @@ def write_board_pack(
     total = len(steps) + 1
     if progress:
         progress(0, total)
-    for done, step in enumerate(steps, start=1):
-        step()
-        if progress:
-            progress(done, total)
+    with f.computed_once():  # the Summary's figures are shown again on their own sheets
+        for done, step in enumerate(steps, start=1):
+            step()
+            if progress:
+                progress(done, total)
     _properties(book.wb, period, day)
     data = _deterministic_zip(book.wb, day)
     if isinstance(out, Path):

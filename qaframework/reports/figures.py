@@ -13,13 +13,16 @@ has already decided the caller may read the area's figures (``permissions``).
 
 from __future__ import annotations
 
+import functools
 import json
 from collections import defaultdict
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
-from typing import Any
+from typing import Any, ParamSpec, TypeVar
 
 from sqlalchemy import ColumnElement, String, and_, cast, func, or_, select
 from sqlalchemy import case as sql_case
@@ -125,6 +128,44 @@ NO_AGENCY_LABEL = "Multi-agency or no single agency"
 
 
 # --- Periods and filters -----------------------------------------------------------------------------
+
+
+_P = ParamSpec("_P")
+_R = TypeVar("_R")
+#: The figures already computed while one report is built (see ``computed_once``).
+_computed: ContextVar[dict[tuple[object, ...], object] | None] = ContextVar("board_figures_computed", default=None)
+
+
+@contextmanager
+def computed_once() -> Iterator[None]:
+    """Within this block each shared figure is computed once for the same arguments.
+
+    The board pack shows the 20-week rate, statutory compliance, the actions and the at-risk count
+    on the Summary and again on their own sheets (and ``headline_figures`` needs them too); each
+    streams every request or audit of the period, so the pack computed them up to three times.
+    The figures are read-only snapshots of one moment, so reusing them inside one report is exact.
+    """
+    token = _computed.set({})
+    try:
+        yield
+    finally:
+        _computed.reset(token)
+
+
+def _shared(figure: Callable[_P, _R]) -> Callable[_P, _R]:
+    """Make ``figure`` reuse its result inside ``computed_once`` (keyed by the session and arguments)."""
+
+    @functools.wraps(figure)
+    def reuse(*args: _P.args, **kwargs: _P.kwargs) -> _R:
+        computed = _computed.get()
+        if computed is None:
+            return figure(*args, **kwargs)
+        key = (figure.__name__, *(id(a) if isinstance(a, Session) else a for a in args), *sorted(kwargs.items()))
+        if key not in computed:
+            computed[key] = figure(*args, **kwargs)
+        return computed[key]  # type: ignore[return-value]  # stored by this same figure just above
+
+    return reuse
 
 
 @dataclass(frozen=True)
@@ -578,6 +619,7 @@ def _agreement_row(group: str, label: str, matrix: list[list[int]]) -> Agreement
     )
 
 
+@_shared
 def moderation_agreement(
     session: Session, period: ReportPeriod, filters: BoardFilters = BoardFilters()
 ) -> list[AgreementRow]:
@@ -635,6 +677,7 @@ class ComplianceFigures:
     breaches: list[tuple[str, Count]] = field(default_factory=list)
 
 
+@_shared
 def statutory_compliance(
     session: Session, period: ReportPeriod, filters: BoardFilters = BoardFilters(), *, today: date
 ) -> ComplianceFigures:
@@ -741,6 +784,7 @@ def _case_filter(session: Session, filters: BoardFilters) -> ColumnElement[bool]
     return Request.case_id.in_(select(Case.id).where(*_case_conditions(session, filters)))
 
 
+@_shared
 def twenty_week_rate(
     session: Session, period: ReportPeriod, filters: BoardFilters = BoardFilters()
 ) -> TwentyWeekFigures:
@@ -778,6 +822,7 @@ class YearRate:
     refused_to_issue_rate: Rate
 
 
+@_shared
 def timeliness_by_year(session: Session, filters: BoardFilters = BoardFilters()) -> list[YearRate]:
     """Every calendar year of recorded requests, as ``qa timeliness --by year`` reports them."""
     table = timeliness_by_period(session, None, PeriodKind.YEAR, where=_case_filter(session, filters))
@@ -790,6 +835,7 @@ def timeliness_by_year(session: Session, filters: BoardFilters = BoardFilters())
     ]
 
 
+@_shared
 def at_risk_count(session: Session, today: date, filters: BoardFilters = BoardFilters()) -> Count:
     """Open requests at or past the area's at-risk week, due today or overdue, on ``today``
     (the number at the top of the at-risk page)."""
@@ -881,6 +927,7 @@ def _action_rows(groups: dict[str, list[int]], order: list[str], labels: Mapping
     return rows
 
 
+@_shared
 def actions_summary(
     session: Session, period: ReportPeriod, filters: BoardFilters = BoardFilters(), *, today: date
 ) -> ActionFigures:
